@@ -1,0 +1,65 @@
+# skiff — build, run and test. See README.md.
+
+# sudo resets PATH; find Go where the machine installs it.
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+export GO
+export GOFLAGS ?= -buildvcs=false
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/skiffrt/skiff/internal/version.Version=$(VERSION)
+# cgo and libseccomp: skiff-shim links libcontainer with seccomp.
+BUILDTAGS ?= seccomp
+
+BIN := $(CURDIR)/bin
+
+.PHONY: all deps build run test test-unit test-e2e test-critest critest-update vet clean
+
+all: build
+
+deps:
+	@hack/install-deps.sh
+
+build: deps
+	$(GO) build -tags '$(BUILDTAGS)' -ldflags '$(LDFLAGS)' -o $(BIN)/skiffd ./cmd/skiffd
+	$(GO) build -tags '$(BUILDTAGS)' -ldflags '$(LDFLAGS)' -o $(BIN)/skiff-shim ./cmd/skiff-shim
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w -X main.version=$(VERSION)' -o $(BIN)/skiff-pause ./cmd/skiff-pause
+	$(GO) build -o $(BIN)/skiff-testregistry ./cmd/skiff-testregistry
+
+build: $(BIN)/crictl $(BIN)/critest
+
+# The CRI tools, pinned by the tools module; rebuilt when the pin moves.
+$(BIN)/crictl: tools/go.mod tools/go.sum
+	cd tools && $(GO) build -o $@ sigs.k8s.io/cri-tools/cmd/crictl
+
+$(BIN)/critest: tools/go.mod tools/go.sum
+	cd tools && $(GO) test -c -o $@ sigs.k8s.io/cri-tools/cmd/critest
+
+# Runs skiffd in the foreground with the default configuration.
+run: build
+	@echo
+	@echo "skiffd is starting; in another shell:"
+	@echo "  $(BIN)/crictl --runtime-endpoint unix:///run/skiff/skiff.sock version"
+	@echo
+	$(BIN)/skiffd
+
+test: build test-unit test-e2e test-critest
+
+vet:
+	$(GO) vet -tags '$(BUILDTAGS)' ./...
+	$(GO) vet -tags 'e2e $(BUILDTAGS)' ./test/e2e/
+
+test-unit: vet
+	$(GO) test -tags '$(BUILDTAGS)' -count=1 ./...
+
+test-e2e:
+	SKIFF_BIN=$(BIN) $(GO) test -tags 'e2e $(BUILDTAGS)' -count=1 -timeout 20m ./test/e2e/
+
+test-critest:
+	$(GO) run ./test/critest -bin $(BIN)
+
+# Rewrites test/critest/passing.txt with the specs that pass now.
+critest-update:
+	$(GO) run ./test/critest -bin $(BIN) -update
+
+clean:
+	rm -rf $(BIN)

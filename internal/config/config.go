@@ -1,0 +1,89 @@
+package config
+
+import (
+	"fmt"
+	"time"
+)
+
+// Default locations.
+const (
+	DefaultFile      = "/etc/skiff/skiff.toml"
+	DefaultDropInDir = "/etc/skiff/skiff.d"
+)
+
+// Cgroup managers, as RuntimeConfig reports them to kubelet.
+const (
+	CgroupfsManager = "cgroupfs"
+	SystemdManager  = "systemd"
+)
+
+// Config is skiffd's effective configuration. It is plain data: built once
+// at start-up and read-only afterwards.
+type Config struct {
+	// Root holds persistent state: metadata, images, container layers.
+	Root string `toml:"root" json:"root"`
+	// RunRoot holds volatile state: sockets, shim state, netns mounts.
+	RunRoot string `toml:"run_root" json:"run_root"`
+	// Listen is the path of the CRI unix socket.
+	Listen string `toml:"listen" json:"listen"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `toml:"log_level" json:"log_level"`
+	// LogFormat is text or json.
+	LogFormat string `toml:"log_format" json:"log_format"`
+	// MetricsAddr is host:port for Prometheus metrics and pprof; empty is off.
+	MetricsAddr string `toml:"metrics_addr" json:"metrics_addr"`
+	// CgroupManager is cgroupfs or systemd; empty means systemd when the
+	// host runs systemd, cgroupfs otherwise.
+	CgroupManager string `toml:"cgroup_manager" json:"cgroup_manager"`
+	// ShimPath is the skiff-shim binary; empty means beside skiffd.
+	ShimPath string `toml:"shim_path" json:"shim_path"`
+	// ShutdownTimeout bounds how long in-flight RPCs may run after
+	// SIGTERM before they are cut off.
+	ShutdownTimeout Duration `toml:"shutdown_timeout" json:"shutdown_timeout"`
+	// Registry configures image pulls.
+	Registry Registry `toml:"registry" json:"registry"`
+}
+
+// Registry configures how image references reach registries.
+type Registry struct {
+	// Mirrors maps a registry host (docker.io) to mirror endpoints
+	// (http://127.0.0.1:5000), tried in order before the registry itself.
+	Mirrors map[string][]string `toml:"mirrors" json:"mirrors"`
+	// Insecure lists HOST[:PORT] registries that may be reached over plain
+	// HTTP or with unverified TLS. Loopback addresses always may.
+	Insecure []string `toml:"insecure" json:"insecure"`
+}
+
+// Default returns the built-in configuration.
+func Default() Config {
+	return Config{
+		Root:            "/var/lib/skiff",
+		RunRoot:         "/run/skiff",
+		Listen:          "/run/skiff/skiff.sock",
+		LogLevel:        "info",
+		LogFormat:       "text",
+		ShutdownTimeout: Duration(10 * time.Second),
+		Registry:        Registry{Mirrors: map[string][]string{}},
+	}
+}
+
+// Duration is a time.Duration written as a Go duration string ("10s").
+type Duration time.Duration
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (want e.g. \"10s\" or \"1m30s\")", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes d as a Go duration string.
+func (d Duration) MarshalText() ([]byte, error) {
+	return []byte(time.Duration(d).String()), nil
+}
+
+// String returns d as a Go duration string.
+func (d Duration) String() string { return time.Duration(d).String() }

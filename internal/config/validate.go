@@ -1,0 +1,158 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/skiffrt/skiff/internal/log"
+)
+
+// KeyError names the configuration key whose value is bad, and where the
+// value came from: a file, or a flag when File is empty.
+type KeyError struct {
+	File string
+	Key  string
+	Err  error
+}
+
+func (e *KeyError) Error() string {
+	if e.File == "" {
+		return fmt.Sprintf("flag --%s: %v", flagName(e.Key), e.Err)
+	}
+	return fmt.Sprintf("%s: key %q: %v", e.File, e.Key, e.Err)
+}
+
+func (e *KeyError) Unwrap() error { return e.Err }
+
+// flagName is the command-line flag for a configuration key.
+func flagName(key string) string {
+	switch key {
+	case "registry.mirrors":
+		return "registry-mirror"
+	case "registry.insecure":
+		return "insecure-registry"
+	}
+	return strings.ReplaceAll(key, "_", "-")
+}
+
+// Validate checks every value and returns the first bad one as a *KeyError
+// with File unset.
+func (c *Config) Validate() error {
+	checks := []struct {
+		key string
+		err error
+	}{
+		{"root", absPath(c.Root)},
+		{"run_root", absPath(c.RunRoot)},
+		{"listen", absPath(c.Listen)},
+		{"log_level", levelErr(c.LogLevel)},
+		{"log_format", oneOf(c.LogFormat, "text", "json")},
+		{"metrics_addr", optionalHostPort(c.MetricsAddr)},
+		{"cgroup_manager", oneOf(c.CgroupManager, "", CgroupfsManager, SystemdManager)},
+		{"shim_path", optionalAbsPath(c.ShimPath)},
+		{"shutdown_timeout", positive(c.ShutdownTimeout)},
+		{"registry.mirrors", mirrors(c.Registry.Mirrors)},
+		{"registry.insecure", hosts(c.Registry.Insecure)},
+	}
+	for _, ch := range checks {
+		if ch.err != nil {
+			return &KeyError{Key: ch.key, Err: ch.err}
+		}
+	}
+	return nil
+}
+
+func absPath(p string) error {
+	if p == "" {
+		return errors.New("must not be empty")
+	}
+	return optionalAbsPath(p)
+}
+
+func optionalAbsPath(p string) error {
+	if p != "" && !filepath.IsAbs(p) {
+		return fmt.Errorf("%q is not an absolute path", p)
+	}
+	return nil
+}
+
+func levelErr(s string) error {
+	_, err := log.ParseLevel(s)
+	return err
+}
+
+func oneOf(v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	var shown []string
+	for _, a := range allowed {
+		if a != "" {
+			shown = append(shown, a)
+		}
+	}
+	return fmt.Errorf("invalid value %q (want one of %s)", v, strings.Join(shown, ", "))
+}
+
+func optionalHostPort(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("%q is not HOST:PORT: %w", addr, err)
+	}
+	return nil
+}
+
+func positive(d Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("must be positive, got %s", d)
+	}
+	return nil
+}
+
+func mirrors(m map[string][]string) error {
+	for reg, endpoints := range m {
+		if err := registryHost(reg); err != nil {
+			return fmt.Errorf("registry %q: %w", reg, err)
+		}
+		for _, e := range endpoints {
+			if err := endpointURL(e); err != nil {
+				return fmt.Errorf("mirror of %s: %w", reg, err)
+			}
+		}
+	}
+	return nil
+}
+
+func hosts(hs []string) error {
+	for _, h := range hs {
+		if err := registryHost(h); err != nil {
+			return fmt.Errorf("%q: %w", h, err)
+		}
+	}
+	return nil
+}
+
+// registryHost accepts HOST or HOST:PORT, without scheme or path.
+func registryHost(h string) error {
+	if h == "" || strings.ContainsAny(h, "/ ") || strings.Contains(h, "://") {
+		return errors.New("want HOST or HOST:PORT, without scheme or path")
+	}
+	return nil
+}
+
+// endpointURL accepts http:// or https:// URLs with a host.
+func endpointURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http:// or https:// URL", s)
+	}
+	return nil
+}

@@ -1,0 +1,200 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/credentials/insecure"
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// binDir is where the binaries under test are.
+func binDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("SKIFF_BIN")
+	if dir == "" {
+		dir = "../../bin"
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(abs, "skiffd")); err != nil {
+		t.Fatalf("skiffd not built (run make build): %v", err)
+	}
+	return abs
+}
+
+// daemon is one skiffd process under test, in its own temp dirs.
+type daemon struct {
+	t      *testing.T
+	dir    string
+	socket string
+	cmd    *exec.Cmd
+	stderr *syncBuffer
+	exited chan struct{}
+
+	conn    *grpc.ClientConn
+	runtime runtime.RuntimeServiceClient
+	images  runtime.ImageServiceClient
+}
+
+// daemonArgs returns the command line for a daemon isolated in dir.
+func daemonArgs(dir string, extra ...string) []string {
+	return append([]string{
+		"--config", filepath.Join(dir, "skiff.toml"),
+		"--root", filepath.Join(dir, "root"),
+		"--run-root", filepath.Join(dir, "run"),
+		"--listen", filepath.Join(dir, "run", "skiff.sock"),
+		"--log-level", "debug",
+	}, extra...)
+}
+
+// newDaemonDir returns a temp dir holding an empty skiff.toml.
+func newDaemonDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "skiff.toml"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// startDaemon starts skiffd in a fresh temp dir and connects to it.
+func startDaemon(t *testing.T, extra ...string) *daemon {
+	t.Helper()
+	return startDaemonIn(t, newDaemonDir(t), daemonArgs, extra...)
+}
+
+// startDaemonIn starts skiffd with args(dir, extra...) and waits until its
+// CRI socket answers Version. The daemon is stopped when the test ends.
+func startDaemonIn(t *testing.T, dir string, args func(string, ...string) []string, extra ...string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, dir: dir, socket: filepath.Join(dir, "run", "skiff.sock"), stderr: &syncBuffer{}, exited: make(chan struct{})}
+	d.cmd = exec.Command(filepath.Join(binDir(t), "skiffd"), args(dir, extra...)...)
+	d.cmd.Stderr = d.stderr
+	if err := d.cmd.Start(); err != nil {
+		t.Fatalf("start skiffd: %v", err)
+	}
+	go func() { d.cmd.Wait(); close(d.exited) }()
+	t.Cleanup(d.stop)
+	if err := d.connect(); err != nil {
+		t.Fatalf("skiffd did not come up: %v\nstderr:\n%s", err, d.stderr)
+	}
+	return d
+}
+
+// connect dials the CRI socket and waits up to 10s for Version to answer.
+func (d *daemon) connect() error {
+	// Retry quickly while the daemon starts, not after gRPC's default 1s.
+	fast := grpc.ConnectParams{Backoff: backoff.DefaultConfig, MinConnectTimeout: time.Second}
+	fast.Backoff.BaseDelay, fast.Backoff.MaxDelay = 20*time.Millisecond, 200*time.Millisecond
+	conn, err := grpc.NewClient("unix://"+d.socket, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithConnectParams(fast))
+	if err != nil {
+		return err
+	}
+	d.conn, d.runtime, d.images = conn, runtime.NewRuntimeServiceClient(conn), runtime.NewImageServiceClient(conn)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := d.runtime.Version(ctx, &runtime.VersionRequest{})
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-d.exited:
+			return err
+		default:
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// signal sends sig to the daemon and waits up to timeout for it to exit,
+// returning its exit code.
+func (d *daemon) signal(sig syscall.Signal, timeout time.Duration) int {
+	d.t.Helper()
+	if err := d.cmd.Process.Signal(sig); err != nil {
+		d.t.Fatalf("signal skiffd: %v", err)
+	}
+	select {
+	case <-d.exited:
+	case <-time.After(timeout):
+		d.t.Fatalf("skiffd did not exit within %s of %v\nstderr:\n%s", timeout, sig, d.stderr)
+	}
+	return d.cmd.ProcessState.ExitCode()
+}
+
+func (d *daemon) stop() {
+	if d.conn != nil {
+		d.conn.Close()
+	}
+	select {
+	case <-d.exited:
+		return
+	default:
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.exited:
+	case <-time.After(15 * time.Second):
+		d.cmd.Process.Kill()
+		<-d.exited
+	}
+}
+
+// runSkiffd runs skiffd to completion with args and returns its exit code,
+// stdout and stderr.
+func runSkiffd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir(t), "skiffd"), args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); !ok || ctx.Err() != nil {
+			t.Fatalf("run skiffd %v: %v\nstderr:\n%s", args, err, &stderr)
+		}
+	}
+	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,88 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+func TestVersion(t *testing.T) {
+	d := startDaemon(t)
+	v, err := d.runtime.Version(ctxT(t), &runtime.VersionRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.RuntimeName != "skiff" || v.RuntimeApiVersion != "v1" || v.Version != "0.1.0" || v.RuntimeVersion == "" {
+		t.Errorf("Version = %+v", v)
+	}
+}
+
+func TestStatus(t *testing.T) {
+	d := startDaemon(t)
+	st, err := d.runtime.Status(ctxT(t), &runtime.StatusRequest{Verbose: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conds := map[string]*runtime.RuntimeCondition{}
+	for _, c := range st.Status.Conditions {
+		conds[c.Type] = c
+	}
+	if c := conds[runtime.RuntimeReady]; c == nil || !c.Status {
+		t.Errorf("RuntimeReady = %+v, want true", c)
+	}
+	if c := conds[runtime.NetworkReady]; c == nil || c.Status || c.Reason == "" || c.Message == "" {
+		t.Errorf("NetworkReady = %+v, want false with reason and message (no CNI support yet)", c)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal([]byte(st.Info["config"]), &cfg); err != nil {
+		t.Fatalf("verbose info config %q: %v", st.Info["config"], err)
+	}
+	if cfg["root"] != d.dir+"/root" {
+		t.Errorf("verbose config root = %v, want %s", cfg["root"], d.dir+"/root")
+	}
+}
+
+func TestStatusRuntimeNotReadyWithoutShim(t *testing.T) {
+	d := startDaemon(t, "--shim-path", "/nonexistent/skiff-shim")
+	st, err := d.runtime.Status(ctxT(t), &runtime.StatusRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range st.Status.Conditions {
+		if c.Type == runtime.RuntimeReady && (c.Status || c.Reason != "ShimNotExecutable") {
+			t.Errorf("RuntimeReady = %+v, want false, ShimNotExecutable", c)
+		}
+	}
+}
+
+func TestRuntimeConfig(t *testing.T) {
+	hostDriver := runtime.CgroupDriver_CGROUPFS
+	if fi, err := os.Stat("/run/systemd/system"); err == nil && fi.IsDir() {
+		hostDriver = runtime.CgroupDriver_SYSTEMD
+	}
+	tests := []struct {
+		name string
+		args []string
+		want runtime.CgroupDriver
+	}{
+		{"default follows the host's init", nil, hostDriver},
+		{"cgroupfs", []string{"--cgroup-manager", "cgroupfs"}, runtime.CgroupDriver_CGROUPFS},
+		{"systemd", []string{"--cgroup-manager", "systemd"}, runtime.CgroupDriver_SYSTEMD},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := startDaemon(t, tt.args...)
+			rc, err := d.runtime.RuntimeConfig(ctxT(t), &runtime.RuntimeConfigRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rc.GetLinux().GetCgroupDriver(); got != tt.want {
+				t.Errorf("cgroup driver = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,72 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// TestNotYetImplemented checks that RPCs whose issue has not landed answer
+// Unimplemented with a message, never a fake success. Remove a row when
+// its RPC lands.
+func TestNotYetImplemented(t *testing.T) {
+	d := startDaemon(t)
+	tests := []struct {
+		name string
+		call func(ctx context.Context) error
+	}{
+		{"PullImage", func(ctx context.Context) error {
+			_, err := d.images.PullImage(ctx, &runtime.PullImageRequest{Image: &runtime.ImageSpec{Image: "busybox"}})
+			return err
+		}},
+		{"ListImages", func(ctx context.Context) error {
+			_, err := d.images.ListImages(ctx, &runtime.ListImagesRequest{})
+			return err
+		}},
+		{"ImageFsInfo", func(ctx context.Context) error {
+			_, err := d.images.ImageFsInfo(ctx, &runtime.ImageFsInfoRequest{})
+			return err
+		}},
+		{"RunPodSandbox", func(ctx context.Context) error {
+			_, err := d.runtime.RunPodSandbox(ctx, &runtime.RunPodSandboxRequest{Config: &runtime.PodSandboxConfig{}})
+			return err
+		}},
+		{"ListContainers", func(ctx context.Context) error {
+			_, err := d.runtime.ListContainers(ctx, &runtime.ListContainersRequest{})
+			return err
+		}},
+		{"StopContainer", func(ctx context.Context) error {
+			_, err := d.runtime.StopContainer(ctx, &runtime.StopContainerRequest{ContainerId: "abc"})
+			return err
+		}},
+		{"Exec", func(ctx context.Context) error {
+			_, err := d.runtime.Exec(ctx, &runtime.ExecRequest{ContainerId: "abc", Cmd: []string{"true"}})
+			return err
+		}},
+		{"StreamContainers", func(ctx context.Context) error {
+			s, err := d.runtime.StreamContainers(ctx, &runtime.StreamContainersRequest{})
+			if err != nil {
+				return err
+			}
+			_, err = s.Recv()
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call(ctxT(t))
+			if s, _ := status.FromError(err); s.Code() != codes.Unimplemented || s.Message() == "" {
+				t.Errorf("%s: %v, want Unimplemented with a message", tt.name, err)
+			}
+		})
+	}
+	// The daemon survives all of it.
+	if _, err := d.runtime.Version(ctxT(t), &runtime.VersionRequest{}); err != nil {
+		t.Fatalf("Version after unimplemented calls: %v", err)
+	}
+}
