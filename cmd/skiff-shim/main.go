@@ -14,9 +14,9 @@ import (
 	"fmt"
 	"os"
 
+	_ "github.com/opencontainers/cgroups/devices" // device cgroup support for libcontainer
 	"github.com/opencontainers/runc/libcontainer"
 	_ "github.com/opencontainers/runc/libcontainer/nsenter" // the C constructor that joins namespaces before Go starts
-	_ "github.com/opencontainers/cgroups/devices"           // device cgroup support for libcontainer
 
 	"github.com/skiffrt/skiff/internal/version"
 )
