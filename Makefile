@@ -12,12 +12,17 @@ BUILDTAGS ?= seccomp
 
 BIN := $(CURDIR)/bin
 
-.PHONY: all deps build run test test-unit test-e2e test-critest critest-update vet clean
+.PHONY: all deps test-deps build run test test-unit test-e2e test-critest critest-update vet clean
 
 all: build
 
 deps:
 	@hack/install-deps.sh
+
+# The static busybox the test images are built from: compiled once from
+# Debian's source package, then cached (hack/busybox.sh).
+test-deps: deps
+	@echo "busybox for test images: $$(hack/busybox.sh)"
 
 build: deps
 	$(GO) build -tags '$(BUILDTAGS)' -ldflags '$(LDFLAGS)' -o $(BIN)/skiffd ./cmd/skiffd
@@ -25,7 +30,7 @@ build: deps
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w -X main.version=$(VERSION)' -o $(BIN)/skiff-pause ./cmd/skiff-pause
 	$(GO) build -o $(BIN)/skiff-testregistry ./cmd/skiff-testregistry
 
-build: $(BIN)/crictl $(BIN)/critest
+build: $(BIN)/crictl $(BIN)/critest $(BIN)/ginkgo
 
 # The CRI tools, pinned by the tools module; rebuilt when the pin moves.
 $(BIN)/crictl: tools/go.mod tools/go.sum
@@ -33,6 +38,10 @@ $(BIN)/crictl: tools/go.mod tools/go.sum
 
 $(BIN)/critest: tools/go.mod tools/go.sum
 	cd tools && $(GO) test -c -o $@ sigs.k8s.io/cri-tools/cmd/critest
+
+# critest runs its specs in parallel through the ginkgo CLI.
+$(BIN)/ginkgo: tools/go.mod tools/go.sum
+	cd tools && $(GO) build -o $@ github.com/onsi/ginkgo/v2/ginkgo
 
 # Runs skiffd in the foreground with the default configuration.
 run: build
@@ -42,7 +51,8 @@ run: build
 	@echo
 	$(BIN)/skiffd
 
-test: build test-unit test-e2e test-critest
+test: build test-deps
+	$(MAKE) test-unit test-e2e test-critest
 
 vet:
 	$(GO) vet -tags '$(BUILDTAGS)' ./...
@@ -55,11 +65,11 @@ test-e2e:
 	SKIFF_BIN=$(BIN) $(GO) test -tags 'e2e $(BUILDTAGS)' -count=1 -timeout 20m ./test/e2e/
 
 test-critest:
-	$(GO) run ./test/critest -bin $(BIN)
+	$(GO) run ./test/critest -bin $(BIN) $(CRITEST_FLAGS)
 
 # Rewrites test/critest/passing.txt with the specs that pass now.
 critest-update:
-	$(GO) run ./test/critest -bin $(BIN) -update
+	$(GO) run ./test/critest -bin $(BIN) -update $(CRITEST_FLAGS)
 
 clean:
 	rm -rf $(BIN)
