@@ -17,6 +17,7 @@ type Server struct {
 	cfg          config.Config
 	runtimeReady health.Check
 	networkReady health.Check
+	images       ImageStore
 }
 
 // Options are what Server needs from the daemon's wiring.
@@ -24,11 +25,12 @@ type Options struct {
 	Config       config.Config
 	RuntimeReady health.Check
 	NetworkReady health.Check
+	Images       ImageStore
 }
 
 // New returns a Server.
 func New(o Options) *Server {
-	return &Server{cfg: o.Config, runtimeReady: o.RuntimeReady, networkReady: o.NetworkReady}
+	return &Server{cfg: o.Config, runtimeReady: o.RuntimeReady, networkReady: o.NetworkReady, images: o.Images}
 }
 
 // Register adds both CRI services to g.

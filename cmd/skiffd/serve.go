@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -14,6 +15,8 @@ import (
 
 	"github.com/skiffrt/skiff/internal/config"
 	"github.com/skiffrt/skiff/internal/health"
+	"github.com/skiffrt/skiff/internal/image"
+	"github.com/skiffrt/skiff/internal/image/remote"
 	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/metrics"
 	"github.com/skiffrt/skiff/internal/socket"
@@ -38,6 +41,23 @@ func serve(cfg config.Config, logOut io.Writer) error {
 		}
 	}
 
+	registryCfg := remote.Config{
+		Mirrors:         cfg.Registry.Mirrors,
+		Insecure:        cfg.Registry.Insecure,
+		ProgressTimeout: time.Duration(cfg.Registry.PullProgressTimeout),
+		UserAgent:       version.Name + "/" + version.Version,
+	}
+	if err := registryCfg.Validate(); err != nil {
+		return fmt.Errorf("registry configuration: %w", err)
+	}
+	registry := remote.New(registryCfg)
+	defer registry.Close()
+	images, err := image.Open(ctx, filepath.Join(cfg.Root, "images"), registry)
+	if err != nil {
+		return err
+	}
+	defer images.Close()
+
 	reg := metrics.NewRegistry()
 	icpt := server.Interceptors{Logger: logger, Metrics: metrics.NewRPC(reg)}
 	g := grpc.NewServer(grpc.ChainUnaryInterceptor(icpt.Unary), grpc.ChainStreamInterceptor(icpt.Stream))
@@ -48,6 +68,7 @@ func serve(cfg config.Config, logOut io.Writer) error {
 			Reason:  "NetworkPluginNotReady",
 			Message: "pod networking (CNI) is not implemented in this version of skiff",
 		}),
+		Images: images,
 	}).Register(g)
 
 	ln, err := socket.Listen(cfg.Listen, 0o660)

@@ -52,6 +52,9 @@ type Registry struct {
 	// Insecure lists HOST[:PORT] registries that may be reached over plain
 	// HTTP or with unverified TLS. Loopback addresses always may.
 	Insecure []string `toml:"insecure" json:"insecure"`
+	// PullProgressTimeout fails a pull that receives no bytes for this
+	// long; zero waits forever.
+	PullProgressTimeout Duration `toml:"pull_progress_timeout" json:"pull_progress_timeout"`
 }
 
 // Default returns the built-in configuration.
@@ -63,7 +66,10 @@ func Default() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: Duration(10 * time.Second),
-		Registry:        Registry{Mirrors: map[string][]string{}},
+		Registry: Registry{
+			Mirrors:             map[string][]string{},
+			PullProgressTimeout: Duration(time.Minute),
+		},
 	}
 }
 

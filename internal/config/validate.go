@@ -57,6 +57,7 @@ func (c *Config) Validate() error {
 		{"shutdown_timeout", positive(c.ShutdownTimeout)},
 		{"registry.mirrors", mirrors(c.Registry.Mirrors)},
 		{"registry.insecure", hosts(c.Registry.Insecure)},
+		{"registry.pull_progress_timeout", notNegative(c.Registry.PullProgressTimeout)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -113,6 +114,13 @@ func optionalHostPort(addr string) error {
 func positive(d Duration) error {
 	if d <= 0 {
 		return fmt.Errorf("must be positive, got %s", d)
+	}
+	return nil
+}
+
+func notNegative(d Duration) error {
+	if d < 0 {
+		return fmt.Errorf("must not be negative, got %s", d)
 	}
 	return nil
 }

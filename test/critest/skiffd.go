@@ -58,6 +58,12 @@ func skiffdArgs(p skiffdPaths, regAddr string, hosts, extra []string) []string {
 	return append(args, extra...)
 }
 
+// offlineProxy keeps skiffd's registry traffic on this machine: requests
+// to anything but loopback go to a closed loopback port, so that a pull
+// falling back from the test registry to a real one (critest's image by
+// digest) fails at once instead of leaving the machine, DNS included.
+var offlineProxy = []string{"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=", "https_proxy=", "http_proxy=", "no_proxy="}
+
 // startSkiffd writes an empty skiff.toml in dir (the drop-in directory
 // defaults to dir/skiff.d, which does not exist), starts bin with args
 // logging to logPath, and waits until its socket answers the CRI Version
@@ -76,6 +82,7 @@ func startSkiffd(ctx context.Context, bin string, p skiffdPaths, args []string, 
 	defer logf.Close() // the child holds its own descriptor
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = append(os.Environ(), offlineProxy...)
 	c, err := startChild("skiffd", cmd)
 	if err != nil {
 		return nil, err

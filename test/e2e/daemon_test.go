@@ -50,6 +50,12 @@ type daemon struct {
 	images  runtime.ImageServiceClient
 }
 
+// offlineProxy keeps skiffd's registry traffic on this machine: every
+// request that is not to a loopback address goes to a closed loopback
+// port, so a fallback to a real registry fails at once instead of leaving
+// the machine.
+var offlineProxy = []string{"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=", "https_proxy=", "http_proxy=", "no_proxy="}
+
 // daemonArgs returns the command line for a daemon isolated in dir.
 func daemonArgs(dir string, extra ...string) []string {
 	return append([]string{
@@ -84,6 +90,7 @@ func startDaemonIn(t *testing.T, dir string, args func(string, ...string) []stri
 	d := &daemon{t: t, dir: dir, socket: filepath.Join(dir, "run", "skiff.sock"), stderr: &syncBuffer{}, exited: make(chan struct{})}
 	d.cmd = exec.Command(filepath.Join(binDir(t), "skiffd"), args(dir, extra...)...)
 	d.cmd.Stderr = d.stderr
+	d.cmd.Env = append(os.Environ(), offlineProxy...)
 	if err := d.cmd.Start(); err != nil {
 		t.Fatalf("start skiffd: %v", err)
 	}

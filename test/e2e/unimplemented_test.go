@@ -20,18 +20,6 @@ func TestNotYetImplemented(t *testing.T) {
 		name string
 		call func(ctx context.Context) error
 	}{
-		{"PullImage", func(ctx context.Context) error {
-			_, err := d.images.PullImage(ctx, &runtime.PullImageRequest{Image: &runtime.ImageSpec{Image: "busybox"}})
-			return err
-		}},
-		{"ListImages", func(ctx context.Context) error {
-			_, err := d.images.ListImages(ctx, &runtime.ListImagesRequest{})
-			return err
-		}},
-		{"ImageFsInfo", func(ctx context.Context) error {
-			_, err := d.images.ImageFsInfo(ctx, &runtime.ImageFsInfoRequest{})
-			return err
-		}},
 		{"RunPodSandbox", func(ctx context.Context) error {
 			_, err := d.runtime.RunPodSandbox(ctx, &runtime.RunPodSandboxRequest{Config: &runtime.PodSandboxConfig{}})
 			return err

@@ -38,6 +38,13 @@ type Option func(*options)
 
 type options struct {
 	logger *slog.Logger
+	wrap   func(http.Handler) http.Handler
+}
+
+// WithMiddleware puts wrap around the registry's handler, for tests that
+// count, delay or break requests. The images are pushed through it too.
+func WithMiddleware(wrap func(http.Handler) http.Handler) Option {
+	return func(o *options) { o.wrap = wrap }
 }
 
 // WithLogger logs every registry request at debug level to l. Without
@@ -61,10 +68,14 @@ func Start(ctx context.Context, addr string, images []testimage.Image, opts ...O
 	if err != nil {
 		return nil, fmt.Errorf("test registry: %w", err)
 	}
+	handler := registry.New(registry.Logger(requestLogger(o.logger)))
+	if o.wrap != nil {
+		handler = o.wrap(handler)
+	}
 	r := &Registry{
 		addr: ln.Addr().String(),
 		srv: &http.Server{
-			Handler:           registry.New(registry.Logger(requestLogger(o.logger))),
+			Handler:           handler,
 			ReadHeaderTimeout: 30 * time.Second,
 		},
 		done: make(chan error, 1),

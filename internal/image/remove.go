@@ -1,0 +1,78 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/opencontainers/go-digest"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/skiffrt/skiff/internal/errdefs"
+	"github.com/skiffrt/skiff/internal/log"
+)
+
+// Remove removes the image that name refers to, with all its names, as
+// the CRI asks: removing an image by one of its tags removes the image.
+// Layers no other image uses are deleted. Removing an absent image is not
+// an error.
+func (s *Store) Remove(ctx context.Context, name string) error {
+	var trash []string
+	var removed *Image
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		img, err := lookup(tx, name)
+		if errdefs.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := deleteImage(tx, img); err != nil {
+			return err
+		}
+		unused, err := unusedLayers(tx, img.Layers)
+		if err != nil {
+			return err
+		}
+		trash, err = s.removeLayers(tx, unused)
+		removed = img
+		return err
+	})
+	var errs []error
+	for _, t := range trash {
+		errs = append(errs, os.RemoveAll(t))
+	}
+	if err != nil {
+		return fmt.Errorf("remove image %q: %w", name, err)
+	}
+	if removed != nil {
+		log.G(ctx).Info("removed image", "id", removed.ID, "tags", removed.RepoTags, "freed_layers", len(trash))
+	}
+	if err := errors.Join(errs...); err != nil {
+		log.G(ctx).Warn("removed image, but not all its layer files", "error", err)
+	}
+	return nil
+}
+
+// unusedLayers returns those of layers that no remaining image uses.
+func unusedLayers(tx *bolt.Tx, layers []digest.Digest) ([]digest.Digest, error) {
+	candidates := map[digest.Digest]bool{}
+	for _, l := range layers {
+		candidates[l] = true
+	}
+	err := forEachImage(tx, func(img *Image) error {
+		for _, l := range img.Layers {
+			delete(candidates, l)
+		}
+		return nil
+	})
+	var unused []digest.Digest
+	for _, l := range layers {
+		if candidates[l] {
+			unused = append(unused, l)
+			delete(candidates, l) // An image may list a layer twice.
+		}
+	}
+	return unused, err
+}

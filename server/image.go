@@ -1,0 +1,38 @@
+package server
+
+import (
+	"context"
+
+	"github.com/distribution/reference"
+	"github.com/opencontainers/go-digest"
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/skiffrt/skiff/internal/image"
+	"github.com/skiffrt/skiff/internal/image/remote"
+)
+
+// ImageStore is what the ImageService needs from the image store.
+type ImageStore interface {
+	Pull(ctx context.Context, ref reference.Named, auth *remote.Auth) (*image.Image, error)
+	Get(name string) (*image.Image, error)
+	List(filter string) ([]*image.Image, error)
+	Config(id digest.Digest) ([]byte, error)
+	Remove(ctx context.Context, name string) error
+	Usage() (image.Usage, error)
+}
+
+// toCRIImage describes img as the CRI does.
+func toCRIImage(img *image.Image) *runtime.Image {
+	out := &runtime.Image{
+		Id:          img.ID.String(),
+		RepoTags:    img.RepoTags,
+		RepoDigests: img.RepoDigests,
+		Size:        uint64(img.Size),
+		Username:    img.Username(),
+		Spec:        &runtime.ImageSpec{Image: img.ID.String()},
+	}
+	if uid, ok := img.UID(); ok {
+		out.Uid = &runtime.Int64Value{Value: uid}
+	}
+	return out
+}

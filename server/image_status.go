@@ -1,0 +1,46 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/skiffrt/skiff/internal/errdefs"
+)
+
+// ImageStatus describes one image; an absent image is a nil Image, not an
+// error. Verbose adds the image config under "info".
+func (s *Server) ImageStatus(ctx context.Context, req *runtime.ImageStatusRequest) (*runtime.ImageStatusResponse, error) {
+	name := req.GetImage().GetImage()
+	if name == "" {
+		return nil, fmt.Errorf("%w: image spec is empty", errdefs.ErrInvalidArgument)
+	}
+	img, err := s.images.Get(name)
+	if errdefs.IsNotFound(err) {
+		return &runtime.ImageStatusResponse{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	resp := &runtime.ImageStatusResponse{Image: toCRIImage(img)}
+	if req.GetVerbose() {
+		cfg, err := s.images.Config(img.ID)
+		if err != nil {
+			return nil, err
+		}
+		info, err := json.Marshal(map[string]any{
+			"imageSpec":         json.RawMessage(cfg),
+			"manifestDigest":    img.ManifestDigest,
+			"manifestMediaType": img.ManifestMediaType,
+			"layers":            img.Layers,
+			"pulled":            img.Pulled,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("encode image info: %w", err)
+		}
+		resp.Info = map[string]string{"info": string(info)}
+	}
+	return resp, nil
+}
