@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/image"
 	"github.com/skiffrt/skiff/internal/image/remote"
 )
@@ -19,6 +21,14 @@ type ImageStore interface {
 	Config(id digest.Digest) ([]byte, error)
 	Remove(ctx context.Context, name string) error
 	Usage() (image.Usage, error)
+}
+
+// imageName returns the name an ImageSpec gives, which must not be empty.
+func imageName(spec *runtime.ImageSpec) (string, error) {
+	if spec.GetImage() == "" {
+		return "", fmt.Errorf("%w: image spec is empty", errdefs.ErrInvalidArgument)
+	}
+	return spec.GetImage(), nil
 }
 
 // toCRIImage describes img as the CRI does.

@@ -13,9 +13,9 @@ import (
 // ImageStatus describes one image; an absent image is a nil Image, not an
 // error. Verbose adds the image config under "info".
 func (s *Server) ImageStatus(ctx context.Context, req *runtime.ImageStatusRequest) (*runtime.ImageStatusResponse, error) {
-	name := req.GetImage().GetImage()
-	if name == "" {
-		return nil, fmt.Errorf("%w: image spec is empty", errdefs.ErrInvalidArgument)
+	name, err := imageName(req.GetImage())
+	if err != nil {
+		return nil, err
 	}
 	img, err := s.images.Get(name)
 	if errdefs.IsNotFound(err) {

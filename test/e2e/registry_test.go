@@ -14,34 +14,11 @@ import (
 	"github.com/skiffrt/skiff/internal/testutil/testregistry"
 )
 
-var testImages = struct {
-	once   sync.Once
-	images []testimage.Image
-	err    error
-}{}
-
-// images returns the test images, built once per test binary.
-func images(t *testing.T) []testimage.Image {
-	t.Helper()
-	testImages.once.Do(func() {
-		bb, err := testimage.BusyboxPath()
-		if err != nil {
-			testImages.err = err
-			return
-		}
-		testImages.images, testImages.err = testimage.All(bb)
-	})
-	if testImages.err != nil {
-		t.Fatalf("test images: %v", testImages.err)
-	}
-	return testImages.images
-}
-
 // startRegistry serves the test images on a loopback port until the test
 // ends.
 func startRegistry(t *testing.T, opts ...testregistry.Option) *testregistry.Registry {
 	t.Helper()
-	r, err := testregistry.Start(context.Background(), "127.0.0.1:0", images(t), opts...)
+	r, err := testregistry.Start(context.Background(), "127.0.0.1:0", testimage.ForTest(t), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

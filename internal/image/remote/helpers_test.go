@@ -27,28 +27,8 @@ import (
 
 const busyboxRef = "docker.io/library/busybox:latest"
 
-var fixture struct {
-	once   sync.Once
-	images []testimage.Image
-	err    error
-}
-
-// testImages builds the test image set once per test binary.
-func testImages(t *testing.T) []testimage.Image {
-	t.Helper()
-	fixture.once.Do(func() {
-		bb, err := testimage.BusyboxPath()
-		if err != nil {
-			fixture.err = err
-			return
-		}
-		fixture.images, fixture.err = testimage.All(bb)
-	})
-	if fixture.err != nil {
-		t.Fatalf("test images: %v", fixture.err)
-	}
-	return fixture.images
-}
+// testImages returns the test image set, built once per test binary.
+func testImages(t *testing.T) []testimage.Image { return testimage.ForTest(t) }
 
 func findImage(t *testing.T, ref string) testimage.Image {
 	t.Helper()
