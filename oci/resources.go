@@ -1,0 +1,116 @@
+package oci
+
+import (
+	"maps"
+	"regexp"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// sandboxCPUShares is the pause container's cpu shares, as containerd's.
+const sandboxCPUShares = 2
+
+// pageSizeRe is a hugepage size as the hugetlb controller names it.
+var pageSizeRe = regexp.MustCompile(`^[1-9][0-9]*[KMG]B$`)
+
+const resField = "linux.resources."
+
+// containerResources converts the CRI resources; zero values are unset.
+// The CRI has no per-container pids limit: kubelet limits pids per pod.
+func containerResources(r *runtime.LinuxContainerResources, f HostFeatures) (*specs.LinuxResources, error) {
+	if err := checkResources(r, f); err != nil {
+		return nil, err
+	}
+	out := &specs.LinuxResources{}
+	if cpu := cpuResources(r); cpu != nil {
+		out.CPU = cpu
+	}
+	out.Memory = memoryResources(r, f)
+	if f.Hugetlb {
+		for _, h := range r.GetHugepageLimits() {
+			out.HugepageLimits = append(out.HugepageLimits, specs.LinuxHugepageLimit{Pagesize: h.GetPageSize(), Limit: h.GetLimit()})
+		}
+	}
+	if len(r.GetUnified()) > 0 {
+		out.Unified = maps.Clone(r.GetUnified())
+	}
+	return out, nil
+}
+
+// checkResources rejects values the kernel would, with the field named.
+func checkResources(r *runtime.LinuxContainerResources, f HostFeatures) error {
+	switch {
+	case r.GetCpuShares() < 0:
+		return invalid(containerScope, resField+"cpu_shares", "%d is negative", r.GetCpuShares())
+	case r.GetCpuPeriod() < 0:
+		return invalid(containerScope, resField+"cpu_period", "%d is negative", r.GetCpuPeriod())
+	case r.GetCpuQuota() < -1:
+		return invalid(containerScope, resField+"cpu_quota", "%d is below -1 (unlimited)", r.GetCpuQuota())
+	case r.GetMemoryLimitInBytes() < 0:
+		return invalid(containerScope, resField+"memory_limit_in_bytes", "%d is negative", r.GetMemoryLimitInBytes())
+	case r.GetMemorySwapLimitInBytes() < -1:
+		return invalid(containerScope, resField+"memory_swap_limit_in_bytes", "%d is below -1 (unlimited)", r.GetMemorySwapLimitInBytes())
+	case len(r.GetUnified()) > 0 && !f.CgroupV2:
+		return invalid(containerScope, resField+"unified", "cgroup v2 settings on a cgroup v1 host")
+	}
+	for _, h := range r.GetHugepageLimits() {
+		if !pageSizeRe.MatchString(h.GetPageSize()) {
+			return invalid(containerScope, resField+"hugepage_limits", "page size %q is not like 2MB or 1GB", h.GetPageSize())
+		}
+	}
+	for k := range r.GetUnified() {
+		if k == "" {
+			return invalid(containerScope, resField+"unified", "empty key")
+		}
+	}
+	return nil
+}
+
+func cpuResources(r *runtime.LinuxContainerResources) *specs.LinuxCPU {
+	cpu := &specs.LinuxCPU{Cpus: r.GetCpusetCpus(), Mems: r.GetCpusetMems()}
+	if v := uint64(r.GetCpuShares()); v != 0 {
+		cpu.Shares = &v
+	}
+	if v := r.GetCpuQuota(); v != 0 {
+		cpu.Quota = &v
+	}
+	if v := uint64(r.GetCpuPeriod()); v != 0 {
+		cpu.Period = &v
+	}
+	if *cpu == (specs.LinuxCPU{}) {
+		return nil
+	}
+	return cpu
+}
+
+// memoryResources sets the limit, and swap when the host accounts it: the
+// CRI's swap limit (memory+swap), else the memory limit itself, so that a
+// container with a memory limit does not swap (containerd).
+func memoryResources(r *runtime.LinuxContainerResources, f HostFeatures) *specs.LinuxMemory {
+	limit, swap := r.GetMemoryLimitInBytes(), r.GetMemorySwapLimitInBytes()
+	if limit == 0 && (swap == 0 || !f.SwapAccounting) {
+		return nil
+	}
+	m := &specs.LinuxMemory{}
+	if limit != 0 {
+		m.Limit = &limit
+		if swap == 0 {
+			swap = limit
+		}
+	}
+	if swap != 0 && f.SwapAccounting {
+		m.Swap = &swap
+	}
+	return m
+}
+
+// oomScoreAdj checks a requested oom_score_adj and clamps it to min, the
+// host's own: the kernel refuses to lower it without CAP_SYS_RESOURCE.
+func oomScoreAdj(v int64, min int, scope, field string) (*int, error) {
+	if v < -1000 || v > 1000 {
+		return nil, invalid(scope, field, "%d is outside [-1000, 1000]", v)
+	}
+	adj := max(int(v), min)
+	return &adj, nil
+}
