@@ -40,7 +40,15 @@ const capsField = scField + "capabilities."
 // additions and drops. "ALL" may be added or dropped; the whole-set
 // operations apply first, so add [ALL] with drop [CHOWN] is all but CHOWN,
 // and drop [ALL] with add [NET_ADMIN] is NET_ADMIN alone.
-func capabilitySet(c *runtime.Capability, privileged bool) ([]string, error) {
+//
+// hostCaps are the capabilities this node can grant (skiffd's bounding
+// set); "all" means those, so that a privileged container starts on a host
+// whose root lacks some. Nil means every capability the kernel knows.
+func capabilitySet(c *runtime.Capability, privileged bool, hostCaps []string) ([]string, error) {
+	all := allCapabilities
+	if hostCaps != nil {
+		all = hostCaps
+	}
 	add, addAll, err := capNames(c.GetAddCapabilities(), capsField+"add_capabilities")
 	if err != nil {
 		return nil, err
@@ -50,13 +58,13 @@ func capabilitySet(c *runtime.Capability, privileged bool) ([]string, error) {
 		return nil, err
 	}
 	if privileged {
-		return slices.Clone(allCapabilities), nil
+		return slices.Clone(all), nil
 	}
 	set := map[string]bool{}
 	switch {
 	case dropAll: // empty even with add [ALL]: containerd adds ALL, then drops ALL
 	case addAll:
-		set = toSet(allCapabilities)
+		set = toSet(all)
 	default:
 		set = toSet(defaultCapabilities)
 	}

@@ -34,7 +34,7 @@ func TestCapabilitySet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := capabilitySet(&runtime.Capability{AddCapabilities: tt.add, DropCapabilities: tt.drop}, tt.privileged)
+			got, err := capabilitySet(&runtime.Capability{AddCapabilities: tt.add, DropCapabilities: tt.drop}, tt.privileged, nil)
 			if err != nil || !slices.Equal(got, tt.want) {
 				t.Errorf("capabilitySet = %v, %v; want %v", got, err, tt.want)
 			}
@@ -57,7 +57,7 @@ func TestCapabilityErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			set, err := capabilitySet(tt.caps, false)
+			set, err := capabilitySet(tt.caps, false, nil)
 			if err == nil {
 				_, err = processCapabilities(set, tt.caps)
 			}
@@ -70,7 +70,7 @@ func TestCapabilityErrors(t *testing.T) {
 
 func TestAmbientCapabilities(t *testing.T) {
 	c := &runtime.Capability{AddCapabilities: []string{"NET_ADMIN"}, AddAmbientCapabilities: []string{"net_admin", "NET_BIND_SERVICE"}}
-	set, err := capabilitySet(c, false)
+	set, err := capabilitySet(c, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,7 +96,7 @@ func (b *containerBuilder) user(s *specs.Spec) error {
 
 func (b *containerBuilder) security(s *specs.Spec) error {
 	var err error
-	if b.caps, err = capabilitySet(b.sc.GetCapabilities(), b.sc.GetPrivileged()); err != nil {
+	if b.caps, err = capabilitySet(b.sc.GetCapabilities(), b.sc.GetPrivileged(), b.in.Features.Capabilities); err != nil {
 		return err
 	}
 	if s.Process.Capabilities, err = processCapabilities(b.caps, b.sc.GetCapabilities()); err != nil {

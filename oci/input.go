@@ -53,6 +53,10 @@ type HostFeatures struct {
 	// RecursiveReadOnly: mount_setattr(AT_RECURSIVE), Linux ≥ 5.12.
 	// Without it a recursive_read_only mount is refused.
 	RecursiveReadOnly bool
+	// Capabilities are those this node can grant: skiffd's bounding set.
+	// A privileged container, or one that adds ALL, gets these. Nil means
+	// every capability the kernel knows.
+	Capabilities []string
 }
 
 // ContainerInput is everything ContainerSpec needs.

@@ -32,6 +32,9 @@ func EnsurePauseRootfs(dir, pauseProgram string) (string, error) {
 	if have, err := os.ReadFile(target); err == nil && bytes.Equal(have, want) {
 		return rootfs, nil
 	}
+	if err := os.MkdirAll(dir, 0o711); err != nil {
+		return "", fmt.Errorf("pause rootfs: %w", err)
+	}
 	tmp, err := os.MkdirTemp(dir, "rootfs-")
 	if err != nil {
 		return "", fmt.Errorf("pause rootfs: %w", err)

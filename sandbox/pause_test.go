@@ -11,7 +11,7 @@ func TestEnsurePauseRootfs(t *testing.T) {
 	prog := filepath.Join(dir, "skiff-pause")
 	os.WriteFile(prog, []byte("v1"), 0o755)
 
-	rootfs, err := EnsurePauseRootfs(filepath.Join(dir), prog)
+	rootfs, err := EnsurePauseRootfs(dir, prog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,6 +32,10 @@ func TestEnsurePauseRootfs(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("v1")
+	if _, err := EnsurePauseRootfs(filepath.Join(dir, "new", "dir"), prog); err != nil {
+		t.Fatalf("into a directory not made yet: %v", err)
+	}
+	os.RemoveAll(filepath.Join(dir, "new"))
 	os.WriteFile(prog, []byte("v2"), 0o755)
 	if _, err := EnsurePauseRootfs(dir, prog); err != nil {
 		t.Fatal(err)

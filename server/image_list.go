@@ -6,7 +6,7 @@ import (
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-// streamBatch is how many images StreamImages sends per message.
+// streamBatch is how many items a Stream call sends per message.
 const streamBatch = 100
 
 // ListImages lists images, or the one the filter names.
@@ -24,12 +24,19 @@ func (s *Server) StreamImages(req *runtime.StreamImagesRequest, stream runtime.I
 	if err != nil {
 		return err
 	}
-	for len(images) > 0 {
-		n := min(streamBatch, len(images))
-		if err := stream.Send(&runtime.StreamImagesResponse{Images: images[:n]}); err != nil {
+	return sendBatches(images, func(b []*runtime.Image) error {
+		return stream.Send(&runtime.StreamImagesResponse{Images: b})
+	})
+}
+
+// sendBatches sends items in batches of streamBatch; none when empty.
+func sendBatches[T any](items []T, send func([]T) error) error {
+	for len(items) > 0 {
+		n := min(streamBatch, len(items))
+		if err := send(items[:n]); err != nil {
 			return err
 		}
-		images = images[n:]
+		items = items[n:]
 	}
 	return nil
 }

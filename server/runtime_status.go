@@ -10,13 +10,21 @@ import (
 	"github.com/skiffrt/skiff/internal/health"
 )
 
-// Status reports the RuntimeReady and NetworkReady conditions; verbose adds
-// the effective configuration under "config".
+// Status reports the RuntimeReady and NetworkReady conditions and what the
+// runtime supports; verbose adds the effective configuration under
+// "config".
 func (s *Server) Status(ctx context.Context, req *runtime.StatusRequest) (*runtime.StatusResponse, error) {
-	resp := &runtime.StatusResponse{Status: &runtime.RuntimeStatus{Conditions: []*runtime.RuntimeCondition{
-		condition(runtime.RuntimeReady, s.runtimeReady(ctx)),
-		condition(runtime.NetworkReady, s.networkReady(ctx)),
-	}}}
+	resp := &runtime.StatusResponse{
+		Status: &runtime.RuntimeStatus{Conditions: []*runtime.RuntimeCondition{
+			condition(runtime.RuntimeReady, s.runtimeReady(ctx)),
+			condition(runtime.NetworkReady, s.networkReady(ctx)),
+		}},
+		// The default handler, the only one; no user namespaces yet.
+		RuntimeHandlers: []*runtime.RuntimeHandler{{Features: &runtime.RuntimeHandlerFeatures{
+			RecursiveReadOnlyMounts: s.features.RecursiveReadOnlyMounts,
+		}}},
+		Features: &runtime.RuntimeFeatures{SupplementalGroupsPolicy: true},
+	}
 	if req.GetVerbose() {
 		cfg, err := json.Marshal(s.cfg)
 		if err != nil {

@@ -18,6 +18,9 @@ type Server struct {
 	runtimeReady health.Check
 	networkReady health.Check
 	images       ImageStore
+	sandboxes    Sandboxes
+	containers   Containers
+	features     Features
 }
 
 // Options are what Server needs from the daemon's wiring.
@@ -26,11 +29,23 @@ type Options struct {
 	RuntimeReady health.Check
 	NetworkReady health.Check
 	Images       ImageStore
+	Sandboxes    Sandboxes
+	Containers   Containers
+	Features     Features
+}
+
+// Features are what Status advertises the runtime can do.
+type Features struct {
+	// RecursiveReadOnlyMounts: the kernel has mount_setattr(AT_RECURSIVE).
+	RecursiveReadOnlyMounts bool
 }
 
 // New returns a Server.
 func New(o Options) *Server {
-	return &Server{cfg: o.Config, runtimeReady: o.RuntimeReady, networkReady: o.NetworkReady, images: o.Images}
+	return &Server{
+		cfg: o.Config, runtimeReady: o.RuntimeReady, networkReady: o.NetworkReady,
+		images: o.Images, sandboxes: o.Sandboxes, containers: o.Containers, features: o.Features,
+	}
 }
 
 // Register adds both CRI services to g.

@@ -1,34 +1,81 @@
 // Command skiff-shim is the per-container monitor of DESIGN.md §1: started
 // by skiffd once per container, it creates and starts the container with
-// libcontainer and outlives skiffd.
+// libcontainer and outlives skiffd. See internal/shim for the design.
+//
+//	skiff-shim start --id ID --bundle DIR --state-root DIR --log PATH \
+//	    --socket PATH --exit-file PATH [--shim-log PATH] [--shim-cgroup PATH] [--stdin]
+//
+// starts the long-lived "skiff-shim run" with the same flags in its own
+// session, waits until it has created the container, prints one JSON line
+// ({"shim_pid":…,"pid":…} or {"error":{…}}) and exits.
 //
 // This binary is also libcontainer's init: libcontainer re-executes it as
 // "skiff-shim init" inside the new container's namespaces.
-//
-// The container lifecycle (create, start, stdio, CRI logs, exit records)
-// arrives with the pods-and-containers work; until then the shim answers
-// only init and --version.
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
+	"runtime"
 
 	_ "github.com/opencontainers/cgroups/devices" // device cgroup support for libcontainer
 	"github.com/opencontainers/runc/libcontainer"
 	_ "github.com/opencontainers/runc/libcontainer/nsenter" // the C constructor that joins namespaces before Go starts
 
+	"github.com/skiffrt/skiff/internal/shim/api"
+	"github.com/skiffrt/skiff/internal/shim/monitor"
 	"github.com/skiffrt/skiff/internal/version"
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "init" {
-		libcontainer.Init() // Does not return.
-	}
-	if len(os.Args) > 1 && os.Args[1] == "--version" {
-		fmt.Printf("skiff-shim %s\n", version.Version)
-		return
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "init":
+			libcontainer.Init() // Does not return.
+		case "--version":
+			fmt.Printf("skiff-shim %s\n", version.Version)
+			return
+		case "start":
+			os.Exit(start(os.Args[2:]))
+		case "run":
+			os.Exit(run(os.Args[2:]))
+		}
 	}
 	fmt.Fprintln(os.Stderr, "skiff-shim: started by skiffd, once per container; not meant to be run by hand")
 	os.Exit(2)
+}
+
+// start is "skiff-shim start": see the package comment.
+func start(args []string) int {
+	opts, err := api.ParseOptions(args)
+	if err != nil {
+		json.NewEncoder(os.Stdout).Encode(&api.Ready{Error: api.AsError(err)})
+		return 2
+	}
+	if err := monitor.Launch(opts, os.Stdout); err != nil {
+		return 1
+	}
+	return 0
+}
+
+// run is "skiff-shim run", the long-lived shim, started by "start" with
+// the report pipe on fd 3 and its log on stderr.
+func run(args []string) int {
+	// One P is plenty for a process that mostly waits; it keeps the
+	// runtime's per-P caches small (FIELD-NOTES: memory).
+	runtime.GOMAXPROCS(1)
+	ready := os.NewFile(3, "ready")
+	opts, err := api.ParseOptions(args)
+	if err != nil {
+		json.NewEncoder(ready).Encode(&api.Ready{Error: api.AsError(err)})
+		return 2
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)).With("container_id", opts.ID))
+	if err := monitor.Run(opts, ready); err != nil {
+		slog.Error("shim failed", "err", err)
+		return 1
+	}
+	return 0
 }

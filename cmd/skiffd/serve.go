@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -15,8 +14,6 @@ import (
 
 	"github.com/skiffrt/skiff/internal/config"
 	"github.com/skiffrt/skiff/internal/health"
-	"github.com/skiffrt/skiff/internal/image"
-	"github.com/skiffrt/skiff/internal/image/remote"
 	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/metrics"
 	"github.com/skiffrt/skiff/internal/socket"
@@ -41,22 +38,11 @@ func serve(cfg config.Config, logOut io.Writer) error {
 		}
 	}
 
-	registryCfg := remote.Config{
-		Mirrors:         cfg.Registry.Mirrors,
-		Insecure:        cfg.Registry.Insecure,
-		ProgressTimeout: time.Duration(cfg.Registry.PullProgressTimeout),
-		UserAgent:       version.Name + "/" + version.Version,
-	}
-	if err := registryCfg.Validate(); err != nil {
-		return fmt.Errorf("registry configuration: %w", err)
-	}
-	registry := remote.New(registryCfg)
-	defer registry.Close()
-	images, err := image.Open(ctx, filepath.Join(cfg.Root, "images"), registry)
+	svc, err := openServices(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer images.Close()
+	defer svc.close()
 
 	reg := metrics.NewRegistry()
 	icpt := server.Interceptors{Logger: logger, Metrics: metrics.NewRPC(reg)}
@@ -68,7 +54,10 @@ func serve(cfg config.Config, logOut io.Writer) error {
 			Reason:  "NetworkPluginNotReady",
 			Message: "pod networking (CNI) is not implemented in this version of skiff",
 		}),
-		Images: images,
+		Images:     svc.images,
+		Sandboxes:  svc.sandboxes,
+		Containers: svc.containers,
+		Features:   server.Features{RecursiveReadOnlyMounts: svc.features.RecursiveReadOnly},
 	}).Register(g)
 
 	ln, err := socket.Listen(cfg.Listen, 0o660)

@@ -37,6 +37,9 @@ type Config struct {
 	CgroupManager string `toml:"cgroup_manager" json:"cgroup_manager"`
 	// ShimPath is the skiff-shim binary; empty means beside skiffd.
 	ShimPath string `toml:"shim_path" json:"shim_path"`
+	// PausePath is the static skiff-pause program that pause containers
+	// run; empty means beside skiffd.
+	PausePath string `toml:"pause_path" json:"pause_path"`
 	// ShutdownTimeout bounds how long in-flight RPCs may run after
 	// SIGTERM before they are cut off.
 	ShutdownTimeout Duration `toml:"shutdown_timeout" json:"shutdown_timeout"`

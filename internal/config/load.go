@@ -71,15 +71,21 @@ func decodeFile(c *Config, path string, missingOK bool) error {
 }
 
 // Resolve fills the values whose defaults depend on the host: the shim
-// beside the running executable, and the cgroup manager the host's init
+// and pause programs beside the running executable, and the cgroup manager the host's init
 // system implies.
 func (c *Config) Resolve() error {
-	if c.ShimPath == "" {
+	for _, p := range []struct {
+		path *string
+		name string
+	}{{&c.ShimPath, "skiff-shim"}, {&c.PausePath, "skiff-pause"}} {
+		if *p.path != "" {
+			continue
+		}
 		exe, err := os.Executable()
 		if err != nil {
-			return fmt.Errorf("locate skiff-shim beside skiffd: %w", err)
+			return fmt.Errorf("locate %s beside skiffd: %w", p.name, err)
 		}
-		c.ShimPath = filepath.Join(filepath.Dir(exe), "skiff-shim")
+		*p.path = filepath.Join(filepath.Dir(exe), p.name)
 	}
 	if c.CgroupManager == "" {
 		c.CgroupManager = CgroupfsManager

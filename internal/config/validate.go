@@ -54,6 +54,7 @@ func (c *Config) Validate() error {
 		{"metrics_addr", optionalHostPort(c.MetricsAddr)},
 		{"cgroup_manager", oneOf(c.CgroupManager, "", CgroupfsManager, SystemdManager)},
 		{"shim_path", optionalAbsPath(c.ShimPath)},
+		{"pause_path", optionalAbsPath(c.PausePath)},
 		{"shutdown_timeout", positive(c.ShutdownTimeout)},
 		{"registry.mirrors", mirrors(c.Registry.Mirrors)},
 		{"registry.insecure", hosts(c.Registry.Insecure)},

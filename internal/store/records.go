@@ -35,6 +35,10 @@ type Sandbox struct {
 	CgroupParent string `json:"cgroupParent,omitempty"`
 	// RuntimeHandler is the CRI runtime handler it was created with.
 	RuntimeHandler string `json:"runtimeHandler,omitempty"`
+	// PausePID is the pause process, whose namespaces containers join.
+	PausePID int `json:"pausePid,omitempty"`
+	// TaskCgroup is the pause container's cgroups path, for cleanup.
+	TaskCgroup string `json:"taskCgroup,omitempty"`
 }
 
 // Key returns the sandbox's ID and name.
@@ -63,6 +67,14 @@ type Container struct {
 	ImageRef  string `json:"imageRef"`
 	ImageName string `json:"imageName"`
 	LogPath   string `json:"logPath,omitempty"`
+	// StopSignal is the image's stop signal; empty means SIGTERM.
+	StopSignal string `json:"stopSignal,omitempty"`
+	// Pid is the container's init process while it runs.
+	Pid int `json:"pid,omitempty"`
+	// TaskCgroup is the container's cgroups path, for cleanup.
+	TaskCgroup string `json:"taskCgroup,omitempty"`
+	// User is who the container's process runs as.
+	User User `json:"user"`
 
 	CreatedAt  time.Time `json:"createdAt"`
 	StartedAt  time.Time `json:"startedAt,omitzero"`
@@ -71,6 +83,13 @@ type Container struct {
 	// Reason and Message explain the exit (Completed, Error, OOMKilled).
 	Reason  string `json:"reason,omitempty"`
 	Message string `json:"message,omitempty"`
+}
+
+// User is a process identity: uid, gid and supplementary groups.
+type User struct {
+	UID    uint32   `json:"uid"`
+	GID    uint32   `json:"gid"`
+	Groups []uint32 `json:"groups,omitempty"`
 }
 
 // Key returns the container's ID and name.

@@ -83,12 +83,12 @@ func TestRPCsLoggedAtDebug(t *testing.T) {
 	if _, err := d.runtime.Version(ctxT(t), &runtime.VersionRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	d.runtime.ListContainers(ctxT(t), &runtime.ListContainersRequest{})
+	d.runtime.ContainerStats(ctxT(t), &runtime.ContainerStatsRequest{ContainerId: "abc"})
 	d.signal(syscall.SIGTERM, 15*time.Second)
 	log := d.stderr.String()
 	for _, want := range []string{
 		`msg="CRI call" method=/runtime.v1.RuntimeService/Version code=OK duration=`,
-		`msg="CRI call" method=/runtime.v1.RuntimeService/ListContainers code=Unimplemented duration=`,
+		`msg="CRI call" method=/runtime.v1.RuntimeService/ContainerStats code=Unimplemented duration=`,
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)

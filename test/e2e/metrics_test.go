@@ -18,12 +18,12 @@ func TestMetricsEndpoint(t *testing.T) {
 	if _, err := d.runtime.Version(ctxT(t), &runtime.VersionRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	d.runtime.ListContainers(ctxT(t), &runtime.ListContainersRequest{})
+	d.runtime.ContainerStats(ctxT(t), &runtime.ContainerStatsRequest{ContainerId: "abc"})
 
 	body := httpGet(t, "http://"+addr+"/metrics")
 	for _, want := range []string{
 		`skiff_cri_request_duration_seconds_bucket{method="/runtime.v1.RuntimeService/Version",le=`,
-		`skiff_cri_request_errors_total{code="Unimplemented",method="/runtime.v1.RuntimeService/ListContainers"} 1`,
+		`skiff_cri_request_errors_total{code="Unimplemented",method="/runtime.v1.RuntimeService/ContainerStats"} 1`,
 		`process_resident_memory_bytes`,
 	} {
 		if !strings.Contains(body, want) {

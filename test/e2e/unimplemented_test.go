@@ -20,24 +20,20 @@ func TestNotYetImplemented(t *testing.T) {
 		name string
 		call func(ctx context.Context) error
 	}{
-		{"RunPodSandbox", func(ctx context.Context) error {
-			_, err := d.runtime.RunPodSandbox(ctx, &runtime.RunPodSandboxRequest{Config: &runtime.PodSandboxConfig{}})
+		{"ContainerStats", func(ctx context.Context) error {
+			_, err := d.runtime.ContainerStats(ctx, &runtime.ContainerStatsRequest{ContainerId: "abc"})
 			return err
 		}},
-		{"ListContainers", func(ctx context.Context) error {
-			_, err := d.runtime.ListContainers(ctx, &runtime.ListContainersRequest{})
-			return err
-		}},
-		{"StopContainer", func(ctx context.Context) error {
-			_, err := d.runtime.StopContainer(ctx, &runtime.StopContainerRequest{ContainerId: "abc"})
+		{"PortForward", func(ctx context.Context) error {
+			_, err := d.runtime.PortForward(ctx, &runtime.PortForwardRequest{PodSandboxId: "abc"})
 			return err
 		}},
 		{"Exec", func(ctx context.Context) error {
 			_, err := d.runtime.Exec(ctx, &runtime.ExecRequest{ContainerId: "abc", Cmd: []string{"true"}})
 			return err
 		}},
-		{"StreamContainers", func(ctx context.Context) error {
-			s, err := d.runtime.StreamContainers(ctx, &runtime.StreamContainersRequest{})
+		{"StreamContainerStats", func(ctx context.Context) error {
+			s, err := d.runtime.StreamContainerStats(ctx, &runtime.StreamContainerStatsRequest{})
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/skiffrt/skiff/container"
+	"github.com/skiffrt/skiff/internal/config"
+	"github.com/skiffrt/skiff/internal/image"
+	"github.com/skiffrt/skiff/internal/image/remote"
+	"github.com/skiffrt/skiff/internal/log"
+	"github.com/skiffrt/skiff/internal/store"
+	"github.com/skiffrt/skiff/internal/task"
+	"github.com/skiffrt/skiff/internal/version"
+	"github.com/skiffrt/skiff/oci"
+	"github.com/skiffrt/skiff/sandbox"
+)
+
+// services are what the CRI server answers from.
+type services struct {
+	images     *image.Store
+	features   oci.HostFeatures
+	sandboxes  *sandbox.Manager
+	containers *container.Manager
+	closers    []func() error
+}
+
+// openServices opens the image and runtime stores, wires the managers
+// and reconciles what ran before a restart with what runs now.
+func openServices(ctx context.Context, cfg config.Config) (*services, error) {
+	s := &services{}
+	registryCfg := remote.Config{
+		Mirrors:         cfg.Registry.Mirrors,
+		Insecure:        cfg.Registry.Insecure,
+		ProgressTimeout: time.Duration(cfg.Registry.PullProgressTimeout),
+		UserAgent:       version.Name + "/" + version.Version,
+	}
+	if err := registryCfg.Validate(); err != nil {
+		return nil, fmt.Errorf("registry configuration: %w", err)
+	}
+	registry := remote.New(registryCfg)
+	s.closers = append(s.closers, func() error { registry.Close(); return nil })
+	images, err := image.Open(ctx, filepath.Join(cfg.Root, "images"), registry)
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	s.images = images
+	s.closers = append(s.closers, images.Close)
+
+	st, err := store.Open(cfg.Root)
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	s.closers = append(s.closers, st.Close)
+	pauseRootfs, err := sandbox.EnsurePauseRootfs(filepath.Join(cfg.Root, "pause"), cfg.PausePath)
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	if err := task.BecomeSubreaper(); err != nil {
+		return nil, s.fail(err)
+	}
+	tasks := &task.Runner{
+		ShimBinary: cfg.ShimPath,
+		Dir:        filepath.Join(cfg.RunRoot, "tasks"),
+		SocketDir:  filepath.Join(cfg.RunRoot, "s"),
+		StateRoot:  filepath.Join(cfg.RunRoot, "runc"),
+	}
+	features, minOOM := oci.ProbeHostFeatures(), oci.OwnOOMScoreAdj()
+	s.features = features
+	podsDir := filepath.Join(cfg.RunRoot, "pods")
+	s.containers = container.New(st.Containers, st.Sandboxes, images, tasks, container.Config{
+		Dir: filepath.Join(cfg.Root, "containers"), PodsDir: podsDir,
+		CgroupManager: cfg.CgroupManager, MinOOMScoreAdj: minOOM, Features: features,
+	})
+	s.sandboxes = sandbox.New(st.Sandboxes, s.containers, tasks, sandbox.Config{
+		RunDir: podsDir, NetNSDir: filepath.Join(cfg.RunRoot, "netns"), PauseRootfs: pauseRootfs,
+		CgroupManager: cfg.CgroupManager, MinOOMScoreAdj: minOOM, Features: features,
+	})
+	log.G(ctx).Debug("host features", "features", fmt.Sprintf("%+v", features), "min_oom_score_adj", minOOM)
+	s.sandboxes.Recover(ctx)
+	s.containers.Recover(ctx)
+	return s, nil
+}
+
+// fail closes what was opened and returns err.
+func (s *services) fail(err error) error {
+	s.close()
+	return err
+}
+
+// close closes the stores, newest first. Running containers are left
+// alone.
+func (s *services) close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}

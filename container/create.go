@@ -1,0 +1,123 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/skiffrt/skiff/internal/cleanup"
+	"github.com/skiffrt/skiff/internal/errdefs"
+	"github.com/skiffrt/skiff/internal/log"
+	"github.com/skiffrt/skiff/internal/rootfs"
+	"github.com/skiffrt/skiff/internal/store"
+	"github.com/skiffrt/skiff/internal/task"
+	"github.com/skiffrt/skiff/oci"
+	"github.com/skiffrt/skiff/sandbox"
+	"github.com/skiffrt/skiff/sandbox/podfiles"
+)
+
+// Create creates a container in pod sandboxID, its process paused before
+// exec until Start, and returns its ID.
+func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.ContainerConfig) (string, error) {
+	sb, err := m.sandboxes.Get(sandboxID)
+	if err != nil {
+		return "", err
+	}
+	if sb.State != store.SandboxReady {
+		return "", fmt.Errorf("%w: pod sandbox %s is not ready", errdefs.ErrFailedPrecondition, sb.ID)
+	}
+	podCfg := sb.Config.Msg
+	name, err := Name(cfg.GetMetadata(), podCfg.GetMetadata())
+	if err != nil {
+		return "", err
+	}
+	if cfg.GetImage().GetImage() == "" {
+		return "", fmt.Errorf("%w: container config: image is empty", errdefs.ErrInvalidArgument)
+	}
+	img, err := m.images.Get(cfg.GetImage().GetImage())
+	if err != nil {
+		return "", fmt.Errorf("container image: %w", err)
+	}
+	imgCfg, err := m.imageConfig(img.ID)
+	if err != nil {
+		return "", err
+	}
+	id := sandbox.NewID()
+	ctx = log.WithAttrs(ctx, log.KeyContainerID, id, log.KeySandboxID, sb.ID)
+	rec := store.Container{
+		ID: id, Name: name, SandboxID: sb.ID, Config: store.Proto[*runtime.ContainerConfig]{Msg: cfg},
+		State: store.ContainerCreated, ImageRef: img.ID.String(), ImageName: cfg.GetImage().GetImage(),
+		StopSignal: imgCfg.StopSignal, CreatedAt: time.Now().UTC(),
+	}
+	if podCfg.GetLogDirectory() != "" && cfg.GetLogPath() != "" {
+		rec.LogPath = filepath.Join(podCfg.GetLogDirectory(), cfg.GetLogPath())
+	}
+	if err := m.containers.Add(rec); err != nil {
+		return "", err
+	}
+	cu := cleanup.Make(ctx)
+	defer cu.Clean()
+	cu.Add("forget container", func(context.Context) error { return m.containers.Delete(id) })
+
+	lowers, err := m.images.LayerDirs(img.ID)
+	if err != nil {
+		return "", err
+	}
+	root, err := rootfs.Mount(ctx, lowers, m.dir(id))
+	if err != nil {
+		return "", fmt.Errorf("container rootfs: %w", err)
+	}
+	cu.Add("unmount rootfs", func(context.Context) error { return rootfs.Unmount(m.dir(id)) })
+
+	spec, err := oci.ContainerSpec(oci.ContainerInput{
+		ID: id, Config: cfg, Image: imgCfg, ImageName: rec.ImageName, RootfsPath: root,
+		Sandbox:            m.sandboxOf(sb),
+		CgroupManager:      m.cfg.CgroupManager,
+		MinOOMScoreAdj:     m.cfg.MinOOMScoreAdj,
+		SeccompProfileRoot: m.cfg.SeccompProfileRoot,
+		Features:           m.cfg.Features,
+	})
+	if err != nil {
+		return "", err
+	}
+	if rec.LogPath != "" {
+		if err := os.MkdirAll(filepath.Dir(rec.LogPath), 0o755); err != nil {
+			return "", fmt.Errorf("container log directory: %w", err)
+		}
+	}
+	pid, err := m.tasks.Create(ctx, id, spec, task.CreateOptions{LogPath: rec.LogPath, Stdin: cfg.GetStdin()})
+	if err != nil {
+		return "", err
+	}
+	cu.Add("delete task", func(ctx context.Context) error { return m.tasks.Delete(ctx, id, spec.Linux.CgroupsPath) })
+	if _, err := m.containers.Update(id, func(c store.Container) (store.Container, error) {
+		c.Pid, c.TaskCgroup = pid, spec.Linux.CgroupsPath
+		u := spec.Process.User
+		c.User = store.User{UID: u.UID, GID: u.GID, Groups: u.AdditionalGids}
+		return c, nil
+	}); err != nil {
+		return "", err
+	}
+	cu.Release()
+	log.G(ctx).Info("created container", "name", name, "image", img.ID)
+	return id, nil
+}
+
+// sandboxOf is what a container's spec takes from its pod.
+func (m *Manager) sandboxOf(sb store.Sandbox) oci.Sandbox {
+	dir := sandbox.PodDir(m.cfg.PodsDir, sb.ID)
+	s := oci.Sandbox{
+		ID: sb.ID, Config: sb.Config.Msg, NetNSPath: sb.NetNS, PausePID: sb.PausePID, CgroupParent: sb.CgroupParent,
+		HostnamePath:   filepath.Join(dir, podfiles.HostnameFile),
+		HostsPath:      filepath.Join(dir, podfiles.HostsFile),
+		ResolvConfPath: filepath.Join(dir, podfiles.ResolvConfFile),
+	}
+	if sb.Config.Msg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetIpc() != runtime.NamespaceMode_NODE {
+		s.ShmPath = filepath.Join(dir, podfiles.ShmDir)
+	}
+	return s
+}

@@ -1,0 +1,50 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/skiffrt/skiff/internal/errdefs"
+	"github.com/skiffrt/skiff/internal/log"
+	"github.com/skiffrt/skiff/internal/rootfs"
+	"github.com/skiffrt/skiff/internal/store"
+)
+
+// Remove removes a container, stopping it first if it runs. It is
+// idempotent. The CRI log file stays, as kubelet owns it.
+func (m *Manager) Remove(ctx context.Context, id string) error {
+	c, err := m.containers.Get(id)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ctx = log.WithAttrs(ctx, log.KeyContainerID, c.ID)
+	if c.State == store.ContainerRunning || c.State == store.ContainerCreated {
+		if err := m.Stop(ctx, c.ID, 0); err != nil {
+			return err
+		}
+	}
+	if err := m.tasks.Delete(ctx, c.ID, c.TaskCgroup); err != nil {
+		return err
+	}
+	if err := rootfs.Unmount(m.dir(c.ID)); err != nil {
+		return fmt.Errorf("remove container %s: %w", c.ID, err)
+	}
+	if err := os.RemoveAll(m.dir(c.ID)); err != nil {
+		return fmt.Errorf("remove container %s: %w", c.ID, err)
+	}
+	return m.containers.Delete(c.ID)
+}
+
+// RemoveAll removes every container of pod sandboxID.
+func (m *Manager) RemoveAll(ctx context.Context, sandboxID string) error {
+	for _, c := range m.containers.List(func(c store.Container) bool { return c.SandboxID == sandboxID }) {
+		if err := m.Remove(ctx, c.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,50 @@
+package container
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/skiffrt/skiff/internal/errdefs"
+	"github.com/skiffrt/skiff/internal/log"
+	"github.com/skiffrt/skiff/internal/store"
+)
+
+// Start runs a created container.
+func (m *Manager) Start(ctx context.Context, id string) error {
+	c, err := m.containers.Get(id)
+	if err != nil {
+		return err
+	}
+	if _, err := c.To(store.ContainerRunning); err != nil {
+		return err
+	}
+	ctx = log.WithAttrs(ctx, log.KeyContainerID, c.ID)
+	startedAt, err := m.tasks.Start(ctx, c.ID)
+	if err != nil {
+		return fmt.Errorf("start container %s: %w", c.ID, err)
+	}
+	if _, err := m.containers.Update(c.ID, func(c store.Container) (store.Container, error) {
+		c, err := c.To(store.ContainerRunning)
+		c.StartedAt = startedAt
+		return c, err
+	}); err != nil {
+		return err
+	}
+	go m.watch(context.WithoutCancel(ctx), c.ID)
+	return nil
+}
+
+// watch waits for container id to exit and records the exit.
+func (m *Manager) watch(ctx context.Context, id string) {
+	e, err := m.tasks.Wait(ctx, id)
+	if err != nil {
+		if errdefs.IsNotFound(err) {
+			return // Removed meanwhile.
+		}
+		log.G(ctx).Warn("lost track of container", "error", err)
+		return
+	}
+	if _, err := m.recordExit(id, e); err != nil && !errdefs.IsNotFound(err) {
+		log.G(ctx).Warn("record container exit", "error", err)
+	}
+}

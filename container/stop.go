@@ -1,0 +1,58 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/moby/sys/signal"
+
+	"github.com/skiffrt/skiff/internal/errdefs"
+	"github.com/skiffrt/skiff/internal/log"
+	"github.com/skiffrt/skiff/internal/store"
+)
+
+// Stop stops a container: its image's stop signal (SIGTERM by default),
+// then SIGKILL after timeout. Stopping an exited or unknown container is
+// fine, and so is an unknown ID, as kubelet expects.
+func (m *Manager) Stop(ctx context.Context, id string, timeout time.Duration) error {
+	c, err := m.containers.Get(id)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.State == store.ContainerExited {
+		return nil
+	}
+	ctx = log.WithAttrs(ctx, log.KeyContainerID, c.ID)
+	sig := syscall.SIGTERM
+	if c.StopSignal != "" {
+		if s, err := signal.ParseSignal(c.StopSignal); err == nil {
+			sig = s
+		} else {
+			log.G(ctx).Warn("image stop signal unknown; using SIGTERM", "stop_signal", c.StopSignal)
+		}
+	}
+	if c.State == store.ContainerCreated {
+		timeout = 0 // Nothing runs yet that could shut down gracefully.
+	}
+	e, err := m.tasks.Stop(ctx, c.ID, sig, timeout)
+	if err != nil {
+		return fmt.Errorf("stop container %s: %w", c.ID, err)
+	}
+	_, err = m.recordExit(c.ID, e)
+	return err
+}
+
+// StopAll stops every container of pod sandboxID.
+func (m *Manager) StopAll(ctx context.Context, sandboxID string) error {
+	for _, c := range m.containers.List(func(c store.Container) bool { return c.SandboxID == sandboxID }) {
+		if err := m.Stop(ctx, c.ID, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// The reasons an Exit gives, as kubelet knows them.
+const (
+	ReasonCompleted = "Completed" // exit code 0
+	ReasonError     = "Error"     // any other exit
+	ReasonOOMKilled = "OOMKilled" // the kernel OOM-killed a process of the container
+)
+
+// Exit is how the container ended, as written to the exit file.
+type Exit struct {
+	Pid        int       `json:"pid"`
+	ExitCode   int       `json:"exit_code"`        // 128+signal when killed by a signal
+	Signal     int       `json:"signal,omitempty"` // the killing signal, if any
+	StartedAt  time.Time `json:"started_at,omitzero"`
+	FinishedAt time.Time `json:"finished_at"`
+	OOMKilled  bool      `json:"oom_killed"`
+	Reason     string    `json:"reason"`
+}
+
+// WriteExit records e at path durably and atomically: a temporary file in
+// the same directory, fsynced, renamed over path, then the directory
+// fsynced. A reader sees no file or the whole record, also after a crash.
+func WriteExit(path string, e *Exit) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".exit-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(append(b, '\n'))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write exit file: %w", err)
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// ReadExit reads the exit file at path. A missing file is an
+// os.ErrNotExist error.
+func ReadExit(path string) (*Exit, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var e Exit
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, fmt.Errorf("exit file %s: %w", path, err)
+	}
+	return &e, nil
+}

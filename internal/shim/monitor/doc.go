@@ -1,0 +1,13 @@
+// Package monitor is the long-lived skiff-shim ("skiff-shim run") and its
+// launcher ("skiff-shim start"); see package shim for the design.
+//
+// One container per process. Run creates it, reports, serves the socket
+// (server: one goroutine per connection) and returns once the exit is
+// recorded. The container type owns the lifecycle (created → running →
+// stopped) behind one mutex; the reaper is the only caller of wait4 and
+// hands exits to their waiters; logFile writes the CRI log; execSync runs
+// commands in the container.
+//
+// The package is linked into the shim binary only: it keeps to the
+// standard library, libcontainer and package api, no gRPC (memory).
+package monitor

@@ -1,0 +1,206 @@
+package task
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/skiffrt/skiff/internal/errdefs"
+	"github.com/skiffrt/skiff/internal/log"
+	"github.com/skiffrt/skiff/internal/shim"
+)
+
+// Runner starts and controls tasks. Its fields are set once.
+type Runner struct {
+	// ShimBinary is skiff-shim; it must not live under StateRoot.
+	ShimBinary string
+	// Dir holds one directory per task: bundle and exit file.
+	Dir string
+	// SocketDir holds the shims' sockets, apart from Dir because a unix
+	// socket path is at most 107 bytes.
+	SocketDir string
+	// StateRoot is libcontainer's state root.
+	StateRoot string
+	// ShimCgroup, when set, is the cgroup the shims move into.
+	ShimCgroup string
+}
+
+// CreateOptions are the per-task choices of Create.
+type CreateOptions struct {
+	LogPath string // CRI log file; "" discards the output
+	Stdin   bool
+}
+
+func (r *Runner) dir(id string) string      { return filepath.Join(r.Dir, id) }
+func (r *Runner) exitFile(id string) string { return filepath.Join(r.dir(id), "exit.json") }
+func (r *Runner) client(id string) *shim.Client {
+	sum := sha256.Sum256([]byte(id))
+	return shim.Dial(filepath.Join(r.SocketDir, hex.EncodeToString(sum[:16])+".sock"))
+}
+
+// Create writes the bundle of task id with spec and starts its shim, which
+// creates the container with its process paused before exec. It returns
+// the process's pid.
+func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o CreateOptions) (int, error) {
+	dir := r.dir(id)
+	for _, d := range []string{dir, r.SocketDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return 0, fmt.Errorf("task %s: %w", id, err)
+		}
+	}
+	raw, err := json.Marshal(spec)
+	if err != nil {
+		return 0, fmt.Errorf("task %s: encode spec: %w", id, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), raw, 0o600); err != nil {
+		return 0, fmt.Errorf("task %s: %w", id, err)
+	}
+	started, err := shim.Start(ctx, r.ShimBinary, shim.Options{
+		ID:         id,
+		Bundle:     dir,
+		StateRoot:  r.StateRoot,
+		LogPath:    o.LogPath,
+		Socket:     r.client(id).Socket(),
+		ExitFile:   r.exitFile(id),
+		ShimCgroup: r.ShimCgroup,
+		Stdin:      o.Stdin,
+	})
+	if err != nil {
+		return 0, err
+	}
+	go reap(started.ShimPid)
+	return started.Pid, nil
+}
+
+// reap collects the exit of a shim that was re-parented to this process,
+// a child subreaper (see BecomeSubreaper), so that it does not linger as a
+// zombie on hosts whose init does not reap orphans. It waits for that one
+// pid only, never racing os/exec's waits for other children.
+func reap(pid int) {
+	for {
+		_, err := unix.Wait4(pid, nil, 0, nil)
+		if err != unix.EINTR {
+			return // Reaped, or not our child (ECHILD): init reaps it.
+		}
+	}
+}
+
+// BecomeSubreaper makes this process the child subreaper of the shims it
+// starts: a shim's launcher exits at once, and the shim is re-parented to
+// skiffd rather than to init, so that skiffd can reap it. After a skiffd
+// restart, shims of the old process belong to init.
+func BecomeSubreaper() error {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("become child subreaper: %w", err)
+	}
+	return nil
+}
+
+// Start runs the created process and returns when it started.
+func (r *Runner) Start(ctx context.Context, id string) (time.Time, error) {
+	st, err := r.client(id).Start(ctx)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("start task %s: %w", id, err)
+	}
+	return st.StartedAt, nil
+}
+
+// State asks the shim of task id for its state.
+func (r *Runner) State(ctx context.Context, id string) (*shim.State, error) {
+	return r.client(id).State(ctx)
+}
+
+// Exit returns the recorded exit of task id: errdefs.ErrNotFound when it
+// has none (still running, or its shim died before recording it).
+func (r *Runner) Exit(id string) (*shim.Exit, error) {
+	return shim.ReadExit(r.exitFile(id))
+}
+
+// Stop ends task id: sig (SIGTERM when 0), then SIGKILL after timeout, and
+// waits for the exit. A task that has already exited is fine.
+func (r *Runner) Stop(ctx context.Context, id string, sig syscall.Signal, timeout time.Duration) (*shim.Exit, error) {
+	if sig == 0 {
+		sig = syscall.SIGTERM
+	}
+	c := r.client(id)
+	if timeout > 0 {
+		if err := c.Kill(ctx, sig, false); err == nil {
+			waitCtx, cancel := context.WithTimeout(ctx, timeout)
+			e, err := r.wait(waitCtx, id)
+			cancel()
+			if err == nil {
+				return e, nil
+			}
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			log.G(ctx).Info("task did not stop in time; killing it", log.KeyContainerID, id, "signal", sig, "timeout", timeout)
+		} else if !errdefs.IsNotFound(err) {
+			return nil, fmt.Errorf("stop task %s: %w", id, err)
+		}
+	}
+	if err := c.Kill(ctx, syscall.SIGKILL, true); err != nil && !errdefs.IsNotFound(err) {
+		return nil, fmt.Errorf("kill task %s: %w", id, err)
+	}
+	return r.wait(ctx, id)
+}
+
+// Wait returns the exit of task id once it has one.
+func (r *Runner) Wait(ctx context.Context, id string) (*shim.Exit, error) { return r.wait(ctx, id) }
+
+// wait returns the exit of task id once it has one.
+func (r *Runner) wait(ctx context.Context, id string) (*shim.Exit, error) {
+	e, err := r.client(id).Wait(ctx)
+	if err == nil {
+		return e, nil
+	}
+	if e, ferr := r.Exit(id); ferr == nil {
+		return e, nil
+	}
+	return nil, fmt.Errorf("wait for task %s: %w", id, err)
+}
+
+// ExecSync runs a command in task id.
+func (r *Runner) ExecSync(ctx context.Context, id string, req shim.ExecRequest) (*shim.ExecResult, error) {
+	return r.client(id).ExecSync(ctx, req)
+}
+
+// ReopenLog makes the shim of task id reopen its CRI log file.
+func (r *Runner) ReopenLog(ctx context.Context, id string) error {
+	return r.client(id).ReopenLog(ctx)
+}
+
+// Delete removes task id, in any state: a created task's shim is shut
+// down, a running one killed, then whatever libcontainer left (when the
+// shim died before cleaning up) is destroyed with cgroupPath, and the
+// task's directory removed. Deleting a deleted task is fine.
+func (r *Runner) Delete(ctx context.Context, id, cgroupPath string) error {
+	c := r.client(id)
+	if _, err := c.Shutdown(ctx); errors.Is(err, errdefs.ErrFailedPrecondition) {
+		if _, err := r.Stop(ctx, id, syscall.SIGKILL, 0); err != nil {
+			return err
+		}
+	} else if err != nil && !errdefs.IsNotFound(err) && !errors.Is(err, errdefs.ErrUnavailable) {
+		return fmt.Errorf("delete task %s: %w", id, err)
+	}
+	if err := shim.Cleanup(ctx, r.StateRoot, id, cgroupPath); err != nil {
+		return fmt.Errorf("delete task %s: %w", id, err)
+	}
+	if err := os.RemoveAll(r.dir(id)); err != nil {
+		return fmt.Errorf("delete task %s: %w", id, err)
+	}
+	if err := os.Remove(r.client(id).Socket()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("delete task %s: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,65 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"path/filepath"
+
+	"github.com/skiffrt/skiff/internal/store"
+	"github.com/skiffrt/skiff/internal/task"
+	"github.com/skiffrt/skiff/oci"
+)
+
+// Containers is what the sandbox manager needs from the container
+// manager: a pod's containers stop with it and go with it.
+type Containers interface {
+	StopAll(ctx context.Context, sandboxID string) error
+	RemoveAll(ctx context.Context, sandboxID string) error
+}
+
+// Manager runs pod sandboxes. It is safe for concurrent use; its fields
+// are set by New.
+type Manager struct {
+	sandboxes  *store.Table[store.Sandbox]
+	containers Containers
+	tasks      *task.Runner
+	cfg        Config
+}
+
+// Config is where and how the manager runs pods.
+type Config struct {
+	// RunDir holds one directory per pod: hostname, hosts, resolv.conf, shm.
+	RunDir string
+	// NetNSDir holds the pinned network namespaces.
+	NetNSDir string
+	// PauseRootfs is the shared read-only rootfs of pause containers.
+	PauseRootfs    string
+	CgroupManager  string
+	MinOOMScoreAdj int
+	Features       oci.HostFeatures
+}
+
+// New returns a Manager.
+func New(sandboxes *store.Table[store.Sandbox], containers Containers, tasks *task.Runner, cfg Config) *Manager {
+	return &Manager{sandboxes: sandboxes, containers: containers, tasks: tasks, cfg: cfg}
+}
+
+// podDir is where pod id's files live.
+func (m *Manager) podDir(id string) string { return PodDir(m.cfg.RunDir, id) }
+
+// PodDir is where the files of pod id live, under a manager's RunDir:
+// hostname, hosts, resolv.conf and the shm mount.
+func PodDir(runDir, id string) string { return filepath.Join(runDir, id) }
+
+// newID returns a random 64-hex-digit ID.
+func newID() string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on Linux.
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// NewID returns a random 64-hex-digit object ID.
+func NewID() string { return newID() }

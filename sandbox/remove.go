@@ -1,0 +1,39 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/skiffrt/skiff/internal/errdefs"
+	"github.com/skiffrt/skiff/internal/log"
+)
+
+// Remove stops a pod, removes its containers and everything it left. It
+// is idempotent.
+func (m *Manager) Remove(ctx context.Context, id string) error {
+	sb, err := m.sandboxes.Get(id)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := m.Stop(ctx, sb.ID); err != nil {
+		return err
+	}
+	if err := m.containers.RemoveAll(ctx, sb.ID); err != nil {
+		return fmt.Errorf("remove containers of pod %s: %w", sb.ID, err)
+	}
+	if err := m.tasks.Delete(ctx, sb.ID, sb.TaskCgroup); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(m.podDir(sb.ID)); err != nil {
+		return fmt.Errorf("remove pod directory: %w", err)
+	}
+	if err := m.sandboxes.Delete(sb.ID); err != nil {
+		return err
+	}
+	log.G(ctx).Info("removed pod sandbox", log.KeySandboxID, sb.ID)
+	return nil
+}

@@ -1,0 +1,122 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/skiffrt/skiff/internal/cleanup"
+	"github.com/skiffrt/skiff/internal/errdefs"
+	"github.com/skiffrt/skiff/internal/log"
+	"github.com/skiffrt/skiff/internal/store"
+	"github.com/skiffrt/skiff/internal/task"
+	"github.com/skiffrt/skiff/oci"
+	"github.com/skiffrt/skiff/sandbox/netns"
+	"github.com/skiffrt/skiff/sandbox/podfiles"
+)
+
+// Run creates and starts a pod sandbox and returns its ID. A failure
+// undoes every step.
+func (m *Manager) Run(ctx context.Context, cfg *runtime.PodSandboxConfig, handler string) (string, error) {
+	name, err := Name(cfg.GetMetadata())
+	if err != nil {
+		return "", err
+	}
+	if handler != "" {
+		return "", fmt.Errorf("%w: runtime handler %q: skiff has only the default handler", errdefs.ErrNotFound, handler)
+	}
+	id := newID()
+	ctx = log.WithAttrs(ctx, log.KeySandboxID, id)
+	rec := store.Sandbox{ID: id, Name: name, Config: store.Proto[*runtime.PodSandboxConfig]{Msg: cfg}, State: store.SandboxNotReady, CreatedAt: time.Now().UTC()}
+	if err := m.sandboxes.Add(rec); err != nil {
+		return "", err
+	}
+	cu := cleanup.Make(ctx)
+	defer cu.Clean()
+	cu.Add("forget sandbox", func(context.Context) error { return m.sandboxes.Delete(id) })
+
+	dir := m.podDir(id)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("pod directory: %w", err)
+	}
+	cu.Add("remove pod directory", func(context.Context) error { return os.RemoveAll(dir) })
+
+	nsOpts := cfg.GetLinux().GetSecurityContext().GetNamespaceOptions()
+	if nsOpts.GetNetwork() != runtime.NamespaceMode_NODE {
+		ns, err := netns.New(ctx, m.cfg.NetNSDir)
+		if err != nil {
+			return "", fmt.Errorf("network namespace: %w", err)
+		}
+		rec.NetNS = ns.Path()
+		cu.Add("remove netns", func(context.Context) error { return netns.Remove(rec.NetNS) })
+	}
+	files, err := m.writePodFiles(cfg, dir, nsOpts.GetIpc() != runtime.NamespaceMode_NODE)
+	if err != nil {
+		return "", err
+	}
+	if files.ShmPath != "" {
+		cu.Add("unmount shm", func(context.Context) error { return podfiles.UnmountShm(dir) })
+	}
+
+	spec, err := oci.SandboxSpec(oci.SandboxInput{
+		ID: id, Config: cfg, RootfsPath: m.cfg.PauseRootfs, PauseArgs: []string{PauseBinary},
+		NetNSPath: rec.NetNS, CgroupParent: cfg.GetLinux().GetCgroupParent(),
+		CgroupManager: m.cfg.CgroupManager, MinOOMScoreAdj: m.cfg.MinOOMScoreAdj,
+		ShmPath: files.ShmPath, ResolvConfPath: files.ResolvConfPath, HostsPath: files.HostsPath, HostnamePath: files.HostnamePath,
+		Features: m.cfg.Features,
+	})
+	if err != nil {
+		return "", err
+	}
+	pid, err := m.tasks.Create(ctx, id, spec, task.CreateOptions{})
+	if err != nil {
+		return "", fmt.Errorf("pause container: %w", err)
+	}
+	cu.Add("delete pause task", func(ctx context.Context) error { return m.tasks.Delete(ctx, id, spec.Linux.CgroupsPath) })
+	if _, err := m.tasks.Start(ctx, id); err != nil {
+		return "", fmt.Errorf("pause container: %w", err)
+	}
+	if _, err := m.sandboxes.Update(id, func(s store.Sandbox) (store.Sandbox, error) {
+		s.State, s.NetNS, s.PausePID = store.SandboxReady, rec.NetNS, pid
+		s.CgroupParent, s.TaskCgroup = cfg.GetLinux().GetCgroupParent(), spec.Linux.CgroupsPath
+		return s, nil
+	}); err != nil {
+		return "", err
+	}
+	cu.Release()
+	log.G(ctx).Info("pod sandbox ready", "name", name, "netns", rec.NetNS, "pause_pid", pid)
+	return id, nil
+}
+
+// podFiles are the files a pod's containers mount.
+type podFiles struct{ HostnamePath, HostsPath, ResolvConfPath, ShmPath string }
+
+// writePodFiles writes hostname, hosts and resolv.conf in dir and, unless
+// the pod uses the host's IPC namespace, mounts its /dev/shm.
+func (m *Manager) writePodFiles(cfg *runtime.PodSandboxConfig, dir string, privateIPC bool) (podFiles, error) {
+	if err := podfiles.WriteHostname(dir, cfg.GetHostname()); err != nil {
+		return podFiles{}, err
+	}
+	if err := podfiles.WriteHosts(dir, cfg.GetHostname()); err != nil {
+		return podFiles{}, err
+	}
+	if err := podfiles.WriteResolvConf(dir, cfg.GetDnsConfig()); err != nil {
+		return podFiles{}, err
+	}
+	f := podFiles{
+		HostnamePath:   filepath.Join(dir, podfiles.HostnameFile),
+		HostsPath:      filepath.Join(dir, podfiles.HostsFile),
+		ResolvConfPath: filepath.Join(dir, podfiles.ResolvConfFile),
+	}
+	if privateIPC {
+		if err := podfiles.MountShm(dir, 0); err != nil {
+			return podFiles{}, err
+		}
+		f.ShmPath = filepath.Join(dir, podfiles.ShmDir)
+	}
+	return f, nil
+}

@@ -1,0 +1,47 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"syscall"
+
+	"github.com/skiffrt/skiff/internal/errdefs"
+	"github.com/skiffrt/skiff/internal/log"
+	"github.com/skiffrt/skiff/internal/store"
+	"github.com/skiffrt/skiff/sandbox/netns"
+	"github.com/skiffrt/skiff/sandbox/podfiles"
+)
+
+// Stop stops a pod: its containers, its pause container, its network
+// namespace and /dev/shm. It is idempotent; an unknown ID is not an error,
+// as kubelet expects.
+func (m *Manager) Stop(ctx context.Context, id string) error {
+	sb, err := m.sandboxes.Get(id)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ctx = log.WithAttrs(ctx, log.KeySandboxID, sb.ID)
+	if err := m.containers.StopAll(ctx, sb.ID); err != nil {
+		return fmt.Errorf("stop containers of pod %s: %w", sb.ID, err)
+	}
+	if _, err := m.tasks.Stop(ctx, sb.ID, syscall.SIGKILL, 0); err != nil && !errdefs.IsNotFound(err) && !errors.Is(err, errdefs.ErrUnavailable) {
+		return fmt.Errorf("stop pause container: %w", err)
+	}
+	if sb.NetNS != "" {
+		if err := netns.Remove(sb.NetNS); err != nil {
+			return fmt.Errorf("remove network namespace: %w", err)
+		}
+	}
+	if err := podfiles.UnmountShm(m.podDir(sb.ID)); err != nil {
+		return fmt.Errorf("unmount shm: %w", err)
+	}
+	_, err = m.sandboxes.Update(sb.ID, func(s store.Sandbox) (store.Sandbox, error) {
+		s.State = store.SandboxNotReady
+		return s, nil
+	})
+	return err
+}

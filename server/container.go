@@ -1,0 +1,60 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/skiffrt/skiff/internal/shim"
+	"github.com/skiffrt/skiff/internal/store"
+)
+
+// Containers is what the RuntimeService needs for containers.
+type Containers interface {
+	Create(ctx context.Context, sandboxID string, cfg *runtime.ContainerConfig) (string, error)
+	Start(ctx context.Context, id string) error
+	Stop(ctx context.Context, id string, timeout time.Duration) error
+	Remove(ctx context.Context, id string) error
+	Get(id string) (store.Container, error)
+	List(keep func(store.Container) bool) []store.Container
+	ExecSync(ctx context.Context, id string, cmd []string, timeout time.Duration) (*shim.ExecResult, error)
+	ReopenLog(ctx context.Context, id string) error
+}
+
+var containerStates = map[store.ContainerState]runtime.ContainerState{
+	store.ContainerCreated: runtime.ContainerState_CONTAINER_CREATED,
+	store.ContainerRunning: runtime.ContainerState_CONTAINER_RUNNING,
+	store.ContainerExited:  runtime.ContainerState_CONTAINER_EXITED,
+	store.ContainerUnknown: runtime.ContainerState_CONTAINER_UNKNOWN,
+}
+
+// toCRIContainer describes c as ListContainers does.
+func toCRIContainer(c store.Container) *runtime.Container {
+	cfg := c.Config.Msg
+	return &runtime.Container{
+		Id: c.ID, PodSandboxId: c.SandboxID, Metadata: cfg.GetMetadata(),
+		Image: &runtime.ImageSpec{Image: c.ImageName}, ImageRef: c.ImageRef, ImageId: c.ImageRef,
+		State: containerStates[c.State], CreatedAt: c.CreatedAt.UnixNano(),
+		Labels: cfg.GetLabels(), Annotations: cfg.GetAnnotations(),
+	}
+}
+
+// containerFilter selects the containers f asks for.
+func containerFilter(f *runtime.ContainerFilter) func(store.Container) bool {
+	return func(c store.Container) bool {
+		if f == nil {
+			return true
+		}
+		if f.Id != "" && !hasPrefix(c.ID, f.Id) {
+			return false
+		}
+		if f.PodSandboxId != "" && !hasPrefix(c.SandboxID, f.PodSandboxId) {
+			return false
+		}
+		if f.State != nil && containerStates[c.State] != f.State.State {
+			return false
+		}
+		return labelsMatch(c.Config.Msg.GetLabels(), f.LabelSelector)
+	}
+}

@@ -1,0 +1,22 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/skiffrt/skiff/internal/errdefs"
+)
+
+// CreateContainer creates a container in a pod sandbox.
+func (s *Server) CreateContainer(ctx context.Context, req *runtime.CreateContainerRequest) (*runtime.CreateContainerResponse, error) {
+	if req.GetConfig() == nil {
+		return nil, fmt.Errorf("%w: container config is missing", errdefs.ErrInvalidArgument)
+	}
+	id, err := s.containers.Create(ctx, req.GetPodSandboxId(), req.GetConfig())
+	if err != nil {
+		return nil, err
+	}
+	return &runtime.CreateContainerResponse{ContainerId: id}, nil
+}

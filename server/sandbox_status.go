@@ -1,0 +1,35 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// PodSandboxStatus describes one pod sandbox; verbose adds its pause pid,
+// network namespace and config under "info".
+func (s *Server) PodSandboxStatus(ctx context.Context, req *runtime.PodSandboxStatusRequest) (*runtime.PodSandboxStatusResponse, error) {
+	sb, err := s.sandboxes.Get(ctx, req.GetPodSandboxId())
+	if err != nil {
+		return nil, err
+	}
+	cfg := sb.Config.Msg
+	resp := &runtime.PodSandboxStatusResponse{Status: &runtime.PodSandboxStatus{
+		Id: sb.ID, Metadata: cfg.GetMetadata(), State: sandboxState(sb.State), CreatedAt: sb.CreatedAt.UnixNano(),
+		Network: &runtime.PodSandboxNetworkStatus{},
+		Linux: &runtime.LinuxPodSandboxStatus{Namespaces: &runtime.Namespace{
+			Options: cfg.GetLinux().GetSecurityContext().GetNamespaceOptions(),
+		}},
+		Labels: cfg.GetLabels(), Annotations: cfg.GetAnnotations(), RuntimeHandler: sb.RuntimeHandler,
+	}}
+	if req.GetVerbose() {
+		info, err := json.Marshal(map[string]any{"pid": sb.PausePID, "netns": sb.NetNS, "cgroup": sb.TaskCgroup, "config": sb.Config})
+		if err != nil {
+			return nil, fmt.Errorf("encode sandbox info: %w", err)
+		}
+		resp.Info = map[string]string{"info": string(info)}
+	}
+	return resp, nil
+}

@@ -1,0 +1,382 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// podConfig is a minimal pod with its logs under the test's temp dir.
+func podConfig(t *testing.T, name string) *runtime.PodSandboxConfig {
+	return &runtime.PodSandboxConfig{
+		Metadata:     &runtime.PodSandboxMetadata{Name: name, Namespace: "e2e", Uid: name + "-uid"},
+		Hostname:     name,
+		LogDirectory: t.TempDir(),
+		Linux:        &runtime.LinuxPodSandboxConfig{},
+	}
+}
+
+func (d *daemon) runPod(t *testing.T, cfg *runtime.PodSandboxConfig) string {
+	t.Helper()
+	resp, err := d.runtime.RunPodSandbox(ctxT(t), &runtime.RunPodSandboxRequest{Config: cfg})
+	if err != nil {
+		t.Fatalf("RunPodSandbox: %v", err)
+	}
+	return resp.PodSandboxId
+}
+
+// runContainer creates and starts a busybox container running script.
+func (d *daemon) runContainer(t *testing.T, pod string, podCfg *runtime.PodSandboxConfig, name, script string) string {
+	t.Helper()
+	resp, err := d.runtime.CreateContainer(ctxT(t), &runtime.CreateContainerRequest{
+		PodSandboxId: pod, SandboxConfig: podCfg,
+		Config: &runtime.ContainerConfig{
+			Metadata: &runtime.ContainerMetadata{Name: name},
+			Image:    &runtime.ImageSpec{Image: "busybox"},
+			Command:  []string{"sh", "-c", script},
+			LogPath:  name + ".log",
+			Linux:    &runtime.LinuxContainerConfig{},
+		},
+	})
+	if err != nil {
+		t.Fatalf("CreateContainer: %v", err)
+	}
+	if _, err := d.runtime.StartContainer(ctxT(t), &runtime.StartContainerRequest{ContainerId: resp.ContainerId}); err != nil {
+		t.Fatalf("StartContainer: %v", err)
+	}
+	return resp.ContainerId
+}
+
+func (d *daemon) containerStatus(t *testing.T, id string) *runtime.ContainerStatus {
+	t.Helper()
+	resp, err := d.runtime.ContainerStatus(ctxT(t), &runtime.ContainerStatusRequest{ContainerId: id})
+	if err != nil {
+		t.Fatalf("ContainerStatus: %v", err)
+	}
+	return resp.Status
+}
+
+// waitExited waits until container id has exited and returns its status.
+func (d *daemon) waitExited(t *testing.T, id string) *runtime.ContainerStatus {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st := d.containerStatus(t, id)
+		if st.State == runtime.ContainerState_CONTAINER_EXITED {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("container %s still %v", id, st.State)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (d *daemon) execSync(t *testing.T, id string, timeout int64, cmd ...string) (*runtime.ExecSyncResponse, error) {
+	t.Helper()
+	return d.runtime.ExecSync(ctxT(t), &runtime.ExecSyncRequest{ContainerId: id, Cmd: cmd, Timeout: timeout})
+}
+
+// removePod stops and removes pod, failing the test on error.
+func (d *daemon) removePod(t *testing.T, pod string) {
+	t.Helper()
+	if _, err := d.runtime.StopPodSandbox(ctxT(t), &runtime.StopPodSandboxRequest{PodSandboxId: pod}); err != nil {
+		t.Fatalf("StopPodSandbox: %v", err)
+	}
+	if _, err := d.runtime.RemovePodSandbox(ctxT(t), &runtime.RemovePodSandboxRequest{PodSandboxId: pod}); err != nil {
+		t.Fatalf("RemovePodSandbox: %v", err)
+	}
+}
+
+// criLogLine is one line of the CRI log format.
+var criLogLine = regexp.MustCompile(`^\S+ (stdout|stderr) (P|F) (.*)$`)
+
+// readLog returns the stream:text lines of a CRI log file.
+func readLog(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		m := criLogLine.FindStringSubmatch(sc.Text())
+		if m == nil {
+			t.Fatalf("log line %q is not in the CRI format", sc.Text())
+		}
+		if _, err := time.Parse(time.RFC3339Nano, strings.Fields(sc.Text())[0]); err != nil {
+			t.Fatalf("log line %q: timestamp: %v", sc.Text(), err)
+		}
+		lines = append(lines, m[1]+":"+m[3])
+	}
+	return lines
+}
+
+func TestPodAndContainerLifecycle(t *testing.T) {
+	reg := startRegistry(t)
+	d := startDaemon(t, mirrorArgs(reg)...)
+	d.pull(t, "busybox")
+	podCfg := podConfig(t, "life")
+	pod := d.runPod(t, podCfg)
+
+	ctr := d.runContainer(t, pod, podCfg, "app", "echo hello; echo oops >&2; exec sleep 1000")
+	st := d.containerStatus(t, ctr)
+	if st.State != runtime.ContainerState_CONTAINER_RUNNING || st.StartedAt == 0 || st.ImageId == "" {
+		t.Fatalf("status %+v", st)
+	}
+	time.Sleep(200 * time.Millisecond)
+	// Two pipes: the order between them is the order the shim read them.
+	if got := readLog(t, st.LogPath); !slices.Equal(slices.Sorted(slices.Values(got)), []string{"stderr:oops", "stdout:hello"}) {
+		t.Errorf("log = %v", got)
+	}
+
+	res, err := d.execSync(t, ctr, 10, "sh", "-c", "hostname; echo to-err >&2; exit 7")
+	if err != nil || string(res.Stdout) != "life\n" || string(res.Stderr) != "to-err\n" || res.ExitCode != 7 {
+		t.Errorf("ExecSync = %+v, %v", res, err)
+	}
+	start := time.Now()
+	if _, err := d.execSync(t, ctr, 1, "sleep", "60"); status.Code(err) != codes.DeadlineExceeded {
+		t.Errorf("ExecSync past its timeout = %v, want DeadlineExceeded", err)
+	}
+	if _, err := d.execSync(t, ctr, 10, "sh", "-c", "sleep 60 & echo started"); err != nil {
+		t.Errorf("ExecSync leaving a background child: %v", err)
+	}
+	if took := time.Since(start); took > 8*time.Second {
+		t.Errorf("timed-out and background execs took %s", took)
+	}
+
+	if _, err := d.runtime.StopContainer(ctxT(t), &runtime.StopContainerRequest{ContainerId: ctr, Timeout: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if st := d.containerStatus(t, ctr); st.State != runtime.ContainerState_CONTAINER_EXITED || st.ExitCode != 143 && st.ExitCode != 137 {
+		t.Errorf("after stop: %v exit %d", st.State, st.ExitCode)
+	}
+	if _, err := d.runtime.StopContainer(ctxT(t), &runtime.StopContainerRequest{ContainerId: ctr}); err != nil {
+		t.Errorf("second StopContainer: %v", err)
+	}
+	if _, err := d.runtime.RemoveContainer(ctxT(t), &runtime.RemoveContainerRequest{ContainerId: ctr}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.runtime.ContainerStatus(ctxT(t), &runtime.ContainerStatusRequest{ContainerId: ctr}); status.Code(err) != codes.NotFound {
+		t.Errorf("status of a removed container = %v, want NotFound", err)
+	}
+	d.removePod(t, pod)
+	d.removePod(t, pod) // Idempotent.
+}
+
+func TestContainerExitReasons(t *testing.T) {
+	reg := startRegistry(t)
+	d := startDaemon(t, mirrorArgs(reg)...)
+	d.pull(t, "busybox")
+	podCfg := podConfig(t, "exits")
+	pod := d.runPod(t, podCfg)
+	defer d.removePod(t, pod)
+	tests := []struct {
+		script string
+		code   int32
+		reason string
+	}{
+		{"true", 0, "Completed"},
+		{"exit 3", 3, "Error"},
+		{"kill -9 $$", 137, "Error"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.script, func(t *testing.T) {
+			st := d.waitExited(t, d.runContainer(t, pod, podCfg, fmt.Sprint("c", i), tt.script))
+			if st.ExitCode != tt.code || st.Reason != tt.reason || st.FinishedAt < st.StartedAt {
+				t.Errorf("exit %d reason %q (started %d finished %d), want %d %q", st.ExitCode, st.Reason, st.StartedAt, st.FinishedAt, tt.code, tt.reason)
+			}
+		})
+	}
+}
+
+func TestStopEscalatesToSIGKILL(t *testing.T) {
+	reg := startRegistry(t)
+	d := startDaemon(t, mirrorArgs(reg)...)
+	d.pull(t, "busybox")
+	podCfg := podConfig(t, "stubborn")
+	pod := d.runPod(t, podCfg)
+	defer d.removePod(t, pod)
+	ctr := d.runContainer(t, pod, podCfg, "c", "trap '' TERM; while :; do sleep 1; done")
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	if _, err := d.runtime.StopContainer(ctxT(t), &runtime.StopContainerRequest{ContainerId: ctr, Timeout: 2}); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	if st := d.containerStatus(t, ctr); st.ExitCode != 137 || took < 2*time.Second || took > 10*time.Second {
+		t.Errorf("exit %d after %s; want 137 after the 2s timeout", st.ExitCode, took)
+	}
+}
+
+func TestNamesAreUnique(t *testing.T) {
+	d := startDaemon(t)
+	cfg := podConfig(t, "twin")
+	first := d.runPod(t, cfg)
+	defer d.removePod(t, first)
+	_, err := d.runtime.RunPodSandbox(ctxT(t), &runtime.RunPodSandboxRequest{Config: cfg})
+	if status.Code(err) != codes.AlreadyExists || !strings.Contains(err.Error(), first) {
+		t.Errorf("second pod with the same name: %v; want AlreadyExists naming %s", err, first)
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	d := startDaemon(t)
+	tests := []struct {
+		name string
+		call func(context.Context) error
+		code codes.Code
+	}{
+		{"pod without metadata", func(ctx context.Context) error {
+			_, err := d.runtime.RunPodSandbox(ctx, &runtime.RunPodSandboxRequest{Config: &runtime.PodSandboxConfig{}})
+			return err
+		}, codes.InvalidArgument},
+		{"container in an unknown pod", func(ctx context.Context) error {
+			_, err := d.runtime.CreateContainer(ctx, &runtime.CreateContainerRequest{PodSandboxId: "nope", Config: &runtime.ContainerConfig{Metadata: &runtime.ContainerMetadata{Name: "x"}}})
+			return err
+		}, codes.NotFound},
+		{"start an unknown container", func(ctx context.Context) error {
+			_, err := d.runtime.StartContainer(ctx, &runtime.StartContainerRequest{ContainerId: "nope"})
+			return err
+		}, codes.NotFound},
+		{"status of an unknown pod", func(ctx context.Context) error {
+			_, err := d.runtime.PodSandboxStatus(ctx, &runtime.PodSandboxStatusRequest{PodSandboxId: "nope"})
+			return err
+		}, codes.NotFound},
+		{"exec in an unknown container", func(ctx context.Context) error {
+			_, err := d.runtime.ExecSync(ctx, &runtime.ExecSyncRequest{ContainerId: "nope", Cmd: []string{"true"}})
+			return err
+		}, codes.NotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.call(ctxT(t)); status.Code(err) != tt.code {
+				t.Errorf("got %v, want %v", err, tt.code)
+			}
+		})
+	}
+}
+
+func TestReopenContainerLog(t *testing.T) {
+	reg := startRegistry(t)
+	d := startDaemon(t, mirrorArgs(reg)...)
+	d.pull(t, "busybox")
+	podCfg := podConfig(t, "logs")
+	pod := d.runPod(t, podCfg)
+	defer d.removePod(t, pod)
+	ctr := d.runContainer(t, pod, podCfg, "c", "i=0; while :; do echo line $i; i=$((i+1)); sleep 0.1; done")
+	logPath := d.containerStatus(t, ctr).LogPath
+	time.Sleep(300 * time.Millisecond)
+	if err := os.Rename(logPath, logPath+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.runtime.ReopenContainerLog(ctxT(t), &runtime.ReopenContainerLogRequest{ContainerId: ctr}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if len(readLog(t, logPath+".1")) == 0 || len(readLog(t, logPath)) == 0 {
+		t.Errorf("output did not move to the reopened log")
+	}
+}
+
+// TestRestartKeepsContainers kills skiffd with SIGKILL: its containers run
+// on, answer ExecSync after the restart, and one that exited meanwhile
+// reports its true exit code.
+func TestRestartKeepsContainers(t *testing.T) {
+	reg := startRegistry(t)
+	d := startDaemon(t, mirrorArgs(reg)...)
+	d.pull(t, "busybox")
+	podCfg := podConfig(t, "survivor")
+	pod := d.runPod(t, podCfg)
+	long := d.runContainer(t, pod, podCfg, "long", "exec sleep 1000")
+	short := d.runContainer(t, pod, podCfg, "short", "sleep 1; exit 42")
+
+	d.signal(syscall.SIGKILL, 5*time.Second)
+	time.Sleep(1500 * time.Millisecond) // "short" exits while skiffd is down.
+	d = startDaemonIn(t, d.dir, daemonArgs, mirrorArgs(reg)...)
+
+	if st := d.containerStatus(t, long); st.State != runtime.ContainerState_CONTAINER_RUNNING {
+		t.Errorf("long-running container after restart: %v", st.State)
+	}
+	if res, err := d.execSync(t, long, 10, "echo", "still here"); err != nil || string(res.Stdout) != "still here\n" {
+		t.Errorf("ExecSync after restart = %v, %v", res, err)
+	}
+	if st := d.waitExited(t, short); st.ExitCode != 42 {
+		t.Errorf("container that exited while skiffd was down: exit %d, want 42", st.ExitCode)
+	}
+	resp, err := d.runtime.PodSandboxStatus(ctxT(t), &runtime.PodSandboxStatusRequest{PodSandboxId: pod})
+	if err != nil || resp.Status.State != runtime.PodSandboxState_SANDBOX_READY {
+		t.Errorf("pod after restart: %v, %v", resp, err)
+	}
+	d.removePod(t, pod)
+}
+
+// TestNothingLeaks counts what a pod makes — mounts, namespaces, cgroups,
+// processes, files — and checks that all of it is gone after removal.
+func TestNothingLeaks(t *testing.T) {
+	reg := startRegistry(t)
+	d := startDaemon(t, mirrorArgs(reg)...)
+	d.pull(t, "busybox")
+	before := resources(t, d)
+	for i := range 3 {
+		podCfg := podConfig(t, fmt.Sprint("leak", i))
+		pod := d.runPod(t, podCfg)
+		d.runContainer(t, pod, podCfg, "a", "exec sleep 1000")
+		d.runContainer(t, pod, podCfg, "b", "true")
+		if i == 0 {
+			if during := resources(t, d); during == before {
+				t.Fatalf("a running pod shows in no counted resource: the test counts nothing (%+v)", during)
+			}
+		}
+		d.removePod(t, pod)
+	}
+	if after := resources(t, d); after != before {
+		t.Errorf("leaked: before %+v, after %+v", before, after)
+	}
+}
+
+// counts are what a daemon's pods hold on the host.
+type counts struct {
+	Mounts, Shims, NetNS, Tasks, Cgroups, ContainerDirs int
+}
+
+func resources(t *testing.T, d *daemon) counts {
+	t.Helper()
+	var c counts
+	mi, _ := os.ReadFile("/proc/self/mountinfo")
+	c.Mounts = strings.Count(string(mi), d.dir)
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		if b, err := os.ReadFile(p); err == nil && strings.Contains(string(b), "skiff-shim") && strings.Contains(string(b), d.dir) {
+			c.Shims++
+		}
+	}
+	c.NetNS = countEntries(filepath.Join(d.dir, "run", "netns"))
+	c.Tasks = countEntries(filepath.Join(d.dir, "run", "tasks"))
+	c.ContainerDirs = countEntries(filepath.Join(d.dir, "root", "containers"))
+	cg, _ := filepath.Glob("/sys/fs/cgroup/*/skiff/skiff-*")
+	cg2, _ := filepath.Glob("/sys/fs/cgroup/unified/skiff/skiff-*")
+	c.Cgroups = len(cg) + len(cg2)
+	return c
+}
+
+func countEntries(dir string) int {
+	entries, _ := os.ReadDir(dir)
+	return len(entries)
+}
