@@ -47,7 +47,7 @@ func (m *Manager) Run(ctx context.Context, cfg *runtime.PodSandboxConfig, handle
 
 	nsOpts := cfg.GetLinux().GetSecurityContext().GetNamespaceOptions()
 	if nsOpts.GetNetwork() != runtime.NamespaceMode_NODE {
-		ns, err := netns.New(ctx, m.cfg.NetNSDir)
+		ns, err := netns.NewNamed(ctx, m.cfg.NetNSDir, id)
 		if err != nil {
 			return "", fmt.Errorf("network namespace: %w", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"syscall"
 
 	"github.com/skiffrt/skiff/internal/errdefs"
@@ -31,10 +32,10 @@ func (m *Manager) Stop(ctx context.Context, id string) error {
 	if _, err := m.tasks.Stop(ctx, sb.ID, syscall.SIGKILL, 0); err != nil && !errdefs.IsNotFound(err) && !errors.Is(err, errdefs.ErrUnavailable) {
 		return fmt.Errorf("stop pause container: %w", err)
 	}
-	if sb.NetNS != "" {
-		if err := netns.Remove(sb.NetNS); err != nil {
-			return fmt.Errorf("remove network namespace: %w", err)
-		}
+	// The netns is named after the pod, so that it goes also when a crash
+	// came before its path was recorded.
+	if err := netns.Remove(filepath.Join(m.cfg.NetNSDir, sb.ID)); err != nil {
+		return fmt.Errorf("remove network namespace: %w", err)
 	}
 	if err := podfiles.UnmountShm(m.podDir(sb.ID)); err != nil {
 		return fmt.Errorf("unmount shm: %w", err)

@@ -17,6 +17,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/shim"
 	"github.com/skiffrt/skiff/internal/testutil/testimage"
 )
@@ -397,4 +398,15 @@ func streamLines(lines []logLine, stream string) []logLine {
 
 func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx(t), d)
+}
+
+// wait returns the container's exit: from the shim, or from the exit file
+// when the shim recorded it and exited before Wait could connect.
+func (b *bundle) wait(t *testing.T, c *shim.Client) (*shim.Exit, error) {
+	t.Helper()
+	exit, err := c.Wait(ctx(t))
+	if errdefs.IsNotFound(err) {
+		return shim.ReadExit(b.exitFile)
+	}
+	return exit, err
 }

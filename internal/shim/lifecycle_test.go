@@ -39,7 +39,7 @@ func TestLifecycleLogsAndExit(t *testing.T) {
 	if st, err = c.Start(ctx(t)); err != nil || st.Status != "running" || st.StartedAt.IsZero() {
 		t.Fatalf("Start = %+v, %v", st, err)
 	}
-	exit, err := c.Wait(ctx(t))
+	exit, err := b.wait(t, c)
 	if err != nil {
 		t.Fatalf("Wait: %v", err)
 	}
@@ -99,7 +99,7 @@ func TestKill(t *testing.T) {
 			if err := c.Kill(ctx(t), tc.sig, false); err != nil {
 				t.Fatal(err)
 			}
-			exit, err := c.Wait(ctx(t))
+			exit, err := b.wait(t, c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,7 +160,7 @@ func TestStateErrors(t *testing.T) {
 	if err := c.Kill(ctx(t), syscall.SIGKILL, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Wait(ctx(t)); err != nil {
+	if _, err := b.wait(t, c); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -330,7 +330,7 @@ func TestSurvivesStarter(t *testing.T) {
 		t.Errorf("shim session = %d, want its own (%d)", sid, started.ShimPid)
 	}
 	c.Kill(ctx(t), syscall.SIGKILL, false)
-	if _, err := c.Wait(ctx(t)); err != nil {
+	if _, err := b.wait(t, c); err != nil {
 		t.Fatal(err)
 	}
 	waitGone(t, started.ShimPid, 5*time.Second)

@@ -19,7 +19,7 @@ func TestOOMKilled(t *testing.T) {
 	if _, err := c.Start(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	exit, err := c.Wait(ctx(t))
+	exit, err := b.wait(t, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestNotOOMKilled(t *testing.T) {
 	if _, err := c.Start(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	exit, err := c.Wait(ctx(t))
+	exit, err := b.wait(t, c)
 	if err != nil {
 		t.Fatal(err)
 	}

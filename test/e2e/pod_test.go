@@ -380,3 +380,85 @@ func countEntries(dir string) int {
 	entries, _ := os.ReadDir(dir)
 	return len(entries)
 }
+
+// TestKillDuringOperations kills skiffd with SIGKILL at different moments
+// of a pod's whole life — during RunPodSandbox, CreateContainer,
+// StartContainer, StopContainer, RemoveContainer, StopPodSandbox or
+// RemovePodSandbox — restarts it each time, and finally removes what it
+// lists: nothing may be left behind.
+func TestKillDuringOperations(t *testing.T) {
+	reg := startRegistry(t)
+	d := startDaemon(t, mirrorArgs(reg)...)
+	d.pull(t, "busybox")
+	before := resources(t, d)
+	for i, delay := range []time.Duration{0, 10, 30, 60, 100, 150, 250, 400} {
+		delay *= time.Millisecond
+		podCfg := podConfig(t, fmt.Sprint("chaos", i))
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			lifecycle(d, podCfg)
+		}()
+		time.Sleep(delay)
+		d.signal(syscall.SIGKILL, 5*time.Second)
+		<-done
+		d = startDaemonIn(t, d.dir, daemonArgs, mirrorArgs(reg)...)
+	}
+	pods, err := d.runtime.ListPodSandbox(ctxT(t), &runtime.ListPodSandboxRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pods.Items {
+		d.removePod(t, p.Id)
+	}
+	if ctrs, _ := d.runtime.ListContainers(ctxT(t), &runtime.ListContainersRequest{}); len(ctrs.GetContainers()) != 0 {
+		t.Errorf("containers left: %v", ctrs.Containers)
+	}
+	if after := resources(t, d); after != before {
+		t.Errorf("leaked after crashes: before %+v, after %+v", before, after)
+	}
+}
+
+// lifecycle runs a pod with one container through its whole life, giving
+// up at the first error (the daemon is killed under it).
+func lifecycle(d *daemon, podCfg *runtime.PodSandboxConfig) {
+	ctx := context.Background()
+	pod, err := d.runtime.RunPodSandbox(ctx, &runtime.RunPodSandboxRequest{Config: podCfg})
+	if err != nil {
+		return
+	}
+	c, err := d.runtime.CreateContainer(ctx, &runtime.CreateContainerRequest{PodSandboxId: pod.PodSandboxId, SandboxConfig: podCfg, Config: &runtime.ContainerConfig{
+		Metadata: &runtime.ContainerMetadata{Name: "c"}, Image: &runtime.ImageSpec{Image: "busybox"},
+		Command: []string{"sleep", "1000"}, Linux: &runtime.LinuxContainerConfig{},
+	}})
+	if err != nil {
+		return
+	}
+	calls := []func() error{
+		func() error {
+			_, err := d.runtime.StartContainer(ctx, &runtime.StartContainerRequest{ContainerId: c.ContainerId})
+			return err
+		},
+		func() error {
+			_, err := d.runtime.StopContainer(ctx, &runtime.StopContainerRequest{ContainerId: c.ContainerId})
+			return err
+		},
+		func() error {
+			_, err := d.runtime.RemoveContainer(ctx, &runtime.RemoveContainerRequest{ContainerId: c.ContainerId})
+			return err
+		},
+		func() error {
+			_, err := d.runtime.StopPodSandbox(ctx, &runtime.StopPodSandboxRequest{PodSandboxId: pod.PodSandboxId})
+			return err
+		},
+		func() error {
+			_, err := d.runtime.RemovePodSandbox(ctx, &runtime.RemovePodSandboxRequest{PodSandboxId: pod.PodSandboxId})
+			return err
+		},
+	}
+	for _, call := range calls {
+		if call() != nil {
+			return
+		}
+	}
+}
