@@ -40,17 +40,16 @@ func loadSpec(bundle string) (*specs.Spec, error) {
 }
 
 // libcontainerConfig converts s, whose relative paths are relative to
-// the working directory (the bundle). Cgroups are managed with cgroupfs
-// (there is no systemd here); a relative cgroupsPath is relative to the
-// shim's own cgroup, as in runc.
+// the working directory (the bundle). A cgroupsPath of libcontainer's
+// systemd form "slice:prefix:name" puts the container in a systemd scope
+// (through systemd over D-Bus, as runc --systemd-cgroup does); any other is
+// a cgroupfs path, relative to the shim's own cgroup when relative.
 func libcontainerConfig(id string, s *specs.Spec) (*configs.Config, error) {
-	if s.Linux != nil && strings.Contains(s.Linux.CgroupsPath, ":") {
-		return nil, api.Errorf(api.CodeInvalidArgument, "OCI spec: cgroupsPath %q: systemd cgroups are not supported, only cgroupfs paths", s.Linux.CgroupsPath)
-	}
 	clampOOMScoreAdj(s.Process)
 	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{
-		CgroupName: id,
-		Spec:       s,
+		CgroupName:       id,
+		UseSystemdCgroup: s.Linux != nil && strings.Count(s.Linux.CgroupsPath, ":") == 2,
+		Spec:             s,
 	})
 	if err != nil {
 		return nil, api.Errorf(api.CodeInvalidArgument, "OCI spec: %v", err)
