@@ -23,6 +23,7 @@ type Containers interface {
 type Manager struct {
 	sandboxes  *store.Table[store.Sandbox]
 	containers Containers
+	images     Images
 	tasks      *task.Runner
 	cfg        Config
 }
@@ -34,15 +35,19 @@ type Config struct {
 	// NetNSDir holds the pinned network namespaces.
 	NetNSDir string
 	// PauseRootfs is the shared read-only rootfs of pause containers.
-	PauseRootfs    string
+	PauseRootfs string
+	// PauseImage, when set, replaces PauseRootfs: each pod's pause runs
+	// this image, mounted under PauseImageDir.
+	PauseImage     string
+	PauseImageDir  string
 	CgroupManager  string
 	MinOOMScoreAdj int
 	Features       oci.HostFeatures
 }
 
 // New returns a Manager.
-func New(sandboxes *store.Table[store.Sandbox], containers Containers, tasks *task.Runner, cfg Config) *Manager {
-	return &Manager{sandboxes: sandboxes, containers: containers, tasks: tasks, cfg: cfg}
+func New(sandboxes *store.Table[store.Sandbox], containers Containers, images Images, tasks *task.Runner, cfg Config) *Manager {
+	return &Manager{sandboxes: sandboxes, containers: containers, images: images, tasks: tasks, cfg: cfg}
 }
 
 // podDir is where pod id's files live.

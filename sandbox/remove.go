@@ -7,6 +7,7 @@ import (
 
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/log"
+	"github.com/skiffrt/skiff/internal/rootfs"
 )
 
 // Remove stops a pod, removes its containers and everything it left. It
@@ -27,6 +28,9 @@ func (m *Manager) Remove(ctx context.Context, id string) error {
 	}
 	if err := m.tasks.Delete(ctx, sb.ID, sb.TaskCgroup); err != nil {
 		return err
+	}
+	if err := rootfs.Unmount(m.pauseImageDir(sb.ID)); err != nil {
+		return fmt.Errorf("unmount pause image: %w", err)
 	}
 	if err := os.RemoveAll(m.podDir(sb.ID)); err != nil {
 		return fmt.Errorf("remove pod directory: %w", err)

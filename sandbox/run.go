@@ -12,6 +12,7 @@ import (
 	"github.com/skiffrt/skiff/internal/cleanup"
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/log"
+	"github.com/skiffrt/skiff/internal/rootfs"
 	"github.com/skiffrt/skiff/internal/store"
 	"github.com/skiffrt/skiff/internal/task"
 	"github.com/skiffrt/skiff/oci"
@@ -62,8 +63,13 @@ func (m *Manager) Run(ctx context.Context, cfg *runtime.PodSandboxConfig, handle
 		cu.Add("unmount shm", func(context.Context) error { return podfiles.UnmountShm(dir) })
 	}
 
+	root, pauseArgs, err := m.pauseRoot(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	cu.Add("unmount pause image", func(context.Context) error { return rootfs.Unmount(m.pauseImageDir(id)) })
 	spec, err := oci.SandboxSpec(oci.SandboxInput{
-		ID: id, Config: cfg, RootfsPath: m.cfg.PauseRootfs, PauseArgs: []string{PauseBinary},
+		ID: id, Config: cfg, RootfsPath: root, PauseArgs: pauseArgs,
 		NetNSPath: rec.NetNS, CgroupParent: cfg.GetLinux().GetCgroupParent(),
 		CgroupManager: m.cfg.CgroupManager, MinOOMScoreAdj: m.cfg.MinOOMScoreAdj,
 		ShmPath: files.ShmPath, ResolvConfPath: files.ResolvConfPath, HostsPath: files.HostsPath, HostnamePath: files.HostnamePath,

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
@@ -31,8 +32,9 @@ func imageName(spec *runtime.ImageSpec) (string, error) {
 	return spec.GetImage(), nil
 }
 
-// toCRIImage describes img as the CRI does.
-func toCRIImage(img *image.Image) *runtime.Image {
+// toCRIImage describes img as the CRI does. The configured pause image
+// is pinned: kubelet's image garbage collection leaves it.
+func (s *Server) toCRIImage(img *image.Image) *runtime.Image {
 	out := &runtime.Image{
 		Id:          img.ID.String(),
 		RepoTags:    img.RepoTags,
@@ -40,6 +42,7 @@ func toCRIImage(img *image.Image) *runtime.Image {
 		Size:        uint64(img.Size),
 		Username:    img.Username(),
 		Spec:        &runtime.ImageSpec{Image: img.ID.String()},
+		Pinned:      s.pinned != "" && (slices.Contains(img.RepoTags, s.pinned) || slices.Contains(img.RepoDigests, s.pinned)),
 	}
 	if uid, ok := img.UID(); ok {
 		out.Uid = &runtime.Int64Value{Value: uid}

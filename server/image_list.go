@@ -48,7 +48,7 @@ func (s *Server) listImages(filter *runtime.ImageFilter) ([]*runtime.Image, erro
 	}
 	out := make([]*runtime.Image, len(list))
 	for i, img := range list {
-		out[i] = toCRIImage(img)
+		out[i] = s.toCRIImage(img)
 	}
 	return out, nil
 }

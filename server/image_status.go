@@ -24,7 +24,7 @@ func (s *Server) ImageStatus(ctx context.Context, req *runtime.ImageStatusReques
 	if err != nil {
 		return nil, err
 	}
-	resp := &runtime.ImageStatusResponse{Image: toCRIImage(img)}
+	resp := &runtime.ImageStatusResponse{Image: s.toCRIImage(img)}
 	if req.GetVerbose() {
 		cfg, err := s.images.Config(img.ID)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/skiffrt/skiff/internal/config"
 	"github.com/skiffrt/skiff/internal/health"
+	"github.com/skiffrt/skiff/internal/image"
 )
 
 // Server answers CRI calls. It is safe for concurrent use; its fields are
@@ -21,6 +22,7 @@ type Server struct {
 	sandboxes    Sandboxes
 	containers   Containers
 	features     Features
+	pinned       string // the pause image's normalised name, if configured
 }
 
 // Options are what Server needs from the daemon's wiring.
@@ -42,10 +44,14 @@ type Features struct {
 
 // New returns a Server.
 func New(o Options) *Server {
-	return &Server{
+	s := &Server{
 		cfg: o.Config, runtimeReady: o.RuntimeReady, networkReady: o.NetworkReady,
 		images: o.Images, sandboxes: o.Sandboxes, containers: o.Containers, features: o.Features,
 	}
+	if ref, err := image.ParseRef(o.Config.PauseImage); err == nil {
+		s.pinned = image.IndexName(ref)
+	}
+	return s
 }
 
 // Register adds both CRI services to g.

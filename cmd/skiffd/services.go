@@ -50,6 +50,11 @@ func openServices(ctx context.Context, cfg config.Config) (*services, error) {
 	s.images = images
 	s.closers = append(s.closers, images.Close)
 
+	if cfg.PauseImage != "" {
+		if _, err := image.ParseRef(cfg.PauseImage); err != nil {
+			return nil, s.fail(fmt.Errorf("pause_image: %w", err))
+		}
+	}
 	st, err := store.Open(cfg.Root)
 	if err != nil {
 		return nil, s.fail(err)
@@ -75,8 +80,9 @@ func openServices(ctx context.Context, cfg config.Config) (*services, error) {
 		Dir: filepath.Join(cfg.Root, "containers"), PodsDir: podsDir,
 		CgroupManager: cfg.CgroupManager, MinOOMScoreAdj: minOOM, Features: features,
 	})
-	s.sandboxes = sandbox.New(st.Sandboxes, s.containers, tasks, sandbox.Config{
+	s.sandboxes = sandbox.New(st.Sandboxes, s.containers, images, tasks, sandbox.Config{
 		RunDir: podsDir, NetNSDir: filepath.Join(cfg.RunRoot, "netns"), PauseRootfs: pauseRootfs,
+		PauseImage: cfg.PauseImage, PauseImageDir: filepath.Join(cfg.Root, "pause", "pods"),
 		CgroupManager: cfg.CgroupManager, MinOOMScoreAdj: minOOM, Features: features,
 	})
 	log.G(ctx).Debug("host features", "features", fmt.Sprintf("%+v", features), "min_oom_score_adj", minOOM)

@@ -40,6 +40,10 @@ type Config struct {
 	// PausePath is the static skiff-pause program that pause containers
 	// run; empty means beside skiffd.
 	PausePath string `toml:"pause_path" json:"pause_path"`
+	// PauseImage, when set, is the image pause containers run instead of
+	// skiff-pause (e.g. "registry.k8s.io/pause:3.10"): pulled on first
+	// use and pinned.
+	PauseImage string `toml:"pause_image" json:"pause_image"`
 	// ShutdownTimeout bounds how long in-flight RPCs may run after
 	// SIGTERM before they are cut off.
 	ShutdownTimeout Duration `toml:"shutdown_timeout" json:"shutdown_timeout"`

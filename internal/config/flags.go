@@ -33,6 +33,7 @@ var stringKeys = []struct {
 	{"metrics_addr", "HOST:PORT serving /metrics and /debug/pprof (off when empty)", func(c *Config) *string { return &c.MetricsAddr }},
 	{"cgroup_manager", "cgroupfs or systemd (default: systemd if the host runs it)", func(c *Config) *string { return &c.CgroupManager }},
 	{"shim_path", "skiff-shim binary (default: beside skiffd)", func(c *Config) *string { return &c.ShimPath }},
+	{"pause_image", "image for pause containers instead of skiff-pause (default: none)", func(c *Config) *string { return &c.PauseImage }},
 	{"pause_path", "static skiff-pause program for pause containers (default: beside skiffd)", func(c *Config) *string { return &c.PausePath }},
 }
 

@@ -32,7 +32,7 @@ func lookup(tx *bolt.Tx, name string) (*Image, error) {
 		}
 	}
 	if ref, err := ParseRef(name); err == nil {
-		if id := tx.Bucket(bucketNames).Get([]byte(indexName(ref))); id != nil {
+		if id := tx.Bucket(bucketNames).Get([]byte(IndexName(ref))); id != nil {
 			return getImage(tx, digest.Digest(id))
 		}
 	}

@@ -25,9 +25,9 @@ func ParseRef(s string) (reference.Named, error) {
 	return reference.TagNameOnly(named), nil
 }
 
-// indexName is the name under which ref is indexed: its repo digest if it
+// IndexName is the name under which ref is recorded: its repo digest if it
 // has a digest (which wins over a tag beside it), else its repo tag.
-func indexName(ref reference.Named) string {
+func IndexName(ref reference.Named) string {
 	if d, ok := ref.(reference.Digested); ok {
 		return repoDigest(ref, d.Digest())
 	}

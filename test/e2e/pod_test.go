@@ -462,3 +462,29 @@ func lifecycle(d *daemon, podCfg *runtime.PodSandboxConfig) {
 		}
 	}
 }
+
+// TestPauseImage runs pods with a configured pause image instead of
+// skiff's own: it is pulled on first use, pinned, mounted per pod and
+// unmounted with the pod.
+func TestPauseImage(t *testing.T) {
+	reg := startRegistry(t)
+	d := startDaemon(t, append(mirrorArgs(reg), "--pause-image", "registry.k8s.io/pause:3.9")...)
+	d.pull(t, "busybox")
+	before := resources(t, d)
+	podCfg := podConfig(t, "paused")
+	pod := d.runPod(t, podCfg)
+	if st := d.imageStatus(t, "registry.k8s.io/pause:3.9"); st == nil || !st.Pinned {
+		t.Fatalf("pause image status %v: want pulled and pinned", st)
+	}
+	if st := d.imageStatus(t, "busybox"); st.Pinned {
+		t.Errorf("busybox is pinned")
+	}
+	ctr := d.runContainer(t, pod, podCfg, "c", "exec sleep 1000")
+	if res, err := d.execSync(t, ctr, 10, "hostname"); err != nil || string(res.Stdout) != "paused\n" {
+		t.Errorf("ExecSync in a pod with an image pause = %v, %v", res, err)
+	}
+	d.removePod(t, pod)
+	if after := resources(t, d); after != before {
+		t.Errorf("leaked: before %+v, after %+v", before, after)
+	}
+}
