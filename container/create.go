@@ -17,7 +17,6 @@ import (
 	"github.com/skiffrt/skiff/internal/task"
 	"github.com/skiffrt/skiff/oci"
 	"github.com/skiffrt/skiff/sandbox"
-	"github.com/skiffrt/skiff/sandbox/podfiles"
 )
 
 // Create creates a container in pod sandboxID, its process paused before
@@ -46,7 +45,7 @@ func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.Con
 	if err != nil {
 		return "", err
 	}
-	id := sandbox.NewID()
+	id := store.NewID()
 	ctx = log.WithAttrs(ctx, log.KeyContainerID, id, log.KeySandboxID, sb.ID)
 	rec := store.Container{
 		ID: id, Name: name, SandboxID: sb.ID, Config: store.Proto[*runtime.ContainerConfig]{Msg: cfg},
@@ -109,15 +108,10 @@ func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.Con
 
 // sandboxOf is what a container's spec takes from its pod.
 func (m *Manager) sandboxOf(sb store.Sandbox) oci.Sandbox {
-	dir := sandbox.PodDir(m.cfg.PodsDir, sb.ID)
-	s := oci.Sandbox{
+	privateIPC := sb.Config.Msg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetIpc() != runtime.NamespaceMode_NODE
+	f := sandbox.FilesIn(sandbox.PodDir(m.cfg.PodsDir, sb.ID), privateIPC)
+	return oci.Sandbox{
 		ID: sb.ID, Config: sb.Config.Msg, NetNSPath: sb.NetNS, PausePID: sb.PausePID, CgroupParent: sb.CgroupParent,
-		HostnamePath:   filepath.Join(dir, podfiles.HostnameFile),
-		HostsPath:      filepath.Join(dir, podfiles.HostsFile),
-		ResolvConfPath: filepath.Join(dir, podfiles.ResolvConfFile),
+		HostnamePath: f.HostnamePath, HostsPath: f.HostsPath, ResolvConfPath: f.ResolvConfPath, ShmPath: f.ShmPath,
 	}
-	if sb.Config.Msg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetIpc() != runtime.NamespaceMode_NODE {
-		s.ShmPath = filepath.Join(dir, podfiles.ShmDir)
-	}
-	return s
 }

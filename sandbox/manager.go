@@ -2,13 +2,12 @@ package sandbox
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"path/filepath"
 
 	"github.com/skiffrt/skiff/internal/store"
 	"github.com/skiffrt/skiff/internal/task"
 	"github.com/skiffrt/skiff/oci"
+	"github.com/skiffrt/skiff/sandbox/podfiles"
 )
 
 // Containers is what the sandbox manager needs from the container
@@ -57,14 +56,19 @@ func (m *Manager) podDir(id string) string { return PodDir(m.cfg.RunDir, id) }
 // hostname, hosts, resolv.conf and the shm mount.
 func PodDir(runDir, id string) string { return filepath.Join(runDir, id) }
 
-// newID returns a random 64-hex-digit ID.
-func newID() string {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on Linux.
-	}
-	return hex.EncodeToString(b[:])
-}
+// Files are the files of a pod that its containers mount.
+type Files struct{ HostnamePath, HostsPath, ResolvConfPath, ShmPath string }
 
-// NewID returns a random 64-hex-digit object ID.
-func NewID() string { return newID() }
+// FilesIn returns the files of the pod whose directory is dir (PodDir);
+// ShmPath is empty when the pod shares the host's IPC namespace.
+func FilesIn(dir string, privateIPC bool) Files {
+	f := Files{
+		HostnamePath:   filepath.Join(dir, podfiles.HostnameFile),
+		HostsPath:      filepath.Join(dir, podfiles.HostsFile),
+		ResolvConfPath: filepath.Join(dir, podfiles.ResolvConfFile),
+	}
+	if privateIPC {
+		f.ShmPath = filepath.Join(dir, podfiles.ShmDir)
+	}
+	return f
+}

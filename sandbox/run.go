@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -30,7 +29,7 @@ func (m *Manager) Run(ctx context.Context, cfg *runtime.PodSandboxConfig, handle
 	if handler != "" {
 		return "", fmt.Errorf("%w: runtime handler %q: skiff has only the default handler", errdefs.ErrNotFound, handler)
 	}
-	id := newID()
+	id := store.NewID()
 	ctx = log.WithAttrs(ctx, log.KeySandboxID, id)
 	rec := store.Sandbox{ID: id, Name: name, Config: store.Proto[*runtime.PodSandboxConfig]{Msg: cfg}, State: store.SandboxNotReady, CreatedAt: time.Now().UTC()}
 	if err := m.sandboxes.Add(rec); err != nil {
@@ -98,31 +97,22 @@ func (m *Manager) Run(ctx context.Context, cfg *runtime.PodSandboxConfig, handle
 	return id, nil
 }
 
-// podFiles are the files a pod's containers mount.
-type podFiles struct{ HostnamePath, HostsPath, ResolvConfPath, ShmPath string }
-
 // writePodFiles writes hostname, hosts and resolv.conf in dir and, unless
 // the pod uses the host's IPC namespace, mounts its /dev/shm.
-func (m *Manager) writePodFiles(cfg *runtime.PodSandboxConfig, dir string, privateIPC bool) (podFiles, error) {
+func (m *Manager) writePodFiles(cfg *runtime.PodSandboxConfig, dir string, privateIPC bool) (Files, error) {
 	if err := podfiles.WriteHostname(dir, cfg.GetHostname()); err != nil {
-		return podFiles{}, err
+		return Files{}, err
 	}
 	if err := podfiles.WriteHosts(dir, cfg.GetHostname()); err != nil {
-		return podFiles{}, err
+		return Files{}, err
 	}
 	if err := podfiles.WriteResolvConf(dir, cfg.GetDnsConfig()); err != nil {
-		return podFiles{}, err
-	}
-	f := podFiles{
-		HostnamePath:   filepath.Join(dir, podfiles.HostnameFile),
-		HostsPath:      filepath.Join(dir, podfiles.HostsFile),
-		ResolvConfPath: filepath.Join(dir, podfiles.ResolvConfFile),
+		return Files{}, err
 	}
 	if privateIPC {
 		if err := podfiles.MountShm(dir, 0); err != nil {
-			return podFiles{}, err
+			return Files{}, err
 		}
-		f.ShmPath = filepath.Join(dir, podfiles.ShmDir)
 	}
-	return f, nil
+	return FilesIn(dir, privateIPC), nil
 }
