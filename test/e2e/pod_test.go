@@ -20,13 +20,17 @@ import (
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
+// cgroupParent is the cgroup parent of the test pods: this process's own,
+// so that counting cgroups sees no other skiffd's.
+var cgroupParent = fmt.Sprintf("/skiff-e2e-%d", os.Getpid())
+
 // podConfig is a minimal pod with its logs under the test's temp dir.
 func podConfig(t *testing.T, name string) *runtime.PodSandboxConfig {
 	return &runtime.PodSandboxConfig{
 		Metadata:     &runtime.PodSandboxMetadata{Name: name, Namespace: "e2e", Uid: name + "-uid"},
 		Hostname:     name,
 		LogDirectory: t.TempDir(),
-		Linux:        &runtime.LinuxPodSandboxConfig{},
+		Linux:        &runtime.LinuxPodSandboxConfig{CgroupParent: cgroupParent},
 	}
 }
 
@@ -370,8 +374,8 @@ func resources(t *testing.T, d *daemon) counts {
 	c.NetNS = countEntries(filepath.Join(d.dir, "run", "netns"))
 	c.Tasks = countEntries(filepath.Join(d.dir, "run", "tasks"))
 	c.ContainerDirs = countEntries(filepath.Join(d.dir, "root", "containers"))
-	cg, _ := filepath.Glob("/sys/fs/cgroup/*/skiff/skiff-*")
-	cg2, _ := filepath.Glob("/sys/fs/cgroup/unified/skiff/skiff-*")
+	cg, _ := filepath.Glob("/sys/fs/cgroup/*" + cgroupParent + "/skiff-*")
+	cg2, _ := filepath.Glob("/sys/fs/cgroup/unified" + cgroupParent + "/skiff-*")
 	c.Cgroups = len(cg) + len(cg2)
 	return c
 }
@@ -487,4 +491,14 @@ func TestPauseImage(t *testing.T) {
 	if after := resources(t, d); after != before {
 		t.Errorf("leaked: before %+v, after %+v", before, after)
 	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	// The pods' cgroup parent is the tests' own; remove its empty dirs.
+	dirs, _ := filepath.Glob("/sys/fs/cgroup/*" + cgroupParent)
+	for _, d := range append(dirs, "/sys/fs/cgroup/unified"+cgroupParent) {
+		os.Remove(d)
+	}
+	os.Exit(code)
 }
