@@ -4,6 +4,9 @@ import (
 	"context"
 	"path/filepath"
 
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/skiffrt/skiff/internal/cni"
 	"github.com/skiffrt/skiff/internal/store"
 	"github.com/skiffrt/skiff/internal/task"
 	"github.com/skiffrt/skiff/oci"
@@ -17,12 +20,20 @@ type Containers interface {
 	RemoveAll(ctx context.Context, sandboxID string) error
 }
 
+// Network is pod networking (package cni): Setup adds a pod's netns to
+// the network, Teardown removes it, also after a restart.
+type Network interface {
+	Setup(ctx context.Context, p cni.Pod) (*cni.Result, error)
+	Teardown(ctx context.Context, p cni.Pod) error
+}
+
 // Manager runs pod sandboxes. It is safe for concurrent use; its fields
 // are set by New.
 type Manager struct {
 	sandboxes  *store.Table[store.Sandbox]
 	containers Containers
 	images     Images
+	network    Network
 	tasks      *task.Runner
 	cfg        Config
 }
@@ -45,8 +56,17 @@ type Config struct {
 }
 
 // New returns a Manager.
-func New(sandboxes *store.Table[store.Sandbox], containers Containers, images Images, tasks *task.Runner, cfg Config) *Manager {
-	return &Manager{sandboxes: sandboxes, containers: containers, images: images, tasks: tasks, cfg: cfg}
+func New(sandboxes *store.Table[store.Sandbox], containers Containers, images Images, network Network, tasks *task.Runner, cfg Config) *Manager {
+	return &Manager{sandboxes: sandboxes, containers: containers, images: images, network: network, tasks: tasks, cfg: cfg}
+}
+
+// cniPod is what the network needs to know of pod id.
+func cniPod(id, netnsPath string, cfg *runtime.PodSandboxConfig) cni.Pod {
+	md := cfg.GetMetadata()
+	return cni.Pod{
+		ID: id, NetNS: netnsPath, Name: md.GetName(), Namespace: md.GetNamespace(), UID: md.GetUid(),
+		PortMappings: cfg.GetPortMappings(), Annotations: cfg.GetAnnotations(),
+	}
 }
 
 // podDir is where pod id's files live.

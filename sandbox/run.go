@@ -53,8 +53,16 @@ func (m *Manager) Run(ctx context.Context, cfg *runtime.PodSandboxConfig, handle
 		}
 		rec.NetNS = ns.Path()
 		cu.Add("remove netns", func(context.Context) error { return netns.Remove(rec.NetNS) })
+		res, err := m.network.Setup(ctx, cniPod(id, rec.NetNS, cfg))
+		if err != nil {
+			return "", fmt.Errorf("pod network: %w", err)
+		}
+		cu.Add("remove from network", func(ctx context.Context) error { return m.network.Teardown(ctx, cniPod(id, rec.NetNS, cfg)) })
+		for _, ip := range res.IPs {
+			rec.IPs = append(rec.IPs, ip.String())
+		}
 	}
-	files, err := m.writePodFiles(cfg, dir, nsOpts.GetIpc() != runtime.NamespaceMode_NODE)
+	files, err := m.writePodFiles(cfg, dir, nsOpts.GetIpc() != runtime.NamespaceMode_NODE, rec.IPs)
 	if err != nil {
 		return "", err
 	}
@@ -86,24 +94,24 @@ func (m *Manager) Run(ctx context.Context, cfg *runtime.PodSandboxConfig, handle
 		return "", fmt.Errorf("pause container: %w", err)
 	}
 	if _, err := m.sandboxes.Update(id, func(s store.Sandbox) (store.Sandbox, error) {
-		s.State, s.NetNS, s.PausePID = store.SandboxReady, rec.NetNS, pid
+		s.State, s.NetNS, s.IPs, s.PausePID = store.SandboxReady, rec.NetNS, rec.IPs, pid
 		s.CgroupParent, s.TaskCgroup = cfg.GetLinux().GetCgroupParent(), spec.Linux.CgroupsPath
 		return s, nil
 	}); err != nil {
 		return "", err
 	}
 	cu.Release()
-	log.G(ctx).Info("pod sandbox ready", "name", name, "netns", rec.NetNS, "pause_pid", pid)
+	log.G(ctx).Info("pod sandbox ready", "name", name, "netns", rec.NetNS, "ips", rec.IPs, "pause_pid", pid)
 	return id, nil
 }
 
 // writePodFiles writes hostname, hosts and resolv.conf in dir and, unless
 // the pod uses the host's IPC namespace, mounts its /dev/shm.
-func (m *Manager) writePodFiles(cfg *runtime.PodSandboxConfig, dir string, privateIPC bool) (Files, error) {
+func (m *Manager) writePodFiles(cfg *runtime.PodSandboxConfig, dir string, privateIPC bool, ips []string) (Files, error) {
 	if err := podfiles.WriteHostname(dir, cfg.GetHostname()); err != nil {
 		return Files{}, err
 	}
-	if err := podfiles.WriteHosts(dir, cfg.GetHostname()); err != nil {
+	if err := podfiles.WriteHosts(dir, cfg.GetHostname(), ips...); err != nil {
 		return Files{}, err
 	}
 	if err := podfiles.WriteResolvConf(dir, cfg.GetDnsConfig()); err != nil {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"syscall"
 
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/store"
@@ -33,8 +35,19 @@ func (m *Manager) Stop(ctx context.Context, id string) error {
 		return fmt.Errorf("stop pause container: %w", err)
 	}
 	// The netns is named after the pod, so that it goes also when a crash
-	// came before its path was recorded.
-	if err := netns.Remove(filepath.Join(m.cfg.NetNSDir, sb.ID)); err != nil {
+	// came before its path was recorded. CNI's DEL comes first, with the
+	// netns when it still exists; the CNI cache knows the rest.
+	nsPath := filepath.Join(m.cfg.NetNSDir, sb.ID)
+	if sb.Config.Msg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetNetwork() != runtime.NamespaceMode_NODE {
+		p := cniPod(sb.ID, nsPath, sb.Config.Msg)
+		if !netns.Exists(nsPath) {
+			p.NetNS = ""
+		}
+		if err := m.network.Teardown(ctx, p); err != nil {
+			return fmt.Errorf("remove pod from network: %w", err)
+		}
+	}
+	if err := netns.Remove(nsPath); err != nil {
 		return fmt.Errorf("remove network namespace: %w", err)
 	}
 	if err := podfiles.UnmountShm(m.podDir(sb.ID)); err != nil {

@@ -18,7 +18,7 @@ func (s *Server) PodSandboxStatus(ctx context.Context, req *runtime.PodSandboxSt
 	cfg := sb.Config.Msg
 	resp := &runtime.PodSandboxStatusResponse{Status: &runtime.PodSandboxStatus{
 		Id: sb.ID, Metadata: cfg.GetMetadata(), State: sandboxState(sb.State), CreatedAt: sb.CreatedAt.UnixNano(),
-		Network: &runtime.PodSandboxNetworkStatus{},
+		Network: podNetwork(sb.IPs),
 		Linux: &runtime.LinuxPodSandboxStatus{Namespaces: &runtime.Namespace{
 			Options: cfg.GetLinux().GetSecurityContext().GetNamespaceOptions(),
 		}},
@@ -32,4 +32,17 @@ func (s *Server) PodSandboxStatus(ctx context.Context, req *runtime.PodSandboxSt
 		resp.Info = map[string]string{"info": string(info)}
 	}
 	return resp, nil
+}
+
+// podNetwork is the CRI form of a pod's IPs, primary first.
+func podNetwork(ips []string) *runtime.PodSandboxNetworkStatus {
+	st := &runtime.PodSandboxNetworkStatus{}
+	for i, ip := range ips {
+		if i == 0 {
+			st.Ip = ip
+			continue
+		}
+		st.AdditionalIps = append(st.AdditionalIps, &runtime.PodIP{Ip: ip})
+	}
+	return st
 }

@@ -23,6 +23,12 @@ type Server struct {
 	containers   Containers
 	features     Features
 	pinned       string // the pause image's normalised name, if configured
+	podCIDR      PodCIDRSetter
+}
+
+// PodCIDRSetter takes the pod CIDR of UpdateRuntimeConfig.
+type PodCIDRSetter interface {
+	SetPodCIDR(cidr string) error
 }
 
 // Options are what Server needs from the daemon's wiring.
@@ -34,6 +40,7 @@ type Options struct {
 	Sandboxes    Sandboxes
 	Containers   Containers
 	Features     Features
+	PodCIDR      PodCIDRSetter
 }
 
 // Features are what Status advertises the runtime can do.
@@ -47,6 +54,7 @@ func New(o Options) *Server {
 	s := &Server{
 		cfg: o.Config, runtimeReady: o.RuntimeReady, networkReady: o.NetworkReady,
 		images: o.Images, sandboxes: o.Sandboxes, containers: o.Containers, features: o.Features,
+		podCIDR: o.PodCIDR,
 	}
 	if ref, err := image.ParseRef(o.Config.PauseImage); err == nil {
 		s.pinned = image.IndexName(ref)

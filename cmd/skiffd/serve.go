@@ -50,14 +50,12 @@ func serve(cfg config.Config, logOut io.Writer) error {
 	server.New(server.Options{
 		Config:       cfg,
 		RuntimeReady: health.Runtime(cfg.ShimPath, cfg.Root, cfg.RunRoot),
-		NetworkReady: health.Never(health.Problem{
-			Reason:  "NetworkPluginNotReady",
-			Message: "pod networking (CNI) is not implemented in this version of skiff",
-		}),
-		Images:     svc.images,
-		Sandboxes:  svc.sandboxes,
-		Containers: svc.containers,
-		Features:   server.Features{RecursiveReadOnlyMounts: svc.features.RecursiveReadOnly},
+		NetworkReady: health.Network(svc.network.Status),
+		Images:       svc.images,
+		Sandboxes:    svc.sandboxes,
+		Containers:   svc.containers,
+		Features:     server.Features{RecursiveReadOnlyMounts: svc.features.RecursiveReadOnly},
+		PodCIDR:      svc.network,
 	}).Register(g)
 
 	ln, err := socket.Listen(cfg.Listen, 0o660)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/skiffrt/skiff/container"
+	"github.com/skiffrt/skiff/internal/cni"
 	"github.com/skiffrt/skiff/internal/config"
 	"github.com/skiffrt/skiff/internal/image"
 	"github.com/skiffrt/skiff/internal/image/remote"
@@ -22,6 +23,7 @@ import (
 // services are what the CRI server answers from.
 type services struct {
 	images     *image.Store
+	network    *cni.Network
 	features   oci.HostFeatures
 	sandboxes  *sandbox.Manager
 	containers *container.Manager
@@ -80,7 +82,20 @@ func openServices(ctx context.Context, cfg config.Config) (*services, error) {
 		Dir: filepath.Join(cfg.Root, "containers"), PodsDir: podsDir,
 		CgroupManager: cfg.CgroupManager, MinOOMScoreAdj: minOOM, Features: features,
 	})
-	s.sandboxes = sandbox.New(st.Sandboxes, s.containers, images, tasks, sandbox.Config{
+	network, err := cni.New(cni.Config{
+		ConfDir: cfg.CNI.ConfDir, BinDirs: cfg.CNI.BinDirs, CacheDir: filepath.Join(cfg.Root, "cni", "cache"),
+	})
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	s.network = network
+	if def, err := network.UsesDefault(); err == nil && def {
+		// skiff's own bridge network routes pods through the host.
+		if err := cni.EnsureForwarding(); err != nil {
+			log.G(ctx).Warn("pods on the default network may not reach each other or the outside", "error", err)
+		}
+	}
+	s.sandboxes = sandbox.New(st.Sandboxes, s.containers, images, network, tasks, sandbox.Config{
 		RunDir: podsDir, NetNSDir: filepath.Join(cfg.RunRoot, "netns"), PauseRootfs: pauseRootfs,
 		PauseImage: cfg.PauseImage, PauseImageDir: filepath.Join(cfg.Root, "pause", "pods"),
 		CgroupManager: cfg.CgroupManager, MinOOMScoreAdj: minOOM, Features: features,

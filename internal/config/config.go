@@ -49,6 +49,17 @@ type Config struct {
 	ShutdownTimeout Duration `toml:"shutdown_timeout" json:"shutdown_timeout"`
 	// Registry configures image pulls.
 	Registry Registry `toml:"registry" json:"registry"`
+	// CNI configures pod networking.
+	CNI CNI `toml:"cni" json:"cni"`
+}
+
+// CNI says where pod network configs and plugins are.
+type CNI struct {
+	// ConfDir holds network configs; the first in lexical order is used,
+	// and skiff's own bridge network when there is none.
+	ConfDir string `toml:"conf_dir" json:"conf_dir"`
+	// BinDirs are searched in order for plugin binaries.
+	BinDirs []string `toml:"bin_dirs" json:"bin_dirs"`
 }
 
 // Registry configures how image references reach registries.
@@ -73,6 +84,10 @@ func Default() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: Duration(10 * time.Second),
+		CNI: CNI{
+			ConfDir: "/etc/cni/net.d",
+			BinDirs: []string{"/usr/lib/cni", "/opt/cni/bin"},
+		},
 		Registry: Registry{
 			Mirrors:             map[string][]string{},
 			PullProgressTimeout: Duration(time.Minute),

@@ -59,6 +59,8 @@ func (c *Config) Validate() error {
 		{"registry.mirrors", mirrors(c.Registry.Mirrors)},
 		{"registry.insecure", hosts(c.Registry.Insecure)},
 		{"registry.pull_progress_timeout", notNegative(c.Registry.PullProgressTimeout)},
+		{"cni.conf_dir", absPath(c.CNI.ConfDir)},
+		{"cni.bin_dirs", absPaths(c.CNI.BinDirs)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -73,6 +75,18 @@ func absPath(p string) error {
 		return errors.New("must not be empty")
 	}
 	return optionalAbsPath(p)
+}
+
+func absPaths(ps []string) error {
+	if len(ps) == 0 {
+		return errors.New("must name at least one directory")
+	}
+	for _, p := range ps {
+		if err := absPath(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func optionalAbsPath(p string) error {

@@ -38,8 +38,13 @@ func Runtime(shimPath string, dirs ...string) Check {
 	}
 }
 
-// Never returns a Check that always reports p: for a part this build does
-// not provide.
-func Never(p Problem) Check {
-	return func(context.Context) *Problem { return &p }
+// Network reports the pod network as not ready while status returns an
+// error, with the error as the message.
+func Network(status func() error) Check {
+	return func(context.Context) *Problem {
+		if err := status(); err != nil {
+			return &Problem{"NetworkPluginNotReady", err.Error()}
+		}
+		return nil
+	}
 }

@@ -35,6 +35,8 @@ type Sandbox struct {
 	CgroupParent string `json:"cgroupParent,omitempty"`
 	// RuntimeHandler is the CRI runtime handler it was created with.
 	RuntimeHandler string `json:"runtimeHandler,omitempty"`
+	// IPs are the pod's addresses from CNI, primary first.
+	IPs []string `json:"ips,omitempty"`
 	// PausePID is the pause process, whose namespaces containers join.
 	PausePID int `json:"pausePid,omitempty"`
 	// TaskCgroup is the pause container's cgroups path, for cleanup.
