@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/opencontainers/go-digest"
+
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/shim"
@@ -111,4 +113,14 @@ func (m *Manager) Recover(ctx context.Context) {
 			log.G(cctx).Warn("record exit", "error", err)
 		}
 	}
+}
+
+// ImageUser returns a container that uses image imageID, in any state:
+// its rootfs is an overlay of the image's layers until it is removed.
+func (m *Manager) ImageUser(imageID digest.Digest) (string, bool) {
+	users := m.containers.List(func(c store.Container) bool { return c.ImageRef == imageID.String() })
+	if len(users) == 0 {
+		return "", false
+	}
+	return users[0].ID, true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/opencontainers/go-digest"
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/skiffrt/skiff/internal/shim"
@@ -20,6 +21,7 @@ type Containers interface {
 	List(keep func(store.Container) bool) []store.Container
 	ExecSync(ctx context.Context, id string, cmd []string, timeout time.Duration) (*shim.ExecResult, error)
 	ReopenLog(ctx context.Context, id string) error
+	ImageUser(imageID digest.Digest) (string, bool)
 }
 
 var containerStates = map[store.ContainerState]runtime.ContainerState{

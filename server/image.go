@@ -20,7 +20,7 @@ type ImageStore interface {
 	Get(name string) (*image.Image, error)
 	List(filter string) ([]*image.Image, error)
 	Config(id digest.Digest) ([]byte, error)
-	Remove(ctx context.Context, name string) error
+	Remove(ctx context.Context, name string, inUse image.InUse) error
 	Usage() (image.Usage, error)
 }
 

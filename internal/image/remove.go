@@ -13,11 +13,16 @@ import (
 	"github.com/skiffrt/skiff/internal/log"
 )
 
+// InUse tells whether a container uses image id, and names it.
+type InUse func(id digest.Digest) (container string, used bool)
+
 // Remove removes the image that name refers to, with all its names, as
 // the CRI asks: removing an image by one of its tags removes the image.
 // Layers no other image uses are deleted. Removing an absent image is not
-// an error.
-func (s *Store) Remove(ctx context.Context, name string) error {
+// an error; removing one that inUse says a container uses is
+// errdefs.ErrFailedPrecondition, since its layers are that container's
+// root filesystem.
+func (s *Store) Remove(ctx context.Context, name string, inUse InUse) error {
 	var trash []string
 	var removed *Image
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -27,6 +32,9 @@ func (s *Store) Remove(ctx context.Context, name string) error {
 		}
 		if err != nil {
 			return err
+		}
+		if c, used := inUse(img.ID); used {
+			return fmt.Errorf("%w: image %s is used by container %s", errdefs.ErrFailedPrecondition, img.ID, c)
 		}
 		if err := deleteImage(tx, img); err != nil {
 			return err

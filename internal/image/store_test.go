@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -170,10 +171,10 @@ func TestRemoveFreesOnlyUnusedLayers(t *testing.T) {
 	a := pull(t, s, "example.com/a:1")
 	pull(t, s, "example.com/b:1")
 
-	if err := s.Remove(context.Background(), "example.com/b:1"); err != nil {
+	if err := s.Remove(context.Background(), "example.com/b:1", unused); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Remove(context.Background(), "example.com/b:1"); err != nil {
+	if err := s.Remove(context.Background(), "example.com/b:1", unused); err != nil {
 		t.Fatalf("second Remove: %v", err)
 	}
 	layers, _ := os.ReadDir(filepath.Join(dir, "layers"))
@@ -291,5 +292,22 @@ func TestUsageCountsLayers(t *testing.T) {
 	after, _ := s.Usage()
 	if after.Inodes != before.Inodes+2 || after.Bytes <= before.Bytes {
 		t.Errorf("usage %+v after pulling 2 one-file layers; before %+v", after, before)
+	}
+}
+
+// unused says no container uses any image.
+func unused(digest.Digest) (string, bool) { return "", false }
+
+func TestRemoveRefusesImageInUse(t *testing.T) {
+	reg := newFakeRegistry()
+	reg.add(t, "example.com/a:1", "", "a")
+	s := openStore(t, t.TempDir(), reg)
+	img := pull(t, s, "example.com/a:1")
+	err := s.Remove(context.Background(), "example.com/a:1", func(id digest.Digest) (string, bool) { return "ctr-1", id == img.ID })
+	if !errors.Is(err, errdefs.ErrFailedPrecondition) || !strings.Contains(err.Error(), "ctr-1") {
+		t.Fatalf("Remove of an image in use = %v, want FailedPrecondition naming the container", err)
+	}
+	if _, err := s.Get(img.ID.String()); err != nil {
+		t.Errorf("refused removal lost the image: %v", err)
 	}
 }

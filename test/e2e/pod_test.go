@@ -502,3 +502,21 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+func TestRemoveImageInUseRefused(t *testing.T) {
+	reg := startRegistry(t)
+	d := startDaemon(t, mirrorArgs(reg)...)
+	d.pull(t, "busybox")
+	podCfg := podConfig(t, "inuse")
+	pod := d.runPod(t, podCfg)
+	defer d.removePod(t, pod)
+	ctr := d.runContainer(t, pod, podCfg, "c", "exec sleep 1000")
+	_, err := d.images.RemoveImage(ctxT(t), &runtime.RemoveImageRequest{Image: &runtime.ImageSpec{Image: "busybox"}})
+	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), ctr) {
+		t.Fatalf("RemoveImage of an image in use = %v, want FailedPrecondition naming %s", err, ctr)
+	}
+	if _, err := d.runtime.RemoveContainer(ctxT(t), &runtime.RemoveContainerRequest{ContainerId: ctr}); err != nil {
+		t.Fatal(err)
+	}
+	d.removeImage(t, "busybox")
+}
