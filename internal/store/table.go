@@ -83,13 +83,6 @@ func (t *Table[R]) Get(id string) (R, error) {
 	return t.byID[full], nil
 }
 
-// Resolve returns the full ID that id is a unique prefix of.
-func (t *Table[R]) Resolve(id string) (string, error) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return t.resolve(id)
-}
-
 func (t *Table[R]) resolve(prefix string) (string, error) {
 	if prefix == "" {
 		return "", fmt.Errorf("%w: %s ID is empty", errdefs.ErrInvalidArgument, t.kind)
