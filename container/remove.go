@@ -14,11 +14,8 @@ import (
 // Remove removes a container, stopping it first if it runs. It is
 // idempotent. The CRI log file stays, as kubelet owns it.
 func (m *Manager) Remove(ctx context.Context, id string) error {
-	c, err := m.containers.Get(id)
-	if errdefs.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	c, ok, err := errdefs.Found(m.containers.Get(id))
+	if !ok {
 		return err
 	}
 	ctx = log.WithAttrs(ctx, log.KeyContainerID, c.ID)

@@ -17,11 +17,8 @@ import (
 // then SIGKILL after timeout. Stopping an exited or unknown container is
 // fine, and so is an unknown ID, as kubelet expects.
 func (m *Manager) Stop(ctx context.Context, id string, timeout time.Duration) error {
-	c, err := m.containers.Get(id)
-	if errdefs.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	c, ok, err := errdefs.Found(m.containers.Get(id))
+	if !ok {
 		return err
 	}
 	if c.State == store.ContainerExited {

@@ -13,11 +13,8 @@ import (
 // Remove stops a pod, removes its containers and everything it left. It
 // is idempotent.
 func (m *Manager) Remove(ctx context.Context, id string) error {
-	sb, err := m.sandboxes.Get(id)
-	if errdefs.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	sb, ok, err := errdefs.Found(m.sandboxes.Get(id))
+	if !ok {
 		return err
 	}
 	if err := m.Stop(ctx, sb.ID); err != nil {

@@ -20,11 +20,8 @@ import (
 // namespace and /dev/shm. It is idempotent; an unknown ID is not an error,
 // as kubelet expects.
 func (m *Manager) Stop(ctx context.Context, id string) error {
-	sb, err := m.sandboxes.Get(id)
-	if errdefs.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	sb, ok, err := errdefs.Found(m.sandboxes.Get(id))
+	if !ok {
 		return err
 	}
 	ctx = log.WithAttrs(ctx, log.KeySandboxID, sb.ID)

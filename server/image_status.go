@@ -17,12 +17,9 @@ func (s *Server) ImageStatus(ctx context.Context, req *runtime.ImageStatusReques
 	if err != nil {
 		return nil, err
 	}
-	img, err := s.images.Get(name)
-	if errdefs.IsNotFound(err) {
-		return &runtime.ImageStatusResponse{}, nil
-	}
-	if err != nil {
-		return nil, err
+	img, ok, err := errdefs.Found(s.images.Get(name))
+	if !ok {
+		return &runtime.ImageStatusResponse{}, err
 	}
 	resp := &runtime.ImageStatusResponse{Image: s.toCRIImage(img)}
 	if req.GetVerbose() {

@@ -27,3 +27,23 @@ func IsInvalidArgument(err error) bool { return errors.Is(err, ErrInvalidArgumen
 
 // IsAlreadyExists reports whether err is of class ErrAlreadyExists.
 func IsAlreadyExists(err error) bool { return errors.Is(err, ErrAlreadyExists) }
+
+// Found splits the result of a lookup for calls that must succeed on
+// what is already gone (Stop, Remove, ImageStatus): ok reports that v was
+// found; an ErrNotFound error becomes (zero, false, nil) and any other
+// error (zero, false, err). The usual prologue is
+//
+//	c, ok, err := errdefs.Found(table.Get(id))
+//	if !ok {
+//		return err
+//	}
+func Found[T any](v T, err error) (_ T, ok bool, _ error) {
+	var zero T
+	switch {
+	case err == nil:
+		return v, true, nil
+	case IsNotFound(err):
+		return zero, false, nil
+	}
+	return zero, false, err
+}

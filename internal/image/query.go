@@ -60,11 +60,8 @@ func lookupPrefix(tx *bolt.Tx, hex, name string) (*Image, error) {
 // names when filter is not empty.
 func (s *Store) List(filter string) ([]*Image, error) {
 	if filter != "" {
-		img, err := s.Get(filter)
-		if errdefs.IsNotFound(err) {
-			return nil, nil
-		}
-		if err != nil {
+		img, ok, err := errdefs.Found(s.Get(filter))
+		if !ok {
 			return nil, err
 		}
 		return []*Image{img}, nil

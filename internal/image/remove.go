@@ -26,11 +26,8 @@ func (s *Store) Remove(ctx context.Context, name string, inUse InUse) error {
 	var trash []string
 	var removed *Image
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		img, err := lookup(tx, name)
-		if errdefs.IsNotFound(err) {
-			return nil
-		}
-		if err != nil {
+		img, ok, err := errdefs.Found(lookup(tx, name))
+		if !ok {
 			return err
 		}
 		if c, used := inUse(img.ID); used {
