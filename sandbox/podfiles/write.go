@@ -2,8 +2,9 @@ package podfiles
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
+
+	"github.com/skiffrt/skiff/internal/atomicfile"
 )
 
 // Names of the files under a pod's directory.
@@ -17,23 +18,8 @@ const (
 // writeFile atomically replaces dir/name with data, mode 0644: containers
 // running as any user read these files.
 func writeFile(dir, name string, data []byte) error {
-	tmp, err := os.CreateTemp(dir, "."+name+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, name), data, 0o644); err != nil {
 		return fmt.Errorf("podfiles: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, name))
-	}
-	if err != nil {
-		return fmt.Errorf("podfiles: write %s: %w", name, err)
 	}
 	return nil
 }

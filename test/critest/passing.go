@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/skiffrt/skiff/internal/atomicfile"
 )
 
 // passingFile is the content of test/critest/passing.txt: a header of
@@ -88,21 +89,5 @@ func (pf passingFile) format() []byte {
 
 // writePassing replaces the file at path atomically.
 func writePassing(path string, pf passingFile) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".passing-*.txt")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	if _, err := tmp.Write(pf.format()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, pf.format(), 0o644)
 }

@@ -4,7 +4,8 @@
 // and the exit file (Exit, WriteExit, ReadExit).
 //
 // It is imported by the shim binary, so it stays small: the standard
-// library only (encoding/json, flag), no gRPC and no internal/errdefs. The
+// library (encoding/json, flag) and internal/atomicfile only, no gRPC and
+// no internal/errdefs. The
 // client package internal/shim maps the wire codes onto errdefs.
 //
 // Wire format: one request per connection. The client writes one frame,

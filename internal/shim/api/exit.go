@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/skiffrt/skiff/internal/atomicfile"
 )
 
 // The reasons an Exit gives, as kubelet knows them.
@@ -26,48 +28,19 @@ type Exit struct {
 	Reason     string    `json:"reason"`
 }
 
-// WriteExit records e at path durably and atomically: a temporary file in
-// the same directory, fsynced, renamed over path, then the directory
-// fsynced. A reader sees no file or the whole record, also after a crash.
+// WriteExit records e at path durably and atomically (package
+// atomicfile), creating its directory: a reader sees no file or the whole
+// record, also after a crash.
 func WriteExit(path string, e *Exit) error {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".exit-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(append(b, '\n'))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("write exit file: %w", err)
 	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
+	if err := atomicfile.Write(path, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write exit file: %w", err)
 	}
 	return nil
 }
