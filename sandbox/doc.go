@@ -3,7 +3,7 @@
 // container, under its own skiff-shim, that holds the pod's IPC, UTS and
 // (when the pod shares one) PID namespaces.
 //
-// Subpackages netns and podfiles hold the kernel and file work; this
-// package sequences it, records each step in the store, and undoes what a
-// failed run did.
+// Packages internal/netns and podfiles hold the kernel and file work;
+// this package sequences it, records each step in the store, and undoes
+// what a failed run did.
 package sandbox

@@ -3,8 +3,8 @@ package sandbox
 import (
 	"context"
 
+	"github.com/skiffrt/skiff/internal/netns"
 	"github.com/skiffrt/skiff/internal/store"
-	"github.com/skiffrt/skiff/sandbox/netns"
 )
 
 // Get returns the pod whose ID is id or starts with it, its state checked

@@ -11,11 +11,11 @@ import (
 	"github.com/skiffrt/skiff/internal/cleanup"
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/log"
+	"github.com/skiffrt/skiff/internal/netns"
 	"github.com/skiffrt/skiff/internal/rootfs"
 	"github.com/skiffrt/skiff/internal/store"
 	"github.com/skiffrt/skiff/internal/task"
 	"github.com/skiffrt/skiff/oci"
-	"github.com/skiffrt/skiff/sandbox/netns"
 	"github.com/skiffrt/skiff/sandbox/podfiles"
 )
 

@@ -11,8 +11,8 @@ import (
 
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/log"
+	"github.com/skiffrt/skiff/internal/netns"
 	"github.com/skiffrt/skiff/internal/store"
-	"github.com/skiffrt/skiff/sandbox/netns"
 	"github.com/skiffrt/skiff/sandbox/podfiles"
 )
 

@@ -15,7 +15,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 
-	"github.com/skiffrt/skiff/sandbox/netns"
+	"github.com/skiffrt/skiff/internal/netns"
 )
 
 // requireNet skips tests that need root and the Debian CNI plugins.

@@ -14,7 +14,7 @@ import (
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/skiffrt/skiff/internal/errdefs"
-	"github.com/skiffrt/skiff/sandbox/netns"
+	"github.com/skiffrt/skiff/internal/netns"
 )
 
 func setup(t *testing.T, n *Network, p Pod) *Result {

@@ -12,7 +12,7 @@ import (
 	types100 "github.com/containernetworking/cni/pkg/types/100"
 	"github.com/vishvananda/netlink"
 
-	"github.com/skiffrt/skiff/sandbox/netns"
+	"github.com/skiffrt/skiff/internal/netns"
 )
 
 // The bridge and ptp plugins (up to at least v1.1.1, the version Debian
