@@ -106,11 +106,11 @@ func (m *Manager) Recover(ctx context.Context) {
 			e = &shim.Exit{ExitCode: 255, FinishedAt: time.Now().UTC(), Reason: "Unknown"}
 			log.G(cctx).Warn("container's shim is gone without an exit record; marking it exited, reason Unknown")
 		} else if err != nil {
-			log.G(cctx).Warn("read exit file", "error", err)
+			log.G(cctx).Warn("read exit file", log.KeyError, err)
 			continue
 		}
 		if _, err := m.recordExit(c.ID, e); err != nil {
-			log.G(cctx).Warn("record exit", "error", err)
+			log.G(cctx).Warn("record exit", log.KeyError, err)
 		}
 	}
 }

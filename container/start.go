@@ -41,10 +41,10 @@ func (m *Manager) watch(ctx context.Context, id string) {
 		if errdefs.IsNotFound(err) {
 			return // Removed meanwhile.
 		}
-		log.G(ctx).Warn("lost track of container", "error", err)
+		log.G(ctx).Warn("lost track of container", log.KeyError, err)
 		return
 	}
 	if _, err := m.recordExit(id, e); err != nil && !errdefs.IsNotFound(err) {
-		log.G(ctx).Warn("record container exit", "error", err)
+		log.G(ctx).Warn("record container exit", log.KeyError, err)
 	}
 }

@@ -60,7 +60,7 @@ func (i Interceptors) begin(ctx context.Context, method string) (context.Context
 		}
 		attrs := []any{"code", code.String(), "duration", d}
 		if err != nil {
-			attrs = append(attrs, "error", err)
+			attrs = append(attrs, log.KeyError, err)
 		}
 		logger.Log(ctx, lvl, "CRI call", attrs...)
 		return err

@@ -24,6 +24,7 @@ import (
 	"github.com/opencontainers/runc/libcontainer"
 	_ "github.com/opencontainers/runc/libcontainer/nsenter" // the C constructor that joins namespaces before Go starts
 
+	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/shim/api"
 	"github.com/skiffrt/skiff/internal/shim/monitor"
 	"github.com/skiffrt/skiff/internal/version"
@@ -72,9 +73,9 @@ func run(args []string) int {
 		json.NewEncoder(ready).Encode(&api.Ready{Error: api.AsError(err)})
 		return 2
 	}
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)).With("container_id", opts.ID))
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)).With(log.KeyContainerID, opts.ID))
 	if err := monitor.Run(opts, ready); err != nil {
-		slog.Error("shim failed", "err", err)
+		slog.Error("shim failed", log.KeyError, err)
 		return 1
 	}
 	return 0

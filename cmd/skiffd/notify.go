@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
+
+	"github.com/skiffrt/skiff/internal/log"
 )
 
 // notifyReady tells systemd, when it started us as a Type=notify service,
@@ -18,11 +20,11 @@ func notifyReady(logger *slog.Logger) {
 	}
 	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
-		logger.Warn("sd_notify", "error", err)
+		logger.Warn("sd_notify", log.KeyError, err)
 		return
 	}
 	defer conn.Close()
 	if _, err := conn.Write([]byte("READY=1")); err != nil {
-		logger.Warn("sd_notify", "error", err)
+		logger.Warn("sd_notify", log.KeyError, err)
 	}
 }

@@ -92,7 +92,7 @@ func openServices(ctx context.Context, cfg config.Config) (*services, error) {
 	if def, err := network.UsesDefault(); err == nil && def {
 		// skiff's own bridge network routes pods through the host.
 		if err := cni.EnsureForwarding(); err != nil {
-			log.G(ctx).Warn("pods on the default network may not reach each other or the outside", "error", err)
+			log.G(ctx).Warn("pods on the default network may not reach each other or the outside", log.KeyError, err)
 		}
 	}
 	s.sandboxes = sandbox.New(st.Sandboxes, s.containers, images, network, tasks, sandbox.Config{

@@ -52,7 +52,7 @@ func (c *Cleanup) Clean() {
 	defer cancel()
 	for i := len(c.undos) - 1; i >= 0; i-- {
 		if err := c.undos[i].fn(ctx); err != nil {
-			log.G(ctx).Warn("undo failed", "step", c.undos[i].what, "error", err)
+			log.G(ctx).Warn("undo failed", "step", c.undos[i].what, log.KeyError, err)
 		}
 	}
 	c.undos = nil

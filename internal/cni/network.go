@@ -166,7 +166,7 @@ func (n *Network) noteConf(ctx context.Context, nc netConf) {
 		return
 	}
 	for _, err := range nc.skipped {
-		log.G(ctx).Warn("cni: skipping invalid network config", "error", err)
+		log.G(ctx).Warn("cni: skipping invalid network config", log.KeyError, err)
 	}
 	log.G(ctx).Info("cni: network config in use", "network", nc.list.Name, "source", nc.source())
 }

@@ -32,7 +32,7 @@ func (n *Network) Teardown(ctx context.Context, p Pod) error {
 	}
 	atts, err := n.cni.GetCachedAttachments(p.ID)
 	if err != nil {
-		log.G(ctx).Warn("cni: reading cached attachments", "error", err)
+		log.G(ctx).Warn("cni: reading cached attachments", log.KeyError, err)
 	}
 	if len(atts) == 0 {
 		return n.delCurrent(ctx, p, netns)
@@ -60,13 +60,13 @@ func (n *Network) delCached(ctx context.Context, a *libcni.NetworkAttachment, ne
 	if netns == "" && needsStub(list) {
 		path, remove, err := n.stubNetNS(ctx, list, rt)
 		if err != nil {
-			log.G(ctx).Warn("cni: stand-in netns for DEL; masquerade rules may be left", "error", err)
+			log.G(ctx).Warn("cni: stand-in netns for DEL; masquerade rules may be left", log.KeyError, err)
 		}
 		if path != "" {
 			rt.NetNS = path
 			defer func() {
 				if err := remove(); err != nil {
-					log.G(ctx).Warn("cni: remove stand-in netns", "error", err)
+					log.G(ctx).Warn("cni: remove stand-in netns", log.KeyError, err)
 				}
 			}()
 		}
@@ -81,7 +81,7 @@ func (n *Network) delCurrent(ctx context.Context, p Pod, netns string) error {
 	if err != nil {
 		// Nothing recorded an attachment and no network can be run: there
 		// is nothing Teardown can do, and failing would block pod removal.
-		log.G(ctx).Warn("cni: no cached attachment and network not ready; skipping DEL", "error", err)
+		log.G(ctx).Warn("cni: no cached attachment and network not ready; skipping DEL", log.KeyError, err)
 		return nil
 	}
 	return n.del(ctx, nc.list, runtimeConf(p, netns, n.podCIDR()))

@@ -55,7 +55,7 @@ func (s *Store) Remove(ctx context.Context, name string, inUse InUse) error {
 		log.G(ctx).Info("removed image", "id", removed.ID, "tags", removed.RepoTags, "freed_layers", len(trash))
 	}
 	if err := errors.Join(errs...); err != nil {
-		log.G(ctx).Warn("removed image, but not all its layer files", "error", err)
+		log.G(ctx).Warn("removed image, but not all its layer files", log.KeyError, err)
 	}
 	return nil
 }

@@ -14,6 +14,8 @@ const (
 	KeyContainerID = "container_id"
 	KeyImage       = "image"
 	KeyMethod      = "method"
+	// KeyError is the key of every error in a log line.
+	KeyError = "error"
 )
 
 type ctxKey struct{}

@@ -149,7 +149,7 @@ func (r *Resolver) Resolve(ctx context.Context, ref reference.Named, auth *Auth)
 		if ctx.Err() != nil {
 			break
 		}
-		log.G(ctx).Info("registry endpoint failed", "endpoint", where, "error", err)
+		log.G(ctx).Info("registry endpoint failed", "endpoint", where, log.KeyError, err)
 	}
 	return nil, newResolveError(ref.String(), attempts, ctx.Err())
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/skiffrt/skiff/internal/log"
 )
 
 // joinCgroup moves the shim into path (e.g. /skiff-shims) on every
@@ -19,14 +21,14 @@ func joinCgroup(path string) {
 	for _, m := range cgroupMounts() {
 		dir := filepath.Join(m.point, filepath.Clean("/"+path))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			slog.Warn("shim cgroup", "dir", dir, "err", err)
+			slog.Warn("shim cgroup", "dir", dir, log.KeyError, err)
 			continue
 		}
 		if m.cpuset {
 			initCpuset(m.point, dir)
 		}
 		if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), pid, 0); err != nil {
-			slog.Warn("join shim cgroup", "dir", dir, "err", err)
+			slog.Warn("join shim cgroup", "dir", dir, log.KeyError, err)
 		}
 	}
 }
@@ -41,7 +43,7 @@ type cgroupMount struct {
 func cgroupMounts() []cgroupMount {
 	b, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
-		slog.Warn("read mountinfo", "err", err)
+		slog.Warn("read mountinfo", log.KeyError, err)
 		return nil
 	}
 	var out []cgroupMount
@@ -106,7 +108,7 @@ func initCpuset(root, dir string) {
 			}
 			pv, _ := os.ReadFile(filepath.Join(parent, f))
 			if err := os.WriteFile(filepath.Join(cur, f), pv, 0); err != nil {
-				slog.Warn("init cpuset", "dir", cur, "file", f, "err", err)
+				slog.Warn("init cpuset", "dir", cur, "file", f, log.KeyError, err)
 			}
 		}
 		parent = cur

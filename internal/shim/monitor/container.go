@@ -16,6 +16,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/shim/api"
 )
 
@@ -148,7 +149,7 @@ func (c *container) waitExit(exited <-chan unix.WaitStatus, copied *sync.WaitGro
 	_, _ = c.init.Wait() // releases the process; the reaper has its status
 	oom := c.oomKilled()
 	if err := c.reaper.hold(c.lc.Destroy); err != nil {
-		slog.Error("destroy container", "err", err)
+		slog.Error("destroy container", log.KeyError, err)
 	}
 	drain(copied, streams)
 	c.log.close()
@@ -161,7 +162,7 @@ func (c *container) waitExit(exited <-chan unix.WaitStatus, copied *sync.WaitGro
 		OOMKilled: oom, Reason: reason(code, oom),
 	}
 	if err := api.WriteExit(c.exitFile, e); err != nil {
-		slog.Error("record exit", "err", err)
+		slog.Error("record exit", log.KeyError, err)
 	}
 	slog.Info("container exited", "exit_code", code, "signal", sig, "oom_killed", oom)
 	c.mu.Lock()
@@ -211,7 +212,7 @@ func (c *container) oomKilled() bool {
 		n, err = fs2.OOMKillCount(p)
 	}
 	if err != nil {
-		slog.Warn("read OOM kill count", "err", err)
+		slog.Warn("read OOM kill count", log.KeyError, err)
 	}
 	return n > 0
 }
@@ -272,7 +273,7 @@ func (c *container) killLocked(sig unix.Signal, all bool) error {
 		pids, _ := c.lc.Processes()
 		for _, pid := range pids {
 			if err := unix.Kill(pid, sig); err != nil && err != unix.ESRCH {
-				slog.Warn("kill", "pid", pid, "err", err)
+				slog.Warn("kill", "pid", pid, log.KeyError, err)
 			}
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/skiffrt/skiff/internal/log"
 )
 
 // maxLogLine is the longest text of one CRI log line; longer lines are
@@ -76,7 +78,7 @@ func (l *logFile) writeLine(stream string, partial bool, text []byte) {
 	b = append(b, '\n')
 	if _, err := l.f.Write(b); err != nil && !l.warned {
 		l.warned = true
-		slog.Error("writing the container log; dropping lines", "path", l.path, "err", err)
+		slog.Error("writing the container log; dropping lines", "path", l.path, log.KeyError, err)
 	}
 	if cap(b) <= 2*maxLogLine { // keep the scratch unless a line was huge
 		l.line = b[:0]

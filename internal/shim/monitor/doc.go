@@ -9,5 +9,6 @@
 // commands in the container.
 //
 // The package is linked into the shim binary only: it keeps to the
-// standard library, libcontainer and package api, no gRPC (memory).
+// standard library, libcontainer, package api and internal/log, no gRPC
+// (memory).
 package monitor

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/shim/api"
 )
 
@@ -38,7 +39,7 @@ func Run(opts api.Options, ready *os.File) error {
 	srv := newServer(c, ln)
 	go srv.serve()
 	if err := report(ready, &api.Ready{ShimPid: os.Getpid(), Pid: c.pid}); err != nil {
-		slog.Error("the starter is gone; removing the container", "err", err)
+		slog.Error("the starter is gone; removing the container", log.KeyError, err)
 		c.kill(unix.SIGKILL, true)
 	}
 	debug.SetGCPercent(gcPercent)

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/shim/api"
 )
 
@@ -66,7 +67,7 @@ func (s *server) serve() {
 			return
 		}
 		if err != nil {
-			slog.Warn("accept", "err", err)
+			slog.Warn("accept", log.KeyError, err)
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
@@ -93,7 +94,7 @@ func (s *server) handle(conn *net.UnixConn) {
 	conn.SetReadDeadline(time.Now().Add(ioTimeout))
 	var req api.Request
 	if err := api.ReadFrame(conn, &req, maxRequest); err != nil {
-		slog.Debug("read request", "err", err)
+		slog.Debug("read request", log.KeyError, err)
 		return
 	}
 	conn.SetReadDeadline(time.Time{})
@@ -114,7 +115,7 @@ func (s *server) handle(conn *net.UnixConn) {
 	}
 	conn.SetWriteDeadline(time.Now().Add(ioTimeout))
 	if err := api.WriteFrame(conn, &resp); err != nil {
-		slog.Debug("write answer", "method", req.Method, "err", err)
+		slog.Debug("write answer", "method", req.Method, log.KeyError, err)
 	}
 }
 
