@@ -16,6 +16,7 @@ import (
 
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/shim"
+	"github.com/skiffrt/skiff/internal/shim/api"
 )
 
 // TestLifecycleLogsAndExit: start → created → Start → CRI log lines of
@@ -30,13 +31,13 @@ func TestLifecycleLogsAndExit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Status != "created" || st.Pid != started.Pid || st.ShimPid != started.ShimPid {
+	if st.Status != api.StatusCreated || st.Pid != started.Pid || st.ShimPid != started.ShimPid {
 		t.Fatalf("state after start = %+v, started = %+v", st, started)
 	}
 	if lines := readLog(t, b.logPath); len(lines) != 0 {
 		t.Fatalf("created container logged before Start: %v", lines)
 	}
-	if st, err = c.Start(ctx(t)); err != nil || st.Status != "running" || st.StartedAt.IsZero() {
+	if st, err = c.Start(ctx(t)); err != nil || st.Status != api.StatusRunning || st.StartedAt.IsZero() {
 		t.Fatalf("Start = %+v, %v", st, err)
 	}
 	exit, err := b.wait(t, c)

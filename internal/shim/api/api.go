@@ -46,18 +46,21 @@ type Response struct {
 	Body    json.RawMessage `json:"body,omitempty"`
 }
 
-// The container's status as the shim sees it: created → running →
-// stopped, or created → stopped.
+// Status is the container's status as the shim sees it: created →
+// running → stopped, or created → stopped, and nothing else.
+type Status string
+
+// The statuses of a container.
 const (
-	StatusCreated = "created"
-	StatusRunning = "running"
-	StatusStopped = "stopped"
+	StatusCreated Status = "created" // its process waits before exec (runc create)
+	StatusRunning Status = "running" // the user's program runs
+	StatusStopped Status = "stopped" // its process exited; the exit is being or has been recorded
 )
 
 // State describes the container and its shim.
 type State struct {
 	ID        string    `json:"id"`
-	Status    string    `json:"status"`
+	Status    Status    `json:"status"`
 	Pid       int       `json:"pid"` // of the container's process, in the shim's pid namespace
 	ShimPid   int       `json:"shim_pid"`
 	CreatedAt time.Time `json:"created_at"`

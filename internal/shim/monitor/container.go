@@ -25,10 +25,10 @@ import (
 // escaped the cgroup may still hold them).
 const logDrainGrace = 2 * time.Second
 
-// container is the one container a shim owns. Its status goes created →
-// running → stopped, or created → stopped, and nothing else. It is safe
-// for concurrent use; the fields above mu are set once by newContainer
-// and startInit.
+// container is the one container a shim owns. Its status changes only
+// through transition (state.go): created → running → stopped, or created
+// → stopped. It is safe for concurrent use; the fields above mu are set
+// once by newContainer and startInit.
 type container struct {
 	id       string
 	lc       *libcontainer.Container
@@ -41,7 +41,7 @@ type container struct {
 	stdin    *os.File // the write end of the process's stdin, held open; nil without --stdin
 
 	mu        sync.Mutex // guards the fields below; held across libcontainer's Exec and Signal
-	status    string
+	status    api.Status
 	pid       int
 	createdAt time.Time
 	startedAt time.Time
@@ -143,7 +143,7 @@ func (c *container) waitExit(exited <-chan unix.WaitStatus, copied *sync.WaitGro
 	ws := <-exited
 	finished := time.Now()
 	c.mu.Lock()
-	c.status = api.StatusStopped
+	c.status, _ = transition(c.status, evExit) // allowed from created and running
 	started := c.startedAt
 	c.mu.Unlock()
 	_, _ = c.init.Wait() // releases the process; the reaper has its status
@@ -235,13 +235,14 @@ func (c *container) stateLocked() *api.State {
 func (c *container) start() (*api.State, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.status != api.StatusCreated {
-		return nil, api.Errorf(api.CodeFailedPrecondition, "container is %s, not created", c.status)
+	next, err := transition(c.status, evStart)
+	if err != nil {
+		return nil, err
 	}
 	if err := c.lc.Exec(); err != nil {
 		return nil, classify("start container", err)
 	}
-	c.status, c.startedAt = api.StatusRunning, time.Now()
+	c.status, c.startedAt = next, time.Now()
 	return c.stateLocked(), nil
 }
 
@@ -257,8 +258,8 @@ func (c *container) kill(sig unix.Signal, all bool) error {
 }
 
 func (c *container) killLocked(sig unix.Signal, all bool) error {
-	if c.status == api.StatusStopped {
-		return api.Errorf(api.CodeNotFound, "container process has exited")
+	if _, err := transition(c.status, evKill); err != nil {
+		return err
 	}
 	// The init first: killing the others first could end it, and the
 	// answer would be "not found".
@@ -297,11 +298,11 @@ func (c *container) wait(ctx context.Context) (*api.Exit, error) {
 // refused: it is stopped with Kill.
 func (c *container) shutdown(ctx context.Context) (*api.Exit, error) {
 	c.mu.Lock()
-	switch c.status {
-	case api.StatusRunning:
+	if _, err := transition(c.status, evShutdown); err != nil {
 		c.mu.Unlock()
-		return nil, api.Errorf(api.CodeFailedPrecondition, "container is running: kill it first")
-	case api.StatusCreated:
+		return nil, err // running: stopped with Kill
+	}
+	if c.status == api.StatusCreated {
 		if err := c.killLocked(unix.SIGKILL, true); err != nil && api.AsError(err).Code != api.CodeNotFound {
 			c.mu.Unlock()
 			return nil, err

@@ -3,8 +3,9 @@
 //
 // One container per process. Run creates it, reports, serves the socket
 // (server: one goroutine per connection) and returns once the exit is
-// recorded. The container type owns the lifecycle (created → running →
-// stopped) behind one mutex; the reaper is the only caller of wait4 and
+// recorded. The container type owns the lifecycle behind one mutex, its
+// status changed only by transition, the one table of what each status
+// allows (state.go); the reaper is the only caller of wait4 and
 // hands exits to their waiters; logFile writes the CRI log; execSync runs
 // commands in the container.
 //

@@ -29,8 +29,8 @@ func (c *container) execSync(ctx context.Context, req *api.ExecRequest) (*api.Ex
 	if req.Timeout < 0 {
 		return nil, api.Errorf(api.CodeInvalidArgument, "exec: negative timeout")
 	}
-	if st := c.state().Status; st != api.StatusRunning {
-		return nil, api.Errorf(api.CodeFailedPrecondition, "exec: container is %s, not running", st)
+	if _, err := transition(c.state().Status, evExec); err != nil {
+		return nil, err
 	}
 	outR, outW, err := os.Pipe()
 	if err != nil {
