@@ -12,7 +12,6 @@ import (
 
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/image"
-	"github.com/skiffrt/skiff/internal/shim"
 	"github.com/skiffrt/skiff/internal/store"
 	"github.com/skiffrt/skiff/internal/task"
 	"github.com/skiffrt/skiff/oci"
@@ -77,7 +76,7 @@ func (m *Manager) imageConfig(id digest.Digest) (oci.ImageConfig, error) {
 }
 
 // recordExit stores e as the end of container id.
-func (m *Manager) recordExit(id string, e *shim.Exit) (store.Container, error) {
+func (m *Manager) recordExit(id string, e *task.Exit) (store.Container, error) {
 	return m.containers.Update(id, func(c store.Container) (store.Container, error) {
 		if c.State == store.ContainerExited {
 			return c, nil

@@ -10,8 +10,8 @@ import (
 
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/log"
-	"github.com/skiffrt/skiff/internal/shim"
 	"github.com/skiffrt/skiff/internal/store"
+	"github.com/skiffrt/skiff/internal/task"
 )
 
 // Get returns the container whose ID is id or starts with it, with an exit
@@ -51,7 +51,7 @@ func (m *Manager) refresh(c store.Container) store.Container {
 // ExecSync runs cmd in a running container. A command that outlives
 // timeout is killed and the call fails with errdefs.ErrDeadlineExceeded,
 // as kubelet expects of a probe that timed out.
-func (m *Manager) ExecSync(ctx context.Context, id string, cmd []string, timeout time.Duration) (*shim.ExecResult, error) {
+func (m *Manager) ExecSync(ctx context.Context, id string, cmd []string, timeout time.Duration) (*task.ExecResult, error) {
 	c, err := m.running(id)
 	if err != nil {
 		return nil, err
@@ -59,7 +59,7 @@ func (m *Manager) ExecSync(ctx context.Context, id string, cmd []string, timeout
 	if len(cmd) == 0 {
 		return nil, fmt.Errorf("%w: exec: command is empty", errdefs.ErrInvalidArgument)
 	}
-	res, err := m.tasks.ExecSync(ctx, c.ID, shim.ExecRequest{Cmd: cmd, Timeout: timeout})
+	res, err := m.tasks.ExecSync(ctx, c.ID, task.ExecRequest{Cmd: cmd, Timeout: timeout})
 	if err == nil && res.TimedOut {
 		return nil, fmt.Errorf("%w: exec %q in container %s: killed after the %s timeout", errdefs.ErrDeadlineExceeded, cmd, c.ID, timeout)
 	}
@@ -103,7 +103,7 @@ func (m *Manager) Recover(ctx context.Context) {
 		}
 		e, err := m.tasks.Exit(c.ID)
 		if errors.Is(err, errdefs.ErrNotFound) {
-			e = &shim.Exit{ExitCode: 255, FinishedAt: time.Now().UTC(), Reason: "Unknown"}
+			e = &task.Exit{ExitCode: 255, FinishedAt: time.Now().UTC(), Reason: "Unknown"}
 			log.G(cctx).Warn("container's shim is gone without an exit record; marking it exited, reason Unknown")
 		} else if err != nil {
 			log.G(cctx).Warn("read exit file", log.KeyError, err)

@@ -7,8 +7,8 @@ import (
 	"github.com/opencontainers/go-digest"
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
-	"github.com/skiffrt/skiff/internal/shim"
 	"github.com/skiffrt/skiff/internal/store"
+	"github.com/skiffrt/skiff/internal/task"
 )
 
 // Containers is what the RuntimeService needs for containers.
@@ -19,7 +19,7 @@ type Containers interface {
 	Remove(ctx context.Context, id string) error
 	Get(id string) (store.Container, error)
 	List(keep func(store.Container) bool) []store.Container
-	ExecSync(ctx context.Context, id string, cmd []string, timeout time.Duration) (*shim.ExecResult, error)
+	ExecSync(ctx context.Context, id string, cmd []string, timeout time.Duration) (*task.ExecResult, error)
 	ReopenLog(ctx context.Context, id string) error
 	ImageUser(imageID digest.Digest) (string, bool)
 }

@@ -1,6 +1,6 @@
-// Command skiff-shim is the per-container monitor of DESIGN.md §1: started
-// by skiffd once per container, it creates and starts the container with
-// libcontainer and outlives skiffd. See internal/shim for the design.
+// Command skiff-shim is the per-container monitor: started by skiffd once
+// per container, it creates and starts the container with libcontainer
+// and outlives skiffd. See internal/shim/monitor for the design.
 //
 //	skiff-shim start --id ID --bundle DIR --state-root DIR --log PATH \
 //	    --socket PATH --exit-file PATH [--shim-log PATH] [--shim-cgroup PATH] [--stdin]
@@ -65,7 +65,7 @@ func start(args []string) int {
 // the report pipe on fd 3 and its log on stderr.
 func run(args []string) int {
 	// One P is plenty for a process that mostly waits; it keeps the
-	// runtime's per-P caches small (FIELD-NOTES: memory).
+	// runtime's per-P caches small (measured: a little less memory).
 	runtime.GOMAXPROCS(1)
 	ready := os.NewFile(3, "ready")
 	opts, err := api.ParseOptions(args)

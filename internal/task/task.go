@@ -17,10 +17,12 @@ import (
 
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/log"
-	"github.com/skiffrt/skiff/internal/shim"
+	"github.com/skiffrt/skiff/internal/shim/api"
 )
 
-// Runner starts and controls tasks. Its fields are set once.
+// Runner is skiffd's one handle on its tasks: it starts them and speaks
+// to their shims, addressing each task by its ID. Its fields are set once;
+// it holds no other state and is safe for concurrent use.
 type Runner struct {
 	// ShimBinary is skiff-shim; it must not live under StateRoot.
 	ShimBinary string
@@ -43,10 +45,15 @@ type CreateOptions struct {
 
 func (r *Runner) dir(id string) string      { return filepath.Join(r.Dir, id) }
 func (r *Runner) exitFile(id string) string { return filepath.Join(r.dir(id), "exit.json") }
-func (r *Runner) client(id string) *shim.Client {
+
+// socket is the shim's socket of task id: a hash, since a unix socket
+// path is at most 107 bytes.
+func (r *Runner) socket(id string) string {
 	sum := sha256.Sum256([]byte(id))
-	return shim.Dial(filepath.Join(r.SocketDir, hex.EncodeToString(sum[:16])+".sock"))
+	return filepath.Join(r.SocketDir, hex.EncodeToString(sum[:16])+".sock")
 }
+
+func (r *Runner) client(id string) *client { return dial(r.socket(id)) }
 
 // Create writes the bundle of task id with spec and starts its shim, which
 // creates the container with its process paused before exec. It returns
@@ -65,12 +72,12 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 	if err := os.WriteFile(filepath.Join(dir, "config.json"), raw, 0o600); err != nil {
 		return 0, fmt.Errorf("task %s: %w", id, err)
 	}
-	started, err := shim.Start(ctx, r.ShimBinary, shim.Options{
+	started, err := launch(ctx, r.ShimBinary, api.Options{
 		ID:         id,
 		Bundle:     dir,
 		StateRoot:  r.StateRoot,
 		LogPath:    o.LogPath,
-		Socket:     r.client(id).Socket(),
+		Socket:     r.socket(id),
 		ExitFile:   r.exitFile(id),
 		ShimCgroup: r.ShimCgroup,
 		Stdin:      o.Stdin,
@@ -108,7 +115,7 @@ func BecomeSubreaper() error {
 
 // Start runs the created process and returns when it started.
 func (r *Runner) Start(ctx context.Context, id string) (time.Time, error) {
-	st, err := r.client(id).Start(ctx)
+	st, err := r.client(id).start(ctx)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("start task %s: %w", id, err)
 	}
@@ -116,25 +123,25 @@ func (r *Runner) Start(ctx context.Context, id string) (time.Time, error) {
 }
 
 // State asks the shim of task id for its state.
-func (r *Runner) State(ctx context.Context, id string) (*shim.State, error) {
-	return r.client(id).State(ctx)
+func (r *Runner) State(ctx context.Context, id string) (*State, error) {
+	return r.client(id).state(ctx)
 }
 
 // Exit returns the recorded exit of task id: errdefs.ErrNotFound when it
 // has none (still running, or its shim died before recording it).
-func (r *Runner) Exit(id string) (*shim.Exit, error) {
-	return shim.ReadExit(r.exitFile(id))
+func (r *Runner) Exit(id string) (*Exit, error) {
+	return readExit(r.exitFile(id))
 }
 
 // Stop ends task id: sig (SIGTERM when 0), then SIGKILL after timeout, and
 // waits for the exit. A task that has already exited is fine.
-func (r *Runner) Stop(ctx context.Context, id string, sig syscall.Signal, timeout time.Duration) (*shim.Exit, error) {
+func (r *Runner) Stop(ctx context.Context, id string, sig syscall.Signal, timeout time.Duration) (*Exit, error) {
 	if sig == 0 {
 		sig = syscall.SIGTERM
 	}
 	c := r.client(id)
 	if timeout > 0 {
-		if err := c.Kill(ctx, sig, false); err == nil {
+		if err := c.kill(ctx, sig, false); err == nil {
 			waitCtx, cancel := context.WithTimeout(ctx, timeout)
 			e, err := r.wait(waitCtx, id)
 			cancel()
@@ -149,18 +156,18 @@ func (r *Runner) Stop(ctx context.Context, id string, sig syscall.Signal, timeou
 			return nil, fmt.Errorf("stop task %s: %w", id, err)
 		}
 	}
-	if err := c.Kill(ctx, syscall.SIGKILL, true); err != nil && !errdefs.IsNotFound(err) {
+	if err := c.kill(ctx, syscall.SIGKILL, true); err != nil && !errdefs.IsNotFound(err) {
 		return nil, fmt.Errorf("kill task %s: %w", id, err)
 	}
 	return r.wait(ctx, id)
 }
 
 // Wait returns the exit of task id once it has one.
-func (r *Runner) Wait(ctx context.Context, id string) (*shim.Exit, error) { return r.wait(ctx, id) }
+func (r *Runner) Wait(ctx context.Context, id string) (*Exit, error) { return r.wait(ctx, id) }
 
 // wait returns the exit of task id once it has one.
-func (r *Runner) wait(ctx context.Context, id string) (*shim.Exit, error) {
-	e, err := r.client(id).Wait(ctx)
+func (r *Runner) wait(ctx context.Context, id string) (*Exit, error) {
+	e, err := r.client(id).wait(ctx)
 	if err == nil {
 		return e, nil
 	}
@@ -171,13 +178,13 @@ func (r *Runner) wait(ctx context.Context, id string) (*shim.Exit, error) {
 }
 
 // ExecSync runs a command in task id.
-func (r *Runner) ExecSync(ctx context.Context, id string, req shim.ExecRequest) (*shim.ExecResult, error) {
-	return r.client(id).ExecSync(ctx, req)
+func (r *Runner) ExecSync(ctx context.Context, id string, req ExecRequest) (*ExecResult, error) {
+	return r.client(id).execSync(ctx, req)
 }
 
 // ReopenLog makes the shim of task id reopen its CRI log file.
 func (r *Runner) ReopenLog(ctx context.Context, id string) error {
-	return r.client(id).ReopenLog(ctx)
+	return r.client(id).reopenLog(ctx)
 }
 
 // Delete removes task id, in any state: a created task's shim is shut
@@ -186,20 +193,20 @@ func (r *Runner) ReopenLog(ctx context.Context, id string) error {
 // task's directory removed. Deleting a deleted task is fine.
 func (r *Runner) Delete(ctx context.Context, id, cgroupPath string) error {
 	c := r.client(id)
-	if _, err := c.Shutdown(ctx); errors.Is(err, errdefs.ErrFailedPrecondition) {
+	if _, err := c.shutdown(ctx); errors.Is(err, errdefs.ErrFailedPrecondition) {
 		if _, err := r.Stop(ctx, id, syscall.SIGKILL, 0); err != nil {
 			return err
 		}
 	} else if err != nil && !errdefs.IsNotFound(err) && !errors.Is(err, errdefs.ErrUnavailable) {
 		return fmt.Errorf("delete task %s: %w", id, err)
 	}
-	if err := shim.Cleanup(ctx, r.StateRoot, id, cgroupPath); err != nil {
+	if err := cleanup(ctx, r.StateRoot, id, cgroupPath); err != nil {
 		return fmt.Errorf("delete task %s: %w", id, err)
 	}
 	if err := os.RemoveAll(r.dir(id)); err != nil {
 		return fmt.Errorf("delete task %s: %w", id, err)
 	}
-	if err := os.Remove(r.client(id).Socket()); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := os.Remove(r.socket(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("delete task %s: %w", id, err)
 	}
 	return nil

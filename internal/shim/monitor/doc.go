@@ -1,13 +1,57 @@
-// Package monitor is the long-lived skiff-shim ("skiff-shim run") and its
-// launcher ("skiff-shim start"); see package shim for the design.
+// Package monitor is skiff-shim, the per-container monitor of DESIGN §1:
+// the long-lived "skiff-shim run" and its launcher "skiff-shim start".
+// skiffd's side of it is internal/task; package api is what both agree on.
 //
-// One container per process. Run creates it, reports, serves the socket
-// (server: one goroutine per connection) and returns once the exit is
-// recorded. The container type owns the lifecycle behind one mutex, its
-// status changed only by transition, the one table of what each status
-// allows (state.go); the reaper is the only caller of wait4 and
-// hands exits to their waiters; logFile writes the CRI log; execSync runs
-// commands in the container.
+// # Processes
+//
+// skiffd runs "skiff-shim start <flags>" (api.Options) and waits for it.
+// start (Launch) runs "skiff-shim run <flags>" in a new session, stdin
+// and stdout on /dev/null, stderr appended to the shim log
+// (Options.ShimLog, default <bundle>/shim.log), with a pipe on fd 3; it
+// waits for run's report, prints it as one JSON line (api.Ready:
+// {"shim_pid":…,"pid":…} or {"error":{"code":…,"message":…}}) and
+// exits. run is then reparented to init or the nearest subreaper.
+//
+// run (Run) moves itself into Options.ShimCgroup on every hierarchy (out
+// of skiffd's cgroup), becomes child subreaper, loads the bundle's
+// config.json, converts it with specconv (oom_score_adj clamped to the
+// shim's own), creates the container with libcontainer, listens on its
+// socket and starts the container's process paused before exec, with
+// stdout and stderr on pipes copied into the CRI log file. Then it
+// reports. When the container's process exits, run reads the memory
+// cgroup's OOM-kill counter, destroys the container (leftover processes,
+// cgroups, state directory), lets the log copiers drain, records the exit
+// in the exit file, answers pending Wait and Shutdown requests, removes
+// its socket and exits. A shim that cannot deliver its report (skiffd
+// gave up) kills and removes its container.
+//
+// One container per process. The container type owns the life cycle
+// behind one mutex, its status changed only by transition, the one table
+// of what each status allows (state.go). The server serves the socket,
+// one goroutine per connection; the reaper is the only caller of wait4
+// and hands exits to their waiters; logFile writes the CRI log; execSync
+// runs commands in the container.
+//
+// # The CRI log
+//
+// Each line is "<RFC3339Nano> <stdout|stderr> <P|F> <text>\n"; stdout and
+// stderr interleave in order of arrival. A line longer than 16 KiB is
+// written as 16 KiB partial (P) lines and a final (F) one; text left
+// unterminated at EOF is written as an F line. ReopenLog reopens the file
+// at its path after kubelet has rotated it.
+//
+// # The exit file
+//
+// JSON, written atomically and durably (api.WriteExit), so it is there
+// whole or not at all:
+//
+//	{"pid":1234,"exit_code":137,"signal":9,"started_at":"…","finished_at":"…",
+//	 "oom_killed":false,"reason":"Error"}
+//
+// exit_code is 128+signal for a killed process; signal is omitted when
+// the process exited; started_at is omitted for a container never
+// started; reason is Completed (code 0), OOMKilled (the kernel OOM-killed
+// a process of the container) or Error.
 //
 // The package is linked into the shim binary only: it keeps to the
 // standard library, libcontainer, package api and internal/log, no gRPC

@@ -1,4 +1,4 @@
-package shim
+package task
 
 import (
 	"context"
@@ -14,84 +14,81 @@ import (
 	"github.com/skiffrt/skiff/internal/shim/api"
 )
 
-// The shim's messages, re-exported for skiffd.
+// The shim's messages, as skiffd sees them.
 type (
 	State       = api.State
 	Exit        = api.Exit
 	ExecRequest = api.ExecRequest
 	ExecResult  = api.ExecResult
 	User        = api.User
-	Options     = api.Options
 )
 
-// Client talks to one shim over its socket. It holds no connection: each
-// call dials, sends one request and reads one answer, so a Client stays
-// valid across shim and skiffd restarts and is safe for concurrent use.
-type Client struct {
+// client speaks the shim's protocol (package api), one method per
+// protocol method. It holds no connection: each call dials, sends one
+// request and reads one answer, so a client stays valid across shim and
+// skiffd restarts and is safe for concurrent use.
+type client struct {
 	socket string
 }
 
-// Dial returns a client of the shim listening on socket. It does not
+// dial returns a client of the shim listening on socket. It does not
 // connect; calls do.
-func Dial(socket string) *Client { return &Client{socket: socket} }
+func dial(socket string) *client { return &client{socket: socket} }
 
-// Socket returns the shim's socket path.
-func (c *Client) Socket() string { return c.socket }
-
-// State returns the container's state.
-func (c *Client) State(ctx context.Context) (*State, error) {
+// state returns the container's state.
+func (c *client) state(ctx context.Context) (*State, error) {
 	var st State
 	return &st, c.call(ctx, api.MethodState, nil, &st)
 }
 
-// Start runs the created container's process (libcontainer Exec) and
+// start runs the created container's process (libcontainer Exec) and
 // returns the state, now running.
-func (c *Client) Start(ctx context.Context) (*State, error) {
+func (c *client) start(ctx context.Context) (*State, error) {
 	var st State
 	return &st, c.call(ctx, api.MethodStart, nil, &st)
 }
 
-// Kill sends sig to the container's process or, with all, to every
+// kill sends sig to the container's process or, with all, to every
 // process in its cgroup. An exited container gives errdefs.ErrNotFound.
-func (c *Client) Kill(ctx context.Context, sig syscall.Signal, all bool) error {
+func (c *client) kill(ctx context.Context, sig syscall.Signal, all bool) error {
 	return c.call(ctx, api.MethodKill, &api.KillRequest{Signal: int(sig), All: all}, nil)
 }
 
-// ExecSync runs a command in the container and returns its output and
+// execSync runs a command in the container and returns its output and
 // exit code. When req.Timeout expires the shim kills the command and
 // returns what it had, with TimedOut set (no error). When ctx ends first,
 // the shim kills the command too.
-func (c *Client) ExecSync(ctx context.Context, req ExecRequest) (*ExecResult, error) {
+func (c *client) execSync(ctx context.Context, req ExecRequest) (*ExecResult, error) {
 	var res ExecResult
 	return &res, c.call(ctx, api.MethodExecSync, &req, &res)
 }
 
-// ReopenLog closes and reopens the container's CRI log file at its path,
+// reopenLog closes and reopens the container's CRI log file at its path,
 // after it was rotated.
-func (c *Client) ReopenLog(ctx context.Context) error {
+func (c *client) reopenLog(ctx context.Context) error {
 	return c.call(ctx, api.MethodReopenLog, nil, nil)
 }
 
-// Wait blocks until the container has exited and the shim has recorded
+// wait blocks until the container has exited and the shim has recorded
 // the exit, and returns it. The shim exits right after; if it is gone
-// already, Wait fails with errdefs.ErrNotFound and the exit is in the
-// exit file (ReadExit).
-func (c *Client) Wait(ctx context.Context) (*Exit, error) {
+// already, wait fails with errdefs.ErrNotFound and the exit is in the
+// exit file (readExit).
+func (c *client) wait(ctx context.Context) (*Exit, error) {
 	var e Exit
 	return &e, c.call(ctx, api.MethodWait, nil, &e)
 }
 
-// Shutdown removes a created, never started container: the shim kills
+// shutdown removes a created, never started container: the shim kills
 // it, destroys it, records the exit and exits. A running container gives
-// errdefs.ErrFailedPrecondition (Kill it first).
-func (c *Client) Shutdown(ctx context.Context) (*Exit, error) {
+// errdefs.ErrFailedPrecondition (kill it first).
+func (c *client) shutdown(ctx context.Context) (*Exit, error) {
 	var e Exit
 	return &e, c.call(ctx, api.MethodShutdown, nil, &e)
 }
 
 // call makes one request. Closing the connection when ctx ends lets the
 // shim cancel the request.
-func (c *Client) call(ctx context.Context, method string, in, out any) error {
+func (c *client) call(ctx context.Context, method string, in, out any) error {
 	req := api.Request{Version: api.Version, Method: method}
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -132,7 +129,7 @@ func (c *Client) call(ctx context.Context, method string, in, out any) error {
 
 // dialError classes a failed connect: no socket, or nobody listening on
 // it, means the shim is gone (ErrNotFound).
-func (c *Client) dialError(ctx context.Context, method string, err error) error {
+func (c *client) dialError(ctx context.Context, method string, err error) error {
 	if ctx.Err() != nil {
 		return ctxError(ctx, method)
 	}
@@ -144,7 +141,7 @@ func (c *Client) dialError(ctx context.Context, method string, err error) error 
 
 // ioError classes a failure after connecting: ctx, or the shim went away
 // mid-request (ErrUnavailable).
-func (c *Client) ioError(ctx context.Context, method string, err error) error {
+func (c *client) ioError(ctx context.Context, method string, err error) error {
 	if ctx.Err() != nil {
 		return ctxError(ctx, method)
 	}

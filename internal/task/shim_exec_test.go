@@ -1,4 +1,4 @@
-package shim_test
+package task
 
 import (
 	"errors"
@@ -8,26 +8,25 @@ import (
 	"time"
 
 	"github.com/skiffrt/skiff/internal/errdefs"
-	"github.com/skiffrt/skiff/internal/shim"
 )
 
 // runningShim starts a container running `sleep 1000` and stops it when
 // the test ends.
-func runningShim(t *testing.T) (*bundle, *shim.Client) {
+func runningShim(t *testing.T) (*bundle, *client) {
 	t.Helper()
 	return runningShimFrom(t, newBundle(t, "sleep", "1000"))
 }
 
 // runningShimFrom starts b's container and stops it when the test ends.
-func runningShimFrom(t *testing.T, b *bundle) (*bundle, *shim.Client) {
+func runningShimFrom(t *testing.T, b *bundle) (*bundle, *client) {
 	t.Helper()
 	_, c := b.start(t)
-	if _, err := c.Start(ctx(t)); err != nil {
+	if _, err := c.start(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		c.Kill(ctx(t), syscall.SIGKILL, false)
-		c.Wait(ctx(t))
+		c.kill(ctx(t), syscall.SIGKILL, false)
+		c.wait(ctx(t))
 	})
 	return b, c
 }
@@ -37,20 +36,20 @@ func TestExecSync(t *testing.T) {
 	_, c := runningShim(t)
 	for _, tc := range []struct {
 		name           string
-		req            shim.ExecRequest
+		req            ExecRequest
 		stdout, stderr string
 		code           int
 	}{
-		{"streams and code", shim.ExecRequest{Cmd: []string{"sh", "-c", "echo hello; echo oops >&2; exit 7"}}, "hello\n", "oops\n", 7},
-		{"spec env by default", shim.ExecRequest{Cmd: []string{"sh", "-c", "echo $FOO"}}, "spec\n", "", 0},
-		{"env replaces", shim.ExecRequest{Cmd: []string{"sh", "-c", "echo ${FOO:-none} $X"}, Env: []string{"PATH=/bin", "X=1"}}, "none 1\n", "", 0},
-		{"cwd", shim.ExecRequest{Cmd: []string{"pwd"}, Cwd: "/tmp"}, "/tmp\n", "", 0},
-		{"user", shim.ExecRequest{Cmd: []string{"id"}, User: &shim.User{UID: 1000, GID: 1001, AdditionalGids: []uint32{1002}}}, "uid=1000 gid=1001 groups=1002\n", "", 0},
-		{"in the container's namespaces", shim.ExecRequest{Cmd: []string{"sh", "-c", "hostname; echo $$; cat /proc/1/cmdline"}}, "shimtest\n", "", 0},
-		{"killed by a signal", shim.ExecRequest{Cmd: []string{"sh", "-c", "kill -9 $$"}}, "", "", 137},
+		{"streams and code", ExecRequest{Cmd: []string{"sh", "-c", "echo hello; echo oops >&2; exit 7"}}, "hello\n", "oops\n", 7},
+		{"spec env by default", ExecRequest{Cmd: []string{"sh", "-c", "echo $FOO"}}, "spec\n", "", 0},
+		{"env replaces", ExecRequest{Cmd: []string{"sh", "-c", "echo ${FOO:-none} $X"}, Env: []string{"PATH=/bin", "X=1"}}, "none 1\n", "", 0},
+		{"cwd", ExecRequest{Cmd: []string{"pwd"}, Cwd: "/tmp"}, "/tmp\n", "", 0},
+		{"user", ExecRequest{Cmd: []string{"id"}, User: &User{UID: 1000, GID: 1001, AdditionalGids: []uint32{1002}}}, "uid=1000 gid=1001 groups=1002\n", "", 0},
+		{"in the container's namespaces", ExecRequest{Cmd: []string{"sh", "-c", "hostname; echo $$; cat /proc/1/cmdline"}}, "shimtest\n", "", 0},
+		{"killed by a signal", ExecRequest{Cmd: []string{"sh", "-c", "kill -9 $$"}}, "", "", 137},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := c.ExecSync(ctx(t), tc.req)
+			res, err := c.execSync(ctx(t), tc.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,10 +67,10 @@ func TestExecSync(t *testing.T) {
 		})
 	}
 	t.Run("errors", func(t *testing.T) {
-		if _, err := c.ExecSync(ctx(t), shim.ExecRequest{}); !errors.Is(err, errdefs.ErrInvalidArgument) {
+		if _, err := c.execSync(ctx(t), ExecRequest{}); !errors.Is(err, errdefs.ErrInvalidArgument) {
 			t.Errorf("no command: %v, want InvalidArgument", err)
 		}
-		if _, err := c.ExecSync(ctx(t), shim.ExecRequest{Cmd: []string{"/no/such"}}); err == nil || !strings.Contains(err.Error(), "/no/such") {
+		if _, err := c.execSync(ctx(t), ExecRequest{Cmd: []string{"/no/such"}}); err == nil || !strings.Contains(err.Error(), "/no/such") {
 			t.Errorf("missing program: %v", err)
 		}
 	})
@@ -83,7 +82,7 @@ func TestExecSyncTimeout(t *testing.T) {
 	t.Parallel()
 	_, c := runningShim(t)
 	begin := time.Now()
-	res, err := c.ExecSync(ctx(t), shim.ExecRequest{Cmd: []string{"sh", "-c", "echo before; exec sleep 100"}, Timeout: time.Second})
+	res, err := c.execSync(ctx(t), ExecRequest{Cmd: []string{"sh", "-c", "echo before; exec sleep 100"}, Timeout: time.Second})
 	took := time.Since(begin)
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +102,7 @@ func TestExecSyncBackgroundChild(t *testing.T) {
 	t.Parallel()
 	_, c := runningShim(t)
 	begin := time.Now()
-	res, err := c.ExecSync(ctx(t), shim.ExecRequest{Cmd: []string{"sh", "-c", "echo parent; sleep 100 & exit 0"}, Timeout: 10 * time.Second})
+	res, err := c.execSync(ctx(t), ExecRequest{Cmd: []string{"sh", "-c", "echo parent; sleep 100 & exit 0"}, Timeout: 10 * time.Second})
 	took := time.Since(begin)
 	if err != nil {
 		t.Fatal(err)
@@ -124,12 +123,12 @@ func TestExecSyncClientGone(t *testing.T) {
 	_, c := runningShim(t)
 	short, cancel := contextWithTimeout(t, 300*time.Millisecond)
 	defer cancel()
-	_, err := c.ExecSync(short, shim.ExecRequest{Cmd: []string{"sleep", "100"}})
+	_, err := c.execSync(short, ExecRequest{Cmd: []string{"sleep", "100"}})
 	if !errors.Is(err, errdefs.ErrDeadlineExceeded) {
 		t.Fatalf("ExecSync = %v, want DeadlineExceeded", err)
 	}
 	waitFor(t, "the exec'd sleep to be killed", 5*time.Second, func() bool {
-		res, err := c.ExecSync(ctx(t), shim.ExecRequest{Cmd: []string{"sh", "-c", "ps -o comm | grep -c sleep"}})
+		res, err := c.execSync(ctx(t), ExecRequest{Cmd: []string{"sh", "-c", "ps -o comm | grep -c sleep"}})
 		return err == nil && strings.TrimSpace(string(res.Stdout)) == "1" // only pid 1
 	})
 }
@@ -141,7 +140,7 @@ func TestExecSyncOutputCap(t *testing.T) {
 	}
 	t.Parallel()
 	_, c := runningShim(t)
-	res, err := c.ExecSync(ctx(t), shim.ExecRequest{Cmd: []string{"head", "-c", "20000000", "/dev/zero"}})
+	res, err := c.execSync(ctx(t), ExecRequest{Cmd: []string{"head", "-c", "20000000", "/dev/zero"}})
 	if err != nil {
 		t.Fatal(err)
 	}

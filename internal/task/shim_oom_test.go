@@ -1,4 +1,4 @@
-package shim_test
+package task
 
 import (
 	"testing"
@@ -16,7 +16,7 @@ func TestOOMKilled(t *testing.T) {
 	limit := int64(16 << 20)
 	b.spec.Linux.Resources = &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &limit}}
 	started, c := b.start(t)
-	if _, err := c.Start(ctx(t)); err != nil {
+	if _, err := c.start(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
 	exit, err := b.wait(t, c)
@@ -38,7 +38,7 @@ func TestNotOOMKilled(t *testing.T) {
 	limit := int64(16 << 20)
 	b.spec.Linux.Resources = &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &limit}}
 	_, c := b.start(t)
-	if _, err := c.Start(ctx(t)); err != nil {
+	if _, err := c.start(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
 	exit, err := b.wait(t, c)

@@ -1,4 +1,4 @@
-package shim
+package task
 
 import (
 	"bytes"
@@ -15,25 +15,27 @@ import (
 	"github.com/skiffrt/skiff/internal/shim/api"
 )
 
-// Started is a shim that has created its container.
-type Started struct {
+// started is a shim that has created its container.
+type started struct {
 	ShimPid int // the long-lived shim
-	Pid     int // the container's process, paused before exec until Client.Start
+	Pid     int // the container's process, paused before exec until start
 }
 
 // rollbackTimeout bounds the Shutdown that undoes a start abandoned by
 // ctx.
 const rollbackTimeout = 10 * time.Second
 
-// Start launches the shim for one container: it runs "binary start" with
+// launch starts the shim of one container: it runs "binary start" with
 // opts and waits until the shim has created the container (its process
 // paused before exec) or failed. The shim runs on in its own session,
 // not as a child of the caller. The binary must not live under
-// opts.StateRoot (FIELD-NOTES: libcontainer's /proc/self/exe sealing).
+// opts.StateRoot: libcontainer's read-only sealing of /proc/self/exe
+// then fails and it copies the binary on every start and exec.
 //
-// If ctx ends first, Start kills the starter, which makes a shim that has
-// not reported yet remove its container, and shuts down a shim that has.
-func Start(ctx context.Context, binary string, opts Options) (*Started, error) {
+// If ctx ends first, launch kills the starter, which makes a shim that
+// has not reported yet remove its container, and shuts down a shim that
+// has.
+func launch(ctx context.Context, binary string, opts api.Options) (*started, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("start shim: %w", fromWire(api.AsError(err)))
 	}
@@ -56,7 +58,7 @@ func Start(ctx context.Context, binary string, opts Options) (*Started, error) {
 	if runErr != nil || rd.ShimPid == 0 {
 		return nil, fmt.Errorf("start shim %s: %w: %v; stderr: %s", opts.ID, errdefs.ErrInternal, runErr, strings.TrimSpace(stderr.String()))
 	}
-	return &Started{ShimPid: rd.ShimPid, Pid: rd.Pid}, nil
+	return &started{ShimPid: rd.ShimPid, Pid: rd.Pid}, nil
 }
 
 // rollback shuts down a shim whose start was abandoned, if it got as
@@ -64,13 +66,13 @@ func Start(ctx context.Context, binary string, opts Options) (*Started, error) {
 func rollback(ctx context.Context, socket string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 	defer cancel()
-	// Best effort: skiffd's recovery (Cleanup) catches what is left.
-	_, _ = Dial(socket).Shutdown(ctx)
+	// Best effort: Delete, at removal, catches what is left.
+	_, _ = dial(socket).shutdown(ctx)
 }
 
-// ReadExit reads a shim's exit file. A missing file is an
+// readExit reads a shim's exit file. A missing file is an
 // errdefs.ErrNotFound error.
-func ReadExit(path string) (*Exit, error) {
+func readExit(path string) (*Exit, error) {
 	e, err := api.ReadExit(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: no exit file: %v", errdefs.ErrNotFound, err)

@@ -1,4 +1,4 @@
-package shim_test
+package task
 
 import (
 	"bufio"
@@ -14,8 +14,6 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-
-	"github.com/skiffrt/skiff/internal/shim"
 )
 
 // memory is a process's memory from /proc/pid/smaps_rollup, in KiB.
@@ -66,14 +64,14 @@ func TestMeasure(t *testing.T) {
 	}
 	requireKernel(t)
 	var shims []int
-	var clients []*shim.Client
+	var clients []*client
 	for n := range 4 {
 		b := newBundle(t, "sleep", "1000")
 		st, c := b.start(t)
-		if _, err := c.Start(ctx(t)); err != nil {
+		if _, err := c.start(ctx(t)); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { c.Kill(ctx(t), syscall.SIGKILL, false); c.Wait(ctx(t)) })
+		t.Cleanup(func() { c.kill(ctx(t), syscall.SIGKILL, false); c.wait(ctx(t)) })
 		shims, clients = append(shims, st.ShimPid), append(clients, c)
 		if n == 0 || n == 3 {
 			time.Sleep(200 * time.Millisecond)
@@ -85,7 +83,7 @@ func TestMeasure(t *testing.T) {
 		for _, c := range clients {
 			wg.Go(func() {
 				for range n {
-					if _, err := c.ExecSync(ctx(t), shim.ExecRequest{Cmd: []string{"true"}}); err != nil {
+					if _, err := c.execSync(ctx(t), ExecRequest{Cmd: []string{"true"}}); err != nil {
 						t.Error(err)
 						return
 					}
@@ -107,7 +105,7 @@ func TestMeasure(t *testing.T) {
 	c := clients[0]
 	t.Logf("ExecSync echo: median %v", median(t, 10, func(t *testing.T) time.Duration {
 		begin := time.Now()
-		res, err := c.ExecSync(ctx(t), shim.ExecRequest{Cmd: []string{"echo", "hi"}})
+		res, err := c.execSync(ctx(t), ExecRequest{Cmd: []string{"echo", "hi"}})
 		if err != nil || string(res.Stdout) != "hi\n" {
 			t.Fatalf("ExecSync = %+v, %v", res, err)
 		}
@@ -129,7 +127,7 @@ func logMemory(t *testing.T, what string, pids []int) {
 	}
 }
 
-// firstLineLatency is shim.Start + Client.Start until the container's
+// firstLineLatency is Start + Client.Start until the container's
 // first line is in the CRI log. Without netns, the container gets no
 // network namespace of its own: creating one (and the kernel tearing
 // down the previous ones) costs tens of milliseconds here.
@@ -142,7 +140,7 @@ func firstLineLatency(t *testing.T, netns bool) time.Duration {
 	}
 	begin := time.Now()
 	_, c := b.start(t)
-	if _, err := c.Start(ctx(t)); err != nil {
+	if _, err := c.start(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
 	for {
@@ -155,8 +153,8 @@ func firstLineLatency(t *testing.T, netns bool) time.Duration {
 		time.Sleep(200 * time.Microsecond)
 	}
 	took := time.Since(begin)
-	c.Kill(ctx(t), syscall.SIGKILL, false)
-	c.Wait(ctx(t))
+	c.kill(ctx(t), syscall.SIGKILL, false)
+	c.wait(ctx(t))
 	return took
 }
 

@@ -1,4 +1,4 @@
-package shim
+package task
 
 import (
 	"context"
@@ -16,11 +16,11 @@ import (
 	"github.com/skiffrt/skiff/internal/errdefs"
 )
 
-// cleanupPoll is how often Cleanup looks whether the killed processes
+// cleanupPoll is how often cleanup looks whether the killed processes
 // have left the cgroup.
 const cleanupPoll = 20 * time.Millisecond
 
-// Cleanup removes what a shim that died before destroying its container
+// cleanup removes what a shim that died before destroying its container
 // left behind (libcontainer.Load then fails, so runc's own Destroy is out
 // of reach): it kills the processes still in the container's cgroup,
 // removes the cgroups and libcontainer's state directory stateRoot/id.
@@ -29,8 +29,8 @@ const cleanupPoll = 20 * time.Millisecond
 // are there; otherwise cgroupPath, the spec's absolute linux.cgroupsPath
 // (a relative one would be relative to the dead shim's own cgroup, and is
 // refused; an empty one skips the cgroups). Parent cgroups are left
-// alone. Cleanup is idempotent: nothing left is no error.
-func Cleanup(ctx context.Context, stateRoot, id, cgroupPath string) error {
+// alone. cleanup is idempotent: nothing left is no error.
+func cleanup(ctx context.Context, stateRoot, id, cgroupPath string) error {
 	if id == "" || id != filepath.Base(id) || id == "." || id == ".." {
 		return fmt.Errorf("shim cleanup: %w: bad container id %q", errdefs.ErrInvalidArgument, id)
 	}

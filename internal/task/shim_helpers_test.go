@@ -1,4 +1,4 @@
-package shim_test
+package task
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/skiffrt/skiff/internal/errdefs"
-	"github.com/skiffrt/skiff/internal/shim"
+	"github.com/skiffrt/skiff/internal/shim/api"
 	"github.com/skiffrt/skiff/internal/testutil/testimage"
 )
 
@@ -211,8 +211,8 @@ func minimalSpec(args []string, cgroupPath string) *specs.Spec {
 	}
 }
 
-func (b *bundle) options() shim.Options {
-	o := shim.Options{
+func (b *bundle) options() api.Options {
+	o := api.Options{
 		ID: b.id, Bundle: b.dir, StateRoot: b.stateRoot, LogPath: b.logPath,
 		Socket: b.socket, ExitFile: b.exitFile, ShimCgroup: shimCgroup,
 	}
@@ -232,12 +232,12 @@ func (b *bundle) writeSpec(t *testing.T) {
 
 // start writes the spec and starts the shim; the test's cleanup kills
 // whatever is left.
-func (b *bundle) start(t *testing.T) (*shim.Started, *shim.Client) {
+func (b *bundle) start(t *testing.T) (*started, *client) {
 	t.Helper()
 	b.writeSpec(t)
-	st, err := shim.Start(ctx(t), shimBin, b.options())
+	st, err := launch(ctx(t), shimBin, b.options())
 	if err != nil {
-		t.Fatalf("shim.Start: %v\nshim log: %s", err, b.shimLog())
+		t.Fatalf("Start: %v\nshim log: %s", err, b.shimLog())
 	}
 	t.Cleanup(func() {
 		b.forceCleanup(t, st.ShimPid)
@@ -245,7 +245,7 @@ func (b *bundle) start(t *testing.T) (*shim.Started, *shim.Client) {
 			t.Logf("shim log:\n%s", b.shimLog())
 		}
 	})
-	return st, shim.Dial(b.socket)
+	return st, dial(b.socket)
 }
 
 // forceCleanup kills the shim and its container if a test left them, and
@@ -262,7 +262,7 @@ func (b *bundle) forceCleanup(t *testing.T, shimPid int) {
 	}
 	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := shim.Cleanup(c, b.stateRoot, b.id, b.cgroupPath); err != nil {
+	if err := cleanup(c, b.stateRoot, b.id, b.cgroupPath); err != nil {
 		t.Errorf("cleanup: %v", err)
 	}
 }
@@ -402,11 +402,11 @@ func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context
 
 // wait returns the container's exit: from the shim, or from the exit file
 // when the shim recorded it and exited before Wait could connect.
-func (b *bundle) wait(t *testing.T, c *shim.Client) (*shim.Exit, error) {
+func (b *bundle) wait(t *testing.T, c *client) (*Exit, error) {
 	t.Helper()
-	exit, err := c.Wait(ctx(t))
+	exit, err := c.wait(ctx(t))
 	if errdefs.IsNotFound(err) {
-		return shim.ReadExit(b.exitFile)
+		return readExit(b.exitFile)
 	}
 	return exit, err
 }

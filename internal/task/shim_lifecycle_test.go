@@ -1,4 +1,4 @@
-package shim_test
+package task
 
 import (
 	"context"
@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/skiffrt/skiff/internal/errdefs"
-	"github.com/skiffrt/skiff/internal/shim"
 	"github.com/skiffrt/skiff/internal/shim/api"
 )
 
@@ -27,7 +26,7 @@ func TestLifecycleLogsAndExit(t *testing.T) {
 	b := newBundle(t, "sh", "-c", `echo out; echo err >&2; head -c 20000 /dev/zero | tr '\0' a; echo; printf tail; exit 3`)
 	started, c := b.start(t)
 
-	st, err := c.State(ctx(t))
+	st, err := c.state(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +36,7 @@ func TestLifecycleLogsAndExit(t *testing.T) {
 	if lines := readLog(t, b.logPath); len(lines) != 0 {
 		t.Fatalf("created container logged before Start: %v", lines)
 	}
-	if st, err = c.Start(ctx(t)); err != nil || st.Status != api.StatusRunning || st.StartedAt.IsZero() {
+	if st, err = c.start(ctx(t)); err != nil || st.Status != api.StatusRunning || st.StartedAt.IsZero() {
 		t.Fatalf("Start = %+v, %v", st, err)
 	}
 	exit, err := b.wait(t, c)
@@ -50,7 +49,7 @@ func TestLifecycleLogsAndExit(t *testing.T) {
 	waitGone(t, started.ShimPid, 5*time.Second)
 	b.assertCleanedUp(t)
 
-	fromFile, err := shim.ReadExit(b.exitFile)
+	fromFile, err := readExit(b.exitFile)
 	if err != nil || fromFile.ExitCode != 3 || fromFile.Reason != "Error" || fromFile.Pid != started.Pid {
 		t.Errorf("exit file = %+v, %v", fromFile, err)
 	}
@@ -91,13 +90,13 @@ func TestKill(t *testing.T) {
 			t.Parallel()
 			b := newBundle(t, tc.args...)
 			started, c := b.start(t)
-			if _, err := c.Start(ctx(t)); err != nil {
+			if _, err := c.start(ctx(t)); err != nil {
 				t.Fatal(err)
 			}
 			if tc.sig == syscall.SIGTERM { // the trap must be set first
 				waitFor(t, "ready", 5*time.Second, func() bool { return len(readLog(t, b.logPath)) > 0 })
 			}
-			if err := c.Kill(ctx(t), tc.sig, false); err != nil {
+			if err := c.kill(ctx(t), tc.sig, false); err != nil {
 				t.Fatal(err)
 			}
 			exit, err := b.wait(t, c)
@@ -109,7 +108,7 @@ func TestKill(t *testing.T) {
 			}
 			waitGone(t, started.ShimPid, 5*time.Second)
 			b.assertCleanedUp(t)
-			if err := c.Kill(ctx(t), syscall.SIGKILL, false); !errors.Is(err, errdefs.ErrNotFound) {
+			if err := c.kill(ctx(t), syscall.SIGKILL, false); !errors.Is(err, errdefs.ErrNotFound) {
 				t.Errorf("Kill after exit: %v, want ErrNotFound", err)
 			}
 		})
@@ -122,7 +121,7 @@ func TestShutdownCreated(t *testing.T) {
 	t.Parallel()
 	b := newBundle(t, "sleep", "1000")
 	started, c := b.start(t)
-	exit, err := c.Shutdown(ctx(t))
+	exit, err := c.shutdown(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +131,7 @@ func TestShutdownCreated(t *testing.T) {
 	waitGone(t, started.ShimPid, 5*time.Second)
 	waitGone(t, started.Pid, time.Second)
 	b.assertCleanedUp(t)
-	if _, err := c.Start(ctx(t)); !errors.Is(err, errdefs.ErrNotFound) {
+	if _, err := c.start(ctx(t)); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Errorf("Start after Shutdown: %v, want ErrNotFound", err)
 	}
 }
@@ -143,22 +142,22 @@ func TestStateErrors(t *testing.T) {
 	t.Parallel()
 	b := newBundle(t, "sleep", "1000")
 	_, c := b.start(t)
-	if _, err := c.ExecSync(ctx(t), shim.ExecRequest{Cmd: []string{"true"}}); !errors.Is(err, errdefs.ErrFailedPrecondition) {
+	if _, err := c.execSync(ctx(t), ExecRequest{Cmd: []string{"true"}}); !errors.Is(err, errdefs.ErrFailedPrecondition) {
 		t.Errorf("ExecSync on created: %v, want FailedPrecondition", err)
 	}
-	if _, err := c.Start(ctx(t)); err != nil {
+	if _, err := c.start(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Start(ctx(t)); !errors.Is(err, errdefs.ErrFailedPrecondition) {
+	if _, err := c.start(ctx(t)); !errors.Is(err, errdefs.ErrFailedPrecondition) {
 		t.Errorf("second Start: %v, want FailedPrecondition", err)
 	}
-	if _, err := c.Shutdown(ctx(t)); !errors.Is(err, errdefs.ErrFailedPrecondition) {
+	if _, err := c.shutdown(ctx(t)); !errors.Is(err, errdefs.ErrFailedPrecondition) {
 		t.Errorf("Shutdown of running: %v, want FailedPrecondition", err)
 	}
-	if err := c.Kill(ctx(t), 0, false); !errors.Is(err, errdefs.ErrInvalidArgument) {
+	if err := c.kill(ctx(t), 0, false); !errors.Is(err, errdefs.ErrInvalidArgument) {
 		t.Errorf("Kill(0): %v, want InvalidArgument", err)
 	}
-	if err := c.Kill(ctx(t), syscall.SIGKILL, true); err != nil {
+	if err := c.kill(ctx(t), syscall.SIGKILL, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.wait(t, c); err != nil {
@@ -172,7 +171,7 @@ func TestStartFails(t *testing.T) {
 	t.Parallel()
 	b := newBundle(t, "/no/such/program")
 	b.writeSpec(t)
-	_, err := shim.Start(ctx(t), shimBin, b.options())
+	_, err := launch(ctx(t), shimBin, b.options())
 	if err == nil || !strings.Contains(err.Error(), "no/such/program") {
 		t.Fatalf("Start = %v, want an error naming the program", err)
 	}
@@ -180,21 +179,21 @@ func TestStartFails(t *testing.T) {
 
 	b.spec.Process = nil
 	b.writeSpec(t)
-	if _, err := shim.Start(ctx(t), shimBin, b.options()); !errors.Is(err, errdefs.ErrInvalidArgument) {
+	if _, err := launch(ctx(t), shimBin, b.options()); !errors.Is(err, errdefs.ErrInvalidArgument) {
 		t.Errorf("Start without process: %v, want InvalidArgument", err)
 	}
 	if _, err := os.Stat("/run/systemd/system"); err != nil {
 		// A systemd cgroup path on a host without systemd fails cleanly.
 		b.spec = minimalSpec([]string{"true"}, "kubepods.slice:skiff:"+b.id)
 		b.writeSpec(t)
-		if _, err := shim.Start(ctx(t), shimBin, b.options()); err == nil || !strings.Contains(strings.ToLower(err.Error()), "systemd") && !strings.Contains(err.Error(), "dbus") {
+		if _, err := launch(ctx(t), shimBin, b.options()); err == nil || !strings.Contains(strings.ToLower(err.Error()), "systemd") && !strings.Contains(err.Error(), "dbus") {
 			t.Errorf("Start with a systemd cgroup path without systemd: %v, want an error about systemd", err)
 		}
 		b.assertCleanedUp(t)
 	}
 	opts := b.options()
 	opts.Bundle = "relative"
-	if _, err := shim.Start(ctx(t), shimBin, opts); !errors.Is(err, errdefs.ErrInvalidArgument) {
+	if _, err := launch(ctx(t), shimBin, opts); !errors.Is(err, errdefs.ErrInvalidArgument) {
 		t.Errorf("Start with a relative bundle: %v, want InvalidArgument", err)
 	}
 }
@@ -205,7 +204,7 @@ func TestReopenLog(t *testing.T) {
 	t.Parallel()
 	b := newBundle(t, "sh", "-c", `i=0; while :; do echo line$i; i=$((i+1)); sleep 0.02; done`)
 	_, c := b.start(t)
-	if _, err := c.Start(ctx(t)); err != nil {
+	if _, err := c.start(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "first lines", 5*time.Second, func() bool { return len(readLog(t, b.logPath)) >= 2 })
@@ -213,7 +212,7 @@ func TestReopenLog(t *testing.T) {
 	if err := os.Rename(b.logPath, rotated); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.ReopenLog(ctx(t)); err != nil {
+	if err := c.reopenLog(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "lines in the new file", 5*time.Second, func() bool { return len(readLog(t, b.logPath)) >= 2 })
@@ -223,10 +222,10 @@ func TestReopenLog(t *testing.T) {
 	if n(fresh[0]) != n(old[len(old)-1])+1 {
 		t.Errorf("old file ends with %q, new starts with %q: lines lost or repeated", old[len(old)-1].text, fresh[0].text)
 	}
-	if err := c.Kill(ctx(t), syscall.SIGKILL, false); err != nil {
+	if err := c.kill(ctx(t), syscall.SIGKILL, false); err != nil {
 		t.Fatal(err)
 	}
-	c.Wait(ctx(t))
+	c.wait(ctx(t))
 }
 
 // TestShimKilledCleanup: the container outlives a SIGKILLed shim;
@@ -235,7 +234,7 @@ func TestShimKilledCleanup(t *testing.T) {
 	t.Parallel()
 	b := newBundle(t, "sleep", "1000")
 	started, c := b.start(t)
-	if _, err := c.Start(ctx(t)); err != nil {
+	if _, err := c.start(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
 	syscall.Kill(started.ShimPid, syscall.SIGKILL)
@@ -243,10 +242,10 @@ func TestShimKilledCleanup(t *testing.T) {
 	if !alive(started.Pid) {
 		t.Fatal("the container died with its shim")
 	}
-	if _, err := c.State(ctx(t)); !errors.Is(err, errdefs.ErrNotFound) {
+	if _, err := c.state(ctx(t)); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Errorf("State with the shim dead: %v, want ErrNotFound", err)
 	}
-	if err := shim.Cleanup(ctx(t), b.stateRoot, b.id, b.cgroupPath); err != nil {
+	if err := cleanup(ctx(t), b.stateRoot, b.id, b.cgroupPath); err != nil {
 		t.Fatal(err)
 	}
 	waitGone(t, started.Pid, 5*time.Second)
@@ -256,7 +255,7 @@ func TestShimKilledCleanup(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(b.stateRoot, b.id)); !os.IsNotExist(err) {
 		t.Errorf("state dir left: %v", err)
 	}
-	if err := shim.Cleanup(ctx(t), b.stateRoot, b.id, b.cgroupPath); err != nil {
+	if err := cleanup(ctx(t), b.stateRoot, b.id, b.cgroupPath); err != nil {
 		t.Errorf("second Cleanup: %v", err)
 	}
 }
@@ -266,14 +265,14 @@ func TestShimKilledCleanup(t *testing.T) {
 const helperEnv = "SKIFF_SHIMTEST_STARTER"
 
 func starterHelper() int {
-	var opts shim.Options
+	var opts api.Options
 	if err := json.Unmarshal([]byte(os.Getenv(helperEnv)), &opts); err != nil {
 		fmt.Println(err)
 		return 1
 	}
 	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	st, err := shim.Start(c, os.Getenv("SKIFF_SHIMTEST_BIN"), opts)
+	st, err := launch(c, os.Getenv("SKIFF_SHIMTEST_BIN"), opts)
 	if err != nil {
 		fmt.Println(err)
 		return 1
@@ -301,7 +300,7 @@ func TestSurvivesStarter(t *testing.T) {
 	if err := helper.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var started shim.Started
+	var started started
 	if err := json.NewDecoder(out).Decode(&started); err != nil {
 		helper.Process.Kill()
 		helper.Wait()
@@ -314,11 +313,11 @@ func TestSurvivesStarter(t *testing.T) {
 	helper.Process.Signal(syscall.SIGKILL)
 	helper.Wait()
 
-	c := shim.Dial(b.socket)
-	if _, err := c.Start(ctx(t)); err != nil {
+	c := dial(b.socket)
+	if _, err := c.start(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.ExecSync(ctx(t), shim.ExecRequest{Cmd: []string{"echo", "alive"}})
+	res, err := c.execSync(ctx(t), ExecRequest{Cmd: []string{"echo", "alive"}})
 	if err != nil || string(res.Stdout) != "alive\n" {
 		t.Fatalf("ExecSync = %+v, %v", res, err)
 	}
@@ -334,7 +333,7 @@ func TestSurvivesStarter(t *testing.T) {
 	if sid := sessionOf(t, started.ShimPid); sid != started.ShimPid {
 		t.Errorf("shim session = %d, want its own (%d)", sid, started.ShimPid)
 	}
-	c.Kill(ctx(t), syscall.SIGKILL, false)
+	c.kill(ctx(t), syscall.SIGKILL, false)
 	if _, err := b.wait(t, c); err != nil {
 		t.Fatal(err)
 	}
@@ -367,7 +366,7 @@ func TestOOMScoreAdjClamped(t *testing.T) {
 	low := -999
 	b.spec.Process.OOMScoreAdj = &low
 	_, c := runningShimFrom(t, b)
-	res, err := c.ExecSync(ctx(t), shim.ExecRequest{Cmd: []string{"cat", "/proc/1/oom_score_adj"}})
+	res, err := c.execSync(ctx(t), ExecRequest{Cmd: []string{"cat", "/proc/1/oom_score_adj"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -390,7 +389,7 @@ func TestStartAbandoned(t *testing.T) {
 			b.writeSpec(t)
 			c, cancel := context.WithTimeout(context.Background(), d)
 			defer cancel()
-			st, err := shim.Start(c, shimBin, b.options())
+			st, err := launch(c, shimBin, b.options())
 			if err == nil {
 				t.Logf("started before the deadline")
 				t.Cleanup(func() { b.forceCleanup(t, st.ShimPid) })
@@ -439,23 +438,23 @@ func TestStdin(t *testing.T) {
 			b.writeSpec(t)
 			opts := b.options()
 			opts.Stdin = open
-			started, err := shim.Start(ctx(t), shimBin, opts)
+			started, err := launch(ctx(t), shimBin, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { b.forceCleanup(t, started.ShimPid) })
-			c := shim.Dial(b.socket)
-			if _, err := c.Start(ctx(t)); err != nil {
+			c := dial(b.socket)
+			if _, err := c.start(ctx(t)); err != nil {
 				t.Fatal(err)
 			}
 			wait, cancel := contextWithTimeout(t, 500*time.Millisecond)
 			defer cancel()
-			exit, err := c.Wait(wait)
+			exit, err := c.wait(wait)
 			if open {
 				if !errors.Is(err, errdefs.ErrDeadlineExceeded) {
 					t.Errorf("Wait = %+v, %v; want cat still running", exit, err)
 				}
-				c.Kill(ctx(t), syscall.SIGKILL, false)
+				c.kill(ctx(t), syscall.SIGKILL, false)
 				return
 			}
 			if err != nil || exit.ExitCode != 0 {
