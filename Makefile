@@ -12,7 +12,7 @@ BUILDTAGS ?= seccomp
 
 BIN := $(CURDIR)/bin
 
-.PHONY: all deps test-deps build run test test-unit test-e2e test-critest critest-update vet clean
+.PHONY: kubectl all deps test-deps build run test test-unit test-e2e test-e2e-controlplane test-critest critest-update vet clean
 
 all: build
 
@@ -29,8 +29,9 @@ build: deps
 	$(GO) build -tags '$(BUILDTAGS)' -ldflags '$(LDFLAGS)' -o $(BIN)/skiff-shim ./cmd/skiff-shim
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w -X main.version=$(VERSION)' -o $(BIN)/skiff-pause ./cmd/skiff-pause
 	$(GO) build -o $(BIN)/skiff-testregistry ./cmd/skiff-testregistry
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/skiff ./cmd/skiff
 
-build: $(BIN)/crictl $(BIN)/critest $(BIN)/ginkgo
+build: $(BIN)/crictl $(BIN)/critest $(BIN)/ginkgo $(BIN)/kubectl
 
 # The CRI tools, pinned by the tools module; rebuilt when the pin moves.
 $(BIN)/crictl: tools/go.mod tools/go.sum
@@ -43,6 +44,15 @@ $(BIN)/critest: tools/go.mod tools/go.sum
 $(BIN)/ginkgo: tools/go.mod tools/go.sum
 	cd tools && $(GO) build -o $@ github.com/onsi/ginkgo/v2/ginkgo
 
+# The real kubectl, built from k8s.io/kubectl in its own tools module
+# (tools/kubectl); the version stamp is the release that module pins.
+KUBECTL_VERSION := v1.37.2
+KUBECTL_LDFLAGS := $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
+	-X $(p).gitVersion=$(KUBECTL_VERSION) -X $(p).gitMajor=1 -X $(p).gitMinor=37 -X $(p).gitTreeState=clean)
+kubectl bin/kubectl: $(BIN)/kubectl
+$(BIN)/kubectl: tools/kubectl/go.mod tools/kubectl/go.sum tools/kubectl/main.go
+	cd tools/kubectl && $(GO) build -trimpath -ldflags '-s -w $(KUBECTL_LDFLAGS)' -o $@ .
+
 # Runs skiffd in the foreground with the default configuration.
 run: build
 	@echo
@@ -52,7 +62,7 @@ run: build
 	$(BIN)/skiffd
 
 test: build test-deps
-	$(MAKE) test-unit test-e2e test-critest
+	$(MAKE) test-unit test-e2e test-e2e-controlplane test-critest
 
 vet:
 	$(GO) vet -tags '$(BUILDTAGS)' ./...
@@ -63,6 +73,11 @@ test-unit: vet
 
 test-e2e:
 	SKIFF_BIN=$(BIN) $(GO) test -tags 'e2e $(BUILDTAGS)' -count=1 -timeout 20m ./test/e2e/
+
+# The control plane end to end: real `skiff server`s driven by the real
+# kubectl, in temp dirs on loopback ports.
+test-e2e-controlplane:
+	SKIFF_BIN=$(BIN) $(GO) test -tags e2e -count=1 -timeout 20m ./test/e2e/controlplane/
 
 test-critest:
 	$(GO) run ./test/critest -bin $(BIN) $(CRITEST_FLAGS)

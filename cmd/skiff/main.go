@@ -1,0 +1,36 @@
+// Command skiff is skiff's control plane.
+//
+//	skiff server [flags]   API server over an embedded etcd
+//	skiff version          print the version
+//
+// `skiff agent` and `skiff etcd` come with the node agent and external
+// etcd clusters.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/skiffrt/skiff/internal/version"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: skiff server|version [flags]")
+		return 2
+	}
+	switch args[0] {
+	case "server":
+		return runServer(args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintf(stdout, "skiff %s\n", version.Version)
+		return 0
+	}
+	fmt.Fprintf(stderr, "skiff: unknown command %q\nusage: skiff server|version [flags]\n", args[0])
+	return 2
+}

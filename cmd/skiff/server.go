@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/applyconfigurations"
+
+	"github.com/skiffrt/skiff/controlplane/apiserver"
+	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
+	"github.com/skiffrt/skiff/controlplane/etcd"
+	"github.com/skiffrt/skiff/controlplane/pki"
+	"github.com/skiffrt/skiff/controlplane/registry"
+	"github.com/skiffrt/skiff/controlplane/storage"
+	skiffversion "github.com/skiffrt/skiff/internal/version"
+)
+
+// serverFlags are `skiff server`'s flags.
+type serverFlags struct {
+	stateDir, pkiDir, etcdDir string
+	kubeconfig                string
+	listen                    string
+	sans                      []string
+	etcdClient, etcdPeer      string
+	compaction                time.Duration
+	logLevel                  slog.Level
+}
+
+func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
+	f := &serverFlags{}
+	fs := flag.NewFlagSet("skiff server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.stateDir, "state-dir", "/var/lib/skiff/server", "directory of the server's state (pki/ and etcd/ by default)")
+	fs.StringVar(&f.pkiDir, "pki-dir", "", "directory of the CA and certificates (default <state-dir>/pki)")
+	fs.StringVar(&f.etcdDir, "etcd-dir", "", "directory of the embedded etcd's data (default <state-dir>/etcd)")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "/etc/skiff/admin.kubeconfig", "where to write the admin kubeconfig")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:6443", "HTTPS address of the API (port 0 picks a free one)")
+	fs.Func("tls-san", "extra DNS name or IP of the serving certificate (repeatable)", func(s string) error {
+		f.sans = append(f.sans, s)
+		return nil
+	})
+	fs.StringVar(&f.etcdClient, "etcd-client-addr", "127.0.0.1:2379", "client address of the embedded etcd (port 0 picks a free one)")
+	fs.StringVar(&f.etcdPeer, "etcd-peer-addr", "127.0.0.1:2380", "peer address of the embedded etcd (port 0 picks a free one)")
+	fs.DurationVar(&f.compaction, "compaction-interval", 5*time.Minute, "how often old etcd revisions are compacted")
+	fs.TextVar(&f.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if f.pkiDir == "" {
+		f.pkiDir = filepath.Join(f.stateDir, "pki")
+	}
+	if f.etcdDir == "" {
+		f.etcdDir = filepath.Join(f.stateDir, "etcd")
+	}
+	return f, nil
+}
+
+func runServer(args []string, stdout, stderr io.Writer) int {
+	f, err := parseServerFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "skiff server: %v\n", err)
+		return 2
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: f.logLevel})))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := serve(ctx, f, stdout); err != nil {
+		slog.Error("skiff server", "error", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs the server until ctx ends: certificates, etcd, storage, the
+// kinds' stores, the HTTPS listener, then the kubeconfig.
+func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
+	ca, err := pki.LoadOrCreateCA(f.pkiDir)
+	if err != nil {
+		return err
+	}
+	etcdLevel := "warn"
+	if f.logLevel <= slog.LevelDebug {
+		etcdLevel = "info"
+	}
+	e, err := etcd.Start(ctx, etcd.Config{Dir: f.etcdDir, ClientAddr: f.etcdClient, PeerAddr: f.etcdPeer, LogLevel: etcdLevel})
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	client, err := e.Client()
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	slog.Info("etcd ready", "endpoint", e.Endpoint(), "dir", f.etcdDir)
+
+	handler, store, err := newAPI(client)
+	if err != nil {
+		return err
+	}
+	if err := bootstrap(ctx, handler.stores); err != nil {
+		return err
+	}
+	go store.Compactor(ctx, f.compaction)
+
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return err
+	}
+	srv, err := httpsServer(ca, f, ln.Addr(), handler.http)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ServeTLS(ln, "", "") }()
+
+	if err := writeAdminKubeconfig(ca, f, ln.Addr()); err != nil {
+		return err
+	}
+	slog.Info("serving", "address", ln.Addr().String())
+	fmt.Fprintf(stdout, "export KUBECONFIG=%s\n", f.kubeconfig)
+
+	select {
+	case <-ctx.Done():
+		slog.Info("shutting down")
+	case err := <-errc:
+		return err
+	case err := <-e.Err():
+		return fmt.Errorf("etcd: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	return nil
+}
+
+// api is the HTTP handler with its per-kind stores.
+type api struct {
+	http   http.Handler
+	stores map[string]*registry.Store // by resource
+}
+
+// newAPI wires storage, the served kinds and the handler.
+func newAPI(client *clientv3.Client) (*api, *storage.Store, error) {
+	scheme := apiserver.NewScheme()
+	store := storage.New(client, storage.NewCodec(scheme), "/registry")
+	deps := registry.Deps{Storage: store, Scheme: scheme, TypeConverter: applyconfigurations.NewTypeConverter(scheme)}
+	a := &api{stores: map[string]*registry.Store{}}
+	var stores []*registry.Store
+	for _, k := range kinds() {
+		st, err := registry.NewStore(k, deps)
+		if err != nil {
+			return nil, nil, err
+		}
+		stores = append(stores, st)
+		a.stores[k.Resource] = st
+	}
+	h, err := apiserver.New(apiserver.Config{
+		Stores:        stores,
+		Scheme:        scheme,
+		Decoder:       registry.NewDecoder(scheme),
+		Authenticator: auth.Union{auth.Certs{}},
+		Authorizer:    auth.Authorizers{auth.Admin{}},
+		Ready: func(ctx context.Context) error {
+			_, err := store.Revision(ctx)
+			return err
+		},
+		Metrics: apiserver.NewMetrics(),
+		Version: version.Info{Major: "1", Minor: "37", GitVersion: "v1.37.2-skiff+" + skiffversion.Version, Platform: "linux"},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	a.http = h
+	return a, store, nil
+}
+
+// bootstrap creates the namespaces every cluster has.
+func bootstrap(ctx context.Context, stores map[string]*registry.Store) error {
+	for _, name := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		_, err := stores["namespaces"].Create(ctx, "", ns, registry.WriteOptions{FieldManager: "skiff-server"})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("bootstrap namespace %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// httpsServer serves h with the serving certificate; client certificates
+// are verified against the CA when given (tokens work without).
+func httpsServer(ca *pki.CA, f *serverFlags, addr net.Addr, h http.Handler) (*http.Server, error) {
+	hosts := append([]string{"localhost", "127.0.0.1"}, f.sans...)
+	if host, _, err := net.SplitHostPort(addr.String()); err == nil && !net.ParseIP(host).IsUnspecified() {
+		hosts = append(hosts, host)
+	}
+	if name, err := os.Hostname(); err == nil {
+		hosts = append(hosts, name)
+	}
+	cert, err := ca.Serving(f.pkiDir, "apiserver", hosts)
+	if err != nil {
+		return nil, err
+	}
+	return &http.Server{
+		Handler: h,
+		TLSConfig: &tls.Config{
+			Certificates: []tls.Certificate{cert},
+			ClientAuth:   tls.VerifyClientCertIfGiven,
+			ClientCAs:    ca.Pool(),
+			MinVersion:   tls.VersionTLS12,
+		},
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelDebug),
+	}, nil
+}
+
+// writeAdminKubeconfig writes the admin's kubeconfig for the address the
+// server listens on.
+func writeAdminKubeconfig(ca *pki.CA, f *serverFlags, addr net.Addr) error {
+	admin, err := ca.Client(f.pkiDir, "admin", "skiff-admin", []string{auth.MastersGroup})
+	if err != nil {
+		return err
+	}
+	host, port, _ := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return pki.WriteKubeconfig(f.kubeconfig, "https://"+net.JoinHostPort(host, port), ca, admin)
+}

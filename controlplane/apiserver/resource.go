@@ -1,0 +1,373 @@
+package apiserver
+
+import (
+	"context"
+	"fmt"
+	corev1 "k8s.io/api/core/v1"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/skiffrt/skiff/controlplane/registry"
+)
+
+// serveResource routes a resource request to its Store: one call per
+// verb, after decoding the parameters and the body.
+func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, info requestInfo) {
+	st := s.stores[schema.GroupVersionResource{Group: info.Group, Version: info.Version, Resource: info.Kind}]
+	if st == nil || info.Verb == "" || !scopeFits(st.Kind(), info) {
+		writeError(w, r, notFound())
+		return
+	}
+	ctx, warnings := registry.WithWarnings(r.Context())
+	r = r.WithContext(ctx)
+	h := resourceHandler{s: s, st: st, info: info, w: &warningWriter{ResponseWriter: w, warnings: warnings}, r: r}
+	switch info.Verb {
+	case "get":
+		h.get()
+	case "list":
+		h.list()
+	case "watch":
+		h.watch()
+	case "create":
+		h.create()
+	case "update":
+		h.update()
+	case "patch":
+		h.patch()
+	case "delete":
+		h.delete()
+	case "deletecollection":
+		h.deleteCollection()
+	}
+}
+
+// scopeFits: namespaced kinds are read across namespaces only by list and
+// watch; cluster-scoped kinds have no namespace; subresources need a name.
+func scopeFits(k *registry.Kind, info requestInfo) bool {
+	switch {
+	case !k.Namespaced && info.Namespace != "":
+		return false
+	case info.Subresource != "" && (info.Name == "" || !(info.Verb == "get" || info.Verb == "update" || info.Verb == "patch")):
+		return false
+	case k.Namespaced && info.Namespace == "":
+		return info.Verb == "list" || info.Verb == "watch"
+	}
+	return true
+}
+
+// resourceHandler serves one request.
+type resourceHandler struct {
+	s    *Server
+	st   *registry.Store
+	info requestInfo
+	w    http.ResponseWriter
+	r    *http.Request
+}
+
+func (h *resourceHandler) fail(err error) { writeError(h.w, h.r, err) }
+
+func (h *resourceHandler) get() {
+	var opts metav1.GetOptions
+	if !h.params(&opts) {
+		return
+	}
+	obj, err := h.st.Get(h.r.Context(), h.info.Namespace, h.info.Name)
+	if err == nil && h.info.Subresource != "" {
+		obj, err = h.st.GetSubresource(h.r.Context(), h.info.Namespace, h.info.Name, h.info.Subresource)
+	}
+	if err != nil {
+		h.fail(err)
+		return
+	}
+	h.respond(http.StatusOK, obj)
+}
+
+func (h *resourceHandler) list() {
+	var opts metav1.ListOptions
+	if !h.params(&opts) {
+		return
+	}
+	list, err := h.st.List(h.r.Context(), h.info.Namespace, &opts)
+	if err != nil {
+		h.fail(err)
+		return
+	}
+	h.respond(http.StatusOK, list)
+}
+
+func (h *resourceHandler) create() {
+	var opts metav1.CreateOptions
+	if !h.params(&opts) {
+		return
+	}
+	obj, ok := h.decodeBody(opts.FieldValidation)
+	if !ok {
+		return
+	}
+	out, err := h.st.Create(h.r.Context(), h.info.Namespace, obj, h.writeOptions(opts.DryRun, opts.FieldManager))
+	if err != nil {
+		h.fail(err)
+		return
+	}
+	h.respond(http.StatusCreated, out)
+}
+
+func (h *resourceHandler) update() {
+	var opts metav1.UpdateOptions
+	if !h.params(&opts) {
+		return
+	}
+	obj, ok := h.decodeBody(opts.FieldValidation)
+	if !ok {
+		return
+	}
+	out, err := h.st.Update(h.r.Context(), h.info.Namespace, h.info.Name, h.info.Subresource, obj,
+		h.writeOptions(opts.DryRun, opts.FieldManager))
+	if err != nil {
+		h.fail(err)
+		return
+	}
+	h.respond(http.StatusOK, out)
+}
+
+// patchTypes are the PATCH content types served.
+var patchTypes = map[string]types.PatchType{
+	string(types.JSONPatchType):           types.JSONPatchType,
+	string(types.MergePatchType):          types.MergePatchType,
+	string(types.StrategicMergePatchType): types.StrategicMergePatchType,
+	string(types.ApplyYAMLPatchType):      types.ApplyYAMLPatchType,
+}
+
+func (h *resourceHandler) patch() {
+	var opts metav1.PatchOptions
+	if !h.params(&opts) {
+		return
+	}
+	ctype, _, _ := strings.Cut(h.r.Header.Get("Content-Type"), ";")
+	pt, ok := patchTypes[strings.TrimSpace(ctype)]
+	if !ok {
+		h.fail(unsupportedMediaType(ctype))
+		return
+	}
+	body, err := readBody(h.w, h.r)
+	if err != nil {
+		h.fail(err)
+		return
+	}
+	po := registry.PatchOptions{WriteOptions: h.writeOptions(opts.DryRun, opts.FieldManager), FieldValidation: opts.FieldValidation}
+	po.Force = opts.Force != nil && *opts.Force
+	if pt == types.ApplyYAMLPatchType {
+		po.FieldManager = opts.FieldManager // apply names its manager itself
+	}
+	out, err := h.st.Patch(h.r.Context(), h.info.Namespace, h.info.Name, h.info.Subresource, pt, body, h.s.cfg.Decoder, po)
+	if err != nil {
+		h.fail(err)
+		return
+	}
+	h.respond(http.StatusOK, out)
+}
+
+func (h *resourceHandler) delete() {
+	opts, ok := h.deleteOptions()
+	if !ok {
+		return
+	}
+	obj, gone, err := h.st.Delete(h.r.Context(), h.info.Namespace, h.info.Name, opts)
+	if err != nil {
+		h.fail(err)
+		return
+	}
+	if !gone {
+		h.respond(http.StatusOK, obj)
+		return
+	}
+	k := h.st.Kind()
+	writeJSON(h.w, http.StatusOK, successStatus(k.Resource, k.Group, h.info.Name, obj))
+}
+
+func (h *resourceHandler) deleteCollection() {
+	var lopts metav1.ListOptions
+	if !h.params(&lopts) {
+		return
+	}
+	dopts, ok := h.deleteOptions()
+	if !ok {
+		return
+	}
+	list, err := h.st.DeleteCollection(h.r.Context(), h.info.Namespace, &lopts, dopts)
+	if err != nil {
+		h.fail(err)
+		return
+	}
+	h.respond(http.StatusOK, list)
+}
+
+// deleteOptions come from the body (kubectl) or the query.
+func (h *resourceHandler) deleteOptions() (*metav1.DeleteOptions, bool) {
+	opts := &metav1.DeleteOptions{}
+	if !h.params(opts) {
+		return nil, false
+	}
+	body, err := readBody(h.w, h.r)
+	if err != nil {
+		h.fail(err)
+		return nil, false
+	}
+	if len(strings.TrimSpace(string(body))) > 0 {
+		if err := jsonUnmarshalStrict(body, opts); err != nil {
+			h.fail(apierrors.NewBadRequest(fmt.Sprintf("invalid DeleteOptions: %v", err)))
+			return nil, false
+		}
+	}
+	return opts, true
+}
+
+// params decodes the query into opts (ListOptions, CreateOptions …).
+func (h *resourceHandler) params(opts runtime.Object) bool {
+	q := h.r.URL.Query()
+	delete(q, "watch") // the verb, not an option of every request
+	if err := h.s.params.DecodeParameters(q, corev1.SchemeGroupVersion, opts); err != nil {
+		h.fail(apierrors.NewBadRequest(fmt.Sprintf("invalid query parameters: %v", err)))
+		return false
+	}
+	return true
+}
+
+func (h *resourceHandler) writeOptions(dryRun []string, manager string) registry.WriteOptions {
+	if manager == "" {
+		manager = managerFromUserAgent(h.r.UserAgent())
+	}
+	return registry.WriteOptions{DryRun: len(dryRun) > 0, FieldManager: manager}
+}
+
+// managerFromUserAgent is upstream's default field manager: the user
+// agent up to its first "/" ("kubectl").
+func managerFromUserAgent(ua string) string {
+	name, _, _ := strings.Cut(ua, "/")
+	if name == "" {
+		return "unknown"
+	}
+	return name
+}
+
+// decodeBody reads and decodes a create or update body into the type the
+// addressed (sub)resource serves.
+func (h *resourceHandler) decodeBody(validation string) (runtime.Object, bool) {
+	data, err := readObjectBody(h.w, h.r, validation == metav1.FieldValidationStrict)
+	if err != nil {
+		h.fail(err)
+		return nil, false
+	}
+	gvk, err := h.st.SubresourceKind(h.info.Subresource)
+	if err != nil {
+		h.fail(err)
+		return nil, false
+	}
+	obj, err := h.s.cfg.Decoder.Decode(h.r.Context(), data, gvk, validation)
+	if err != nil {
+		h.fail(err)
+		return nil, false
+	}
+	return obj, true
+}
+
+// respond writes obj (an object or a list) in the representation the
+// client accepts: the object, a Table, or partial metadata.
+func (h *resourceHandler) respond(code int, obj runtime.Object) {
+	a := negotiate(h.r.Header.Get("Accept"))
+	switch {
+	case a.out == outTable && h.info.Subresource == "":
+		opts := tableOptions(h.r.URL.Query())
+		t := h.st.Table(itemsOf(obj), opts.IncludeObject, opts.NoHeaders)
+		t.APIVersion = "meta.k8s.io/" + a.version
+		if l, err := meta.ListAccessor(obj); err == nil && meta.IsListType(obj) {
+			t.ResourceVersion, t.Continue = l.GetResourceVersion(), l.GetContinue()
+		}
+		writeJSON(h.w, code, t)
+	case a.out == outPartial && h.info.Subresource == "":
+		writeJSON(h.w, code, partial(obj, a.version))
+	default:
+		writeJSON(h.w, code, obj)
+	}
+}
+
+// itemsOf returns the items of a list, or the object alone.
+func itemsOf(obj runtime.Object) []runtime.Object {
+	if meta.IsListType(obj) {
+		return registry.ListItems(obj)
+	}
+	return []runtime.Object{obj}
+}
+
+// partial is the PartialObjectMetadata(List) form of obj.
+func partial(obj runtime.Object, version string) runtime.Object {
+	if !meta.IsListType(obj) {
+		p := registry.PartialMetadata(obj)
+		p.APIVersion = "meta.k8s.io/" + version
+		return p
+	}
+	out := &metav1.PartialObjectMetadataList{TypeMeta: metav1.TypeMeta{APIVersion: "meta.k8s.io/" + version, Kind: "PartialObjectMetadataList"}}
+	if l, err := meta.ListAccessor(obj); err == nil {
+		out.ResourceVersion, out.Continue = l.GetResourceVersion(), l.GetContinue()
+	}
+	for _, it := range registry.ListItems(obj) {
+		p := registry.PartialMetadata(it)
+		p.TypeMeta = metav1.TypeMeta{}
+		out.Items = append(out.Items, *p)
+	}
+	return out
+}
+
+// tableOptions reads includeObject and noHeaders (meta.k8s.io
+// TableOptions) from the query.
+func tableOptions(q url.Values) metav1.TableOptions {
+	opts := metav1.TableOptions{IncludeObject: metav1.IncludeObjectPolicy(q.Get("includeObject"))}
+	opts.NoHeaders = q.Get("noHeaders") == "true"
+	return opts
+}
+
+// requestTimeout is how long a watch without timeoutSeconds lasts, as
+// kube-apiserver's default minimum request timeout.
+const requestTimeout = 30 * time.Minute
+
+// watchContext bounds a watch by timeoutSeconds (or the default).
+func watchContext(ctx context.Context, opts *metav1.ListOptions) (context.Context, context.CancelFunc) {
+	d := requestTimeout
+	if opts.TimeoutSeconds != nil && *opts.TimeoutSeconds > 0 {
+		d = time.Duration(*opts.TimeoutSeconds) * time.Second
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// warningWriter sends the warnings collected during the request as
+// Warning headers just before the response starts.
+type warningWriter struct {
+	http.ResponseWriter
+	warnings *registry.Warnings
+	wrote    bool
+}
+
+func (w *warningWriter) WriteHeader(code int) {
+	if !w.wrote {
+		for _, msg := range w.warnings.List() {
+			w.Header().Add("Warning", fmt.Sprintf("299 - %q", msg))
+		}
+		w.wrote = true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *warningWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}

@@ -1,0 +1,83 @@
+package apiserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+// watchEvent is one line of a watch stream.
+type watchEvent struct {
+	Type   watch.EventType `json:"type"`
+	Object runtime.Object  `json:"object"`
+}
+
+// watch streams events as newline-separated JSON objects, flushed one by
+// one, until timeoutSeconds, the client leaves, or an ERROR event. With
+// the Table Accept each object is a one-row Table; only the first carries
+// the column definitions, as kube-apiserver.
+func (h *resourceHandler) watch() {
+	var opts metav1.ListOptions
+	if !h.params(&opts) {
+		return
+	}
+	ctx, cancel := watchContext(h.r.Context(), &opts)
+	defer cancel()
+	events, err := h.st.Watch(ctx, h.info.Namespace, &opts)
+	if err != nil {
+		h.fail(err)
+		return
+	}
+	a := negotiate(h.r.Header.Get("Accept"))
+	topts := tableOptions(h.r.URL.Query())
+	h.w.Header().Set("Content-Type", "application/json")
+	h.w.WriteHeader(http.StatusOK)
+	flusher, _ := h.w.(http.Flusher)
+	if flusher != nil {
+		flusher.Flush()
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for ev := range events {
+		obj := ev.Object
+		switch {
+		case ev.Type == watch.Error:
+		case a.out == outTable:
+			t := h.st.Table([]runtime.Object{obj}, topts.IncludeObject, topts.NoHeaders)
+			t.APIVersion = "meta.k8s.io/" + a.version
+			t.ResourceVersion = accessorRV(obj)
+			topts.NoHeaders = true
+			obj = t
+		case a.out == outPartial:
+			obj = partial(obj, a.version)
+		}
+		buf.Reset()
+		if err := enc.Encode(watchEvent{Type: ev.Type, Object: obj}); err != nil {
+			return
+		}
+		if _, err := h.w.Write(buf.Bytes()); err != nil {
+			return
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+	}
+}
+
+func accessorRV(obj runtime.Object) string {
+	if m, ok := obj.(metav1.Object); ok {
+		return m.GetResourceVersion()
+	}
+	return ""
+}
+
+// jsonUnmarshalStrict decodes data into v, refusing unknown fields.
+func jsonUnmarshalStrict(data []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	return d.Decode(v)
+}

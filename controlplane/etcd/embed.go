@@ -1,0 +1,83 @@
+package etcd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/server/v3/embed"
+)
+
+// Config of an embedded single-member etcd.
+type Config struct {
+	// Dir holds etcd's data (member/ below it).
+	Dir string
+	// ClientAddr and PeerAddr are host:port to listen on; port 0 picks
+	// a free one. Both should be loopback.
+	ClientAddr string
+	PeerAddr   string
+	// LogLevel is etcd's own (zap) level: debug, info, warn, error.
+	LogLevel string
+}
+
+// Server is a running embedded etcd.
+type Server struct {
+	etcd *embed.Etcd
+}
+
+// Start starts etcd and waits until it serves, or ctx ends.
+func Start(ctx context.Context, c Config) (*Server, error) {
+	cfg := embed.NewConfig()
+	cfg.Name = "skiff"
+	cfg.Dir = c.Dir
+	cfg.LogLevel = c.LogLevel
+	cu, pu := url.URL{Scheme: "http", Host: c.ClientAddr}, url.URL{Scheme: "http", Host: c.PeerAddr}
+	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
+	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
+	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	// Bookmarks for API watchers come from etcd's progress notifications.
+	cfg.WatchProgressNotifyInterval = time.Minute
+	// Objects are at most 3 MiB, as kube-apiserver's limit; leave room
+	// for the Txn around them.
+	cfg.MaxRequestBytes = 4 << 20
+	e, err := embed.StartEtcd(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("start etcd: %w", err)
+	}
+	select {
+	case <-e.Server.ReadyNotify():
+		return &Server{etcd: e}, nil
+	case err := <-e.Err():
+		e.Close()
+		return nil, fmt.Errorf("etcd: %w", err)
+	case <-ctx.Done():
+		e.Close()
+		return nil, fmt.Errorf("etcd not ready: %w", ctx.Err())
+	case <-time.After(time.Minute):
+		e.Close()
+		return nil, errors.New("etcd not ready after a minute")
+	}
+}
+
+// Endpoint is the client URL etcd listens on (with the real port).
+func (s *Server) Endpoint() string {
+	return "http://" + s.etcd.Clients[0].Addr().String()
+}
+
+// Client returns a new client of this etcd; the caller closes it.
+func (s *Server) Client() (*clientv3.Client, error) {
+	return clientv3.New(clientv3.Config{
+		Endpoints:   []string{s.Endpoint()},
+		DialTimeout: 5 * time.Second,
+		Logger:      s.etcd.GetLogger().Named("client"),
+	})
+}
+
+// Err reports a failure of the running member.
+func (s *Server) Err() <-chan error { return s.etcd.Err() }
+
+// Close stops etcd and waits for it.
+func (s *Server) Close() { s.etcd.Close() }

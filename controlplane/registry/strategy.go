@@ -1,0 +1,127 @@
+package registry
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Strategy is what one kind adds to the generic Store. See the package
+// documentation for when each method runs. Kinds implement TypedStrategy
+// and wrap it with Typed; the Store only sees this interface.
+type Strategy interface {
+	PrepareForCreate(obj runtime.Object)
+	PrepareForUpdate(obj, old runtime.Object)
+	Default(obj runtime.Object)
+	Validate(obj runtime.Object) field.ErrorList
+	ValidateUpdate(obj, old runtime.Object) field.ErrorList
+	SelectableFields(obj runtime.Object) fields.Set
+	Columns() []metav1.TableColumnDefinition
+	Row(obj runtime.Object) []any
+}
+
+// TypedStrategy is Strategy over the kind's own Go type T (e.g.
+// *appsv1.Deployment), so a kind's code needs no type assertions.
+type TypedStrategy[T runtime.Object] interface {
+	// PrepareForCreate sets or clears what the server owns on a new
+	// object, e.g. a Pod's status.phase = Pending. Generic fields
+	// (uid, creationTimestamp, generation, a status subresource's status)
+	// are already done.
+	PrepareForCreate(obj T)
+	// PrepareForUpdate does the same on an update through the main
+	// resource; old is the stored object (status is already carried over
+	// when the kind has a status subresource).
+	PrepareForUpdate(obj, old T)
+	// Default fills unset fields as upstream's SetObjectDefaults_<Kind>
+	// does, for what kubectl users rely on. It runs on every write and
+	// must be idempotent.
+	Default(obj T)
+	// Validate returns what is wrong with a new object, with field paths
+	// as kube-apiserver reports them; any error gives 422 Invalid.
+	// ObjectMeta is already validated.
+	Validate(obj T) field.ErrorList
+	// ValidateUpdate is Validate for an update: immutable fields too.
+	ValidateUpdate(obj, old T) field.ErrorList
+	// SelectableFields returns the fields a fieldSelector may name,
+	// beyond metadata.name and metadata.namespace (added by the Store).
+	// Return nil when the kind has none.
+	SelectableFields(obj T) fields.Set
+	// Columns are the Table columns after NAME (which the Store adds),
+	// as kube-apiserver prints them; Priority 1 columns are -o wide only.
+	Columns() []metav1.TableColumnDefinition
+	// Row returns one cell per column of Columns for obj.
+	Row(obj T) []any
+}
+
+// Typed adapts a TypedStrategy to Strategy.
+func Typed[T runtime.Object](s TypedStrategy[T]) Strategy { return typed[T]{s} }
+
+type typed[T runtime.Object] struct{ s TypedStrategy[T] }
+
+func (t typed[T]) PrepareForCreate(obj runtime.Object)      { t.s.PrepareForCreate(obj.(T)) }
+func (t typed[T]) PrepareForUpdate(obj, old runtime.Object) { t.s.PrepareForUpdate(obj.(T), old.(T)) }
+func (t typed[T]) Default(obj runtime.Object)               { t.s.Default(obj.(T)) }
+func (t typed[T]) Validate(obj runtime.Object) field.ErrorList {
+	return t.s.Validate(obj.(T))
+}
+func (t typed[T]) ValidateUpdate(obj, old runtime.Object) field.ErrorList {
+	return t.s.ValidateUpdate(obj.(T), old.(T))
+}
+func (t typed[T]) SelectableFields(obj runtime.Object) fields.Set {
+	return t.s.SelectableFields(obj.(T))
+}
+func (t typed[T]) Columns() []metav1.TableColumnDefinition { return t.s.Columns() }
+func (t typed[T]) Row(obj runtime.Object) []any            { return t.s.Row(obj.(T)) }
+
+// Kind describes one resource served by the generic Store.
+type Kind struct {
+	// GroupVersionKind of the objects, e.g. apps/v1 Deployment. The
+	// list kind is Kind+"List"; both must be in the Store's scheme.
+	schema.GroupVersionKind
+	// Resource is the plural, lower-case name in URLs ("deployments");
+	// Singular is the singular ("deployment").
+	Resource, Singular string
+	// ShortNames ("deploy") and Categories ("all") for discovery.
+	ShortNames, Categories []string
+	// Namespaced is false for cluster-scoped kinds (Namespace, Node).
+	Namespaced bool
+	// Status adds the status subresource: the main resource then never
+	// changes status, and <resource>/status changes only status.
+	Status bool
+	// Scale adds the scale subresource (autoscaling/v1 Scale).
+	Scale *Scale
+	// ValidName checks metadata.name (and generateName when prefix);
+	// nil means a DNS subdomain, as most kinds.
+	ValidName func(name string, prefix bool) []string
+	// GracePeriod returns the default grace period of a deletion, in
+	// seconds; nil means none: objects go at once (pods wait for their
+	// node).
+	GracePeriod func(obj runtime.Object) int64
+	// Strategy is the kind's behaviour.
+	Strategy Strategy
+}
+
+// GroupResource of the kind, for errors.
+func (k *Kind) GroupResource() schema.GroupResource {
+	return schema.GroupResource{Group: k.Group, Resource: k.Resource}
+}
+
+// Scale describes the scale subresource of a kind: where its replicas
+// and selector live. Use ScaleOf to write it over the kind's type.
+type Scale struct {
+	// Get returns spec.replicas, status.replicas and the label selector
+	// (as a string) of obj.
+	Get func(obj runtime.Object) (spec, status int32, selector string)
+	// Set sets spec.replicas of obj.
+	Set func(obj runtime.Object, replicas int32)
+}
+
+// ScaleOf builds a Scale from functions over the kind's type.
+func ScaleOf[T runtime.Object](get func(T) (int32, int32, string), set func(T, int32)) *Scale {
+	return &Scale{
+		Get: func(obj runtime.Object) (int32, int32, string) { return get(obj.(T)) },
+		Set: func(obj runtime.Object, n int32) { set(obj.(T), n) },
+	}
+}

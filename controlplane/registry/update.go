@@ -1,0 +1,132 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/skiffrt/skiff/controlplane/storage"
+)
+
+// maxRetries bounds the optimistic-concurrency retries of an update
+// without a resourceVersion precondition.
+const maxRetries = 5
+
+// Update replaces the object ns/name, or what subresource sub shows of it,
+// with obj. A resourceVersion in obj is a precondition (409 when stale);
+// without one the update applies to the newest version.
+func (s *Store) Update(ctx context.Context, ns, name, sub string, obj runtime.Object, opts WriteOptions) (runtime.Object, error) {
+	return s.update(ctx, ns, name, sub, opts, false, func(runtime.Object) (runtime.Object, error) {
+		return obj.DeepCopyObject(), nil
+	})
+}
+
+// mutateFunc returns the new state of what a subresource shows, from its
+// current state (a copy the function may change).
+type mutateFunc func(cur runtime.Object) (runtime.Object, error)
+
+// update is the one path of every change to an existing object: read,
+// mutate, carry server fields over, default, managedFields, validate,
+// write conditionally; retried when another writer got there first and
+// the client gave no resourceVersion. applied is true when mutate already
+// recorded managedFields (server-side apply).
+func (s *Store) update(ctx context.Context, ns, name, sub string, opts WriteOptions, applied bool, mutate mutateFunc) (runtime.Object, error) {
+	v, err := s.view(sub)
+	if err != nil {
+		return nil, err
+	}
+	key := s.key(ns, name)
+	for attempt := 0; ; attempt++ {
+		cur, err := s.storage.Get(ctx, key)
+		if err != nil {
+			return nil, s.apiError(err, name)
+		}
+		s.typed(cur)
+		out, precondition, err := s.updateOnce(ctx, key, cur, v, sub, opts, applied, mutate)
+		if errors.Is(err, storage.ErrConflict) && !precondition && attempt < maxRetries {
+			continue
+		}
+		if err != nil {
+			return nil, s.apiError(err, name)
+		}
+		return out, nil
+	}
+}
+
+// updateOnce tries the update against cur. precondition tells whether the
+// client fixed a resourceVersion (then a conflict is final).
+func (s *Store) updateOnce(ctx context.Context, key string, cur runtime.Object, v view, sub string, opts WriteOptions, applied bool, mutate mutateFunc) (runtime.Object, bool, error) {
+	cm := accessor(cur)
+	in, err := mutate(v.get(cur.DeepCopyObject()))
+	if err != nil {
+		return nil, false, err
+	}
+	im := accessor(in)
+	rv := im.GetResourceVersion()
+	if rv != "" && rv != cm.GetResourceVersion() {
+		return nil, true, apierrors.NewConflict(s.kind.GroupResource(), cm.GetName(), errors.New(msgModified))
+	}
+	if err := s.checkIdentity(in, cm.GetNamespace(), cm.GetName()); err != nil {
+		return nil, false, err
+	}
+	obj, err := v.put(cur.DeepCopyObject(), in)
+	if err != nil {
+		return nil, false, err
+	}
+	accessor(obj).SetResourceVersion(cm.GetResourceVersion())
+	s.beforeUpdate(obj, cur, sub)
+	if !applied {
+		obj = s.managers[sub].UpdateNoErrors(cur, obj, opts.FieldManager)
+	}
+	if err := s.validateUpdate(obj, cur); err != nil {
+		return nil, false, err
+	}
+	if apiequality.Semantic.DeepEqual(obj, cur) {
+		return v.get(cur), false, nil
+	}
+	if opts.DryRun {
+		return v.get(s.typed(obj)), false, nil
+	}
+	m := accessor(obj)
+	if m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0 {
+		// The last finalizer of a deleted object is gone: delete it.
+		gone, err := s.storage.Delete(ctx, key, rev(cm))
+		if err != nil {
+			return nil, rv != "", fmt.Errorf("update: %w", err)
+		}
+		return v.get(s.typed(gone)), false, nil
+	}
+	if err := s.storage.Update(ctx, key, obj, rev(cm)); err != nil {
+		return nil, rv != "", fmt.Errorf("update: %w", err)
+	}
+	return v.get(s.typed(obj)), false, nil
+}
+
+// checkIdentity refuses a body naming another object than the URL, and
+// fills in the name and namespace a body may leave out.
+func (s *Store) checkIdentity(in runtime.Object, ns, name string) error {
+	m := accessor(in)
+	if m.GetName() == "" {
+		m.SetName(name)
+	}
+	if m.GetNamespace() == "" {
+		m.SetNamespace(ns)
+	}
+	if m.GetName() != "" && m.GetName() != name {
+		return apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", m.GetName(), name))
+	}
+	if s.kind.Namespaced && m.GetNamespace() != "" && m.GetNamespace() != ns {
+		return apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+	}
+	return nil
+}
+
+// rev returns the etcd revision of a stored object.
+func rev(m interface{ GetResourceVersion() string }) int64 {
+	r, _ := storage.ParseRevision(m.GetResourceVersion())
+	return r
+}
