@@ -67,6 +67,7 @@ test: build test-deps
 vet:
 	$(GO) vet -tags '$(BUILDTAGS)' ./...
 	$(GO) vet -tags 'e2e $(BUILDTAGS)' ./test/e2e/
+	$(GO) vet -tags e2e ./test/e2e/controlplane/
 
 test-unit: vet
 	$(GO) test -tags '$(BUILDTAGS)' -count=1 ./...

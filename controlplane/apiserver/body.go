@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,9 +30,11 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return data, nil
 }
 
-// readObjectBody reads a create or update body as JSON; YAML bodies are
-// converted (duplicate keys then fail in strict mode, as upstream).
-func readObjectBody(w http.ResponseWriter, r *http.Request, strict bool) ([]byte, error) {
+// readJSONBody reads a create, update or delete body as JSON. YAML bodies
+// are converted (duplicate keys then fail in strict mode, as upstream);
+// protobuf bodies, which client-go's typed clients send for built-in
+// kinds, are decoded with the scheme and re-encoded.
+func (s *Server) readJSONBody(w http.ResponseWriter, r *http.Request, strict bool) ([]byte, error) {
 	data, err := readBody(w, r)
 	if err != nil {
 		return nil, err
@@ -40,6 +43,13 @@ func readObjectBody(w http.ResponseWriter, r *http.Request, strict bool) ([]byte
 	switch typ {
 	case "", "application/json", "*/*":
 		return data, nil
+	case "application/vnd.kubernetes.protobuf":
+		obj, gvk, err := s.protobuf.Decode(data, nil, nil)
+		if err != nil {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("error decoding protobuf: %v", err))
+		}
+		obj.GetObjectKind().SetGroupVersionKind(*gvk)
+		return json.Marshal(obj)
 	case "application/yaml", "application/x-yaml", "text/yaml":
 		conv := yaml.YAMLToJSON
 		if strict {
@@ -59,6 +69,6 @@ func unsupportedMediaType(typ string) error {
 	return &apierrors.StatusError{ErrStatus: metav1.Status{
 		Status: metav1.StatusFailure, Code: http.StatusUnsupportedMediaType,
 		Reason:  metav1.StatusReasonUnsupportedMediaType,
-		Message: fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got %q)", typ),
+		Message: fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got %q)", typ),
 	}}
 }

@@ -217,7 +217,7 @@ func (h *resourceHandler) deleteOptions() (*metav1.DeleteOptions, bool) {
 	if !h.params(opts) {
 		return nil, false
 	}
-	body, err := readBody(h.w, h.r)
+	body, err := h.s.readJSONBody(h.w, h.r, true)
 	if err != nil {
 		h.fail(err)
 		return nil, false
@@ -262,7 +262,7 @@ func managerFromUserAgent(ua string) string {
 // decodeBody reads and decodes a create or update body into the type the
 // addressed (sub)resource serves.
 func (h *resourceHandler) decodeBody(validation string) (runtime.Object, bool) {
-	data, err := readObjectBody(h.w, h.r, validation == metav1.FieldValidationStrict)
+	data, err := h.s.readJSONBody(h.w, h.r, validation == metav1.FieldValidationStrict)
 	if err != nil {
 		h.fail(err)
 		return nil, false

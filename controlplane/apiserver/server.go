@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 	"k8s.io/apimachinery/pkg/version"
 
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
@@ -45,11 +46,13 @@ type Server struct {
 	stores    map[schema.GroupVersionResource]*registry.Store
 	discovery *discovery
 	params    runtime.ParameterCodec
+	protobuf  runtime.Decoder
 }
 
 // New returns the handler serving cfg's kinds.
 func New(cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, stores: map[schema.GroupVersionResource]*registry.Store{}, params: runtime.NewParameterCodec(cfg.Scheme)}
+	s := &Server{cfg: cfg, stores: map[schema.GroupVersionResource]*registry.Store{}, params: runtime.NewParameterCodec(cfg.Scheme),
+		protobuf: protobuf.NewSerializer(cfg.Scheme, cfg.Scheme)}
 	for _, st := range cfg.Stores {
 		k := st.Kind()
 		gvr := k.GroupVersion().WithResource(k.Resource)
