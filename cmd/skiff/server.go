@@ -20,11 +20,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/applyconfigurations"
 
 	"github.com/skiffrt/skiff/controlplane/apiserver"
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
+	"github.com/skiffrt/skiff/controlplane/apiserver/openapi"
 	"github.com/skiffrt/skiff/controlplane/etcd"
 	"github.com/skiffrt/skiff/controlplane/pki"
 	"github.com/skiffrt/skiff/controlplane/registry"
@@ -179,7 +181,12 @@ func newAPI(client *clientv3.Client) (*api, *storage.Store, error) {
 		stores = append(stores, st)
 		a.stores[k.Resource] = st
 	}
+	docs, err := openapi.New(openapiKinds(stores, scheme))
+	if err != nil {
+		return nil, nil, err
+	}
 	h, err := apiserver.New(apiserver.Config{
+		OpenAPI:       docs,
 		Stores:        stores,
 		Scheme:        scheme,
 		Decoder:       registry.NewDecoder(scheme),
@@ -197,6 +204,21 @@ func newAPI(client *clientv3.Client) (*api, *storage.Store, error) {
 	}
 	a.http = h
 	return a, store, nil
+}
+
+// openapiKinds describes the served kinds to the OpenAPI generator.
+func openapiKinds(stores []*registry.Store, scheme *runtime.Scheme) []openapi.Kind {
+	out := make([]openapi.Kind, 0, len(stores))
+	for _, st := range stores {
+		k := st.Kind()
+		obj, _ := scheme.New(k.GroupVersionKind)
+		list, _ := scheme.New(k.GroupVersion().WithKind(k.Kind + "List"))
+		out = append(out, openapi.Kind{
+			GVK: k.GroupVersionKind, Resource: k.Resource, Namespaced: k.Namespaced,
+			Verbs: registry.Verbs, Subresources: k.Subresources(), Object: obj, List: list,
+		})
+	}
+	return out
 }
 
 // bootstrap creates the namespaces every cluster has.

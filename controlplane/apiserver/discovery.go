@@ -46,7 +46,7 @@ func newDiscovery(stores []*registry.Store) *discovery {
 func apiResources(k *registry.Kind) []metav1.APIResource {
 	main := metav1.APIResource{
 		Name: k.Resource, SingularName: k.Singular, Namespaced: k.Namespaced, Kind: k.Kind,
-		Verbs:      metav1.Verbs{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"},
+		Verbs:      metav1.Verbs(registry.Verbs),
 		ShortNames: k.ShortNames, Categories: k.Categories,
 	}
 	out := []metav1.APIResource{main}

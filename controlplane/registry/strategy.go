@@ -125,3 +125,19 @@ func ScaleOf[T runtime.Object](get func(T) (int32, int32, string), set func(T, i
 		Set: func(obj runtime.Object, n int32) { set(obj.(T), n) },
 	}
 }
+
+// Verbs are the verbs of every kind's main resource, as discovery lists
+// them.
+var Verbs = []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
+
+// Subresources returns the names of the kind's subresources.
+func (k *Kind) Subresources() []string {
+	var subs []string
+	if k.Status {
+		subs = append(subs, "status")
+	}
+	if k.Scale != nil {
+		subs = append(subs, "scale")
+	}
+	return subs
+}

@@ -13,10 +13,9 @@ import (
 	"time"
 )
 
-// validate is kubectl's --validate for commands that download OpenAPI to
-// validate client-side (apply, edit); while /openapi is not served they
-// validate on the server only.
-var validate = "--validate=false"
+// validate is kubectl's default: it reads /openapi/v3, sees that PATCH
+// declares fieldValidation and leaves strict validation to the server.
+var validate = "--validate=strict"
 
 const webManifest = `apiVersion: apps/v1
 kind: Deployment
@@ -73,6 +72,17 @@ func TestKubectlWorkflow(t *testing.T) {
 	if !strings.Contains(out, "deployment.apps/web created") || !strings.Contains(out, "configmap/settings created") {
 		t.Fatalf("apply: %s", out)
 	}
+
+	t.Run("openapi and strict validation", func(t *testing.T) {
+		if out := s.k("get", "--raw", "/openapi/v3"); !strings.Contains(out, `"apis/apps/v1"`) {
+			t.Fatalf("/openapi/v3 index: %.300s", out)
+		}
+		bad := s.writeFile("bad.yaml", strings.Replace(webManifest, "  replicas: 2", "  replicas: 2\n  bogus: 1", 1))
+		stderr := s.kFail("apply", validate, "-f", bad)
+		if !strings.Contains(stderr, `unknown field "spec.bogus"`) {
+			t.Fatalf("apply with an unknown field: %s", stderr)
+		}
+	})
 
 	t.Run("get columns", func(t *testing.T) {
 		out := s.k("get", "deployments")
