@@ -53,13 +53,9 @@ kubectl bin/kubectl: $(BIN)/kubectl
 $(BIN)/kubectl: tools/kubectl/go.mod tools/kubectl/go.sum tools/kubectl/main.go
 	cd tools/kubectl && $(GO) build -trimpath -ldflags '-s -w $(KUBECTL_LDFLAGS)' -o $@ .
 
-# Runs skiffd in the foreground with the default configuration.
+# Runs skiffd and `skiff server` together with the default configuration.
 run: build
-	@echo
-	@echo "skiffd is starting; in another shell:"
-	@echo "  $(BIN)/crictl --runtime-endpoint unix:///run/skiff/skiff.sock version"
-	@echo
-	$(BIN)/skiffd
+	@hack/run.sh $(BIN)
 
 test: build test-deps
 	$(MAKE) test-unit test-e2e test-e2e-controlplane test-critest
