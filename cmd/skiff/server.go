@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/applyconfigurations"
 
@@ -30,6 +32,8 @@ import (
 	"github.com/skiffrt/skiff/controlplane/etcd"
 	"github.com/skiffrt/skiff/controlplane/pki"
 	"github.com/skiffrt/skiff/controlplane/registry"
+	"github.com/skiffrt/skiff/controlplane/registry/namespace"
+	"github.com/skiffrt/skiff/controlplane/registry/service"
 	"github.com/skiffrt/skiff/controlplane/storage"
 	skiffversion "github.com/skiffrt/skiff/internal/version"
 )
@@ -42,6 +46,7 @@ type serverFlags struct {
 	sans                      []string
 	etcdClient, etcdPeer      string
 	compaction                time.Duration
+	services                  service.Config
 	logLevel                  slog.Level
 }
 
@@ -61,6 +66,19 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	fs.StringVar(&f.etcdClient, "etcd-client-addr", "127.0.0.1:2379", "client address of the embedded etcd (port 0 picks a free one)")
 	fs.StringVar(&f.etcdPeer, "etcd-peer-addr", "127.0.0.1:2380", "peer address of the embedded etcd (port 0 picks a free one)")
 	fs.DurationVar(&f.compaction, "compaction-interval", 5*time.Minute, "how often old etcd revisions are compacted")
+	f.services = service.DefaultConfig
+	fs.Func("service-cluster-ip-range", "CIDR of the services' cluster IPs (default 10.96.0.0/12)", func(s string) error {
+		p, err := netip.ParsePrefix(s)
+		f.services.CIDR = p.Masked()
+		return err
+	})
+	fs.Func("service-node-port-range", "range of node ports, as MIN-MAX (default 30000-32767)", func(s string) error {
+		_, err := fmt.Sscanf(s, "%d-%d", &f.services.NodePortMin, &f.services.NodePortMax)
+		if err == nil && (f.services.NodePortMin < 1 || f.services.NodePortMax > 65535 || f.services.NodePortMin > f.services.NodePortMax) {
+			err = fmt.Errorf("bad range %q", s)
+		}
+		return err
+	})
 	fs.TextVar(&f.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -119,14 +137,15 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 	defer client.Close()
 	slog.Info("etcd ready", "endpoint", e.Endpoint(), "dir", f.etcdDir)
 
-	handler, store, err := newAPI(client)
+	handler, store, err := newAPI(client, f.services)
 	if err != nil {
 		return err
 	}
-	if err := bootstrap(ctx, handler.stores); err != nil {
+	if err := bootstrap(ctx, handler.stores, f.services); err != nil {
 		return err
 	}
 	go store.Compactor(ctx, f.compaction)
+	go handler.namespaceFinalizer().Run(ctx)
 
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
@@ -163,23 +182,23 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 // api is the HTTP handler with its per-kind stores.
 type api struct {
 	http   http.Handler
-	stores map[string]*registry.Store // by resource
+	stores map[string]*registry.Store // by group resource ("services", "events.events.k8s.io")
 }
 
 // newAPI wires storage, the served kinds and the handler.
-func newAPI(client *clientv3.Client) (*api, *storage.Store, error) {
+func newAPI(client *clientv3.Client, services service.Config) (*api, *storage.Store, error) {
 	scheme := apiserver.NewScheme()
 	store := storage.New(client, storage.NewCodec(scheme), "/registry")
 	deps := registry.Deps{Storage: store, Scheme: scheme, TypeConverter: applyconfigurations.NewTypeConverter(scheme)}
 	a := &api{stores: map[string]*registry.Store{}}
 	var stores []*registry.Store
-	for _, k := range kinds() {
+	for _, k := range kinds(services) {
 		st, err := registry.NewStore(k, deps)
 		if err != nil {
 			return nil, nil, err
 		}
 		stores = append(stores, st)
-		a.stores[k.Resource] = st
+		a.stores[k.GroupResource().String()] = st
 	}
 	docs, err := openapi.New(openapiKinds(stores, scheme))
 	if err != nil {
@@ -206,6 +225,18 @@ func newAPI(client *clientv3.Client) (*api, *storage.Store, error) {
 	return a, store, nil
 }
 
+// namespaceFinalizer empties deleted namespaces through the stores of
+// every namespaced kind.
+func (a *api) namespaceFinalizer() *namespace.Finalizer {
+	f := &namespace.Finalizer{Namespaces: a.stores["namespaces"]}
+	for _, st := range a.stores {
+		if st.Kind().Namespaced {
+			f.Contents = append(f.Contents, st)
+		}
+	}
+	return f
+}
+
 // openapiKinds describes the served kinds to the OpenAPI generator.
 func openapiKinds(stores []*registry.Store, scheme *runtime.Scheme) []openapi.Kind {
 	out := make([]openapi.Kind, 0, len(stores))
@@ -221,14 +252,25 @@ func openapiKinds(stores []*registry.Store, scheme *runtime.Scheme) []openapi.Ki
 	return out
 }
 
-// bootstrap creates the namespaces every cluster has.
-func bootstrap(ctx context.Context, stores map[string]*registry.Store) error {
+// bootstrap creates the namespaces every cluster has and the kubernetes
+// service, on the first address of the service range.
+func bootstrap(ctx context.Context, stores map[string]*registry.Store, services service.Config) error {
+	opts := registry.WriteOptions{FieldManager: "skiff-server"}
 	for _, name := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-		_, err := stores["namespaces"].Create(ctx, "", ns, registry.WriteOptions{FieldManager: "skiff-server"})
-		if err != nil && !apierrors.IsAlreadyExists(err) {
+		if _, err := stores["namespaces"].Create(ctx, "", ns, opts); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("bootstrap namespace %s: %w", name, err)
 		}
+	}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "kubernetes", Labels: map[string]string{"component": "apiserver", "provider": "kubernetes"}},
+		Spec: corev1.ServiceSpec{
+			ClusterIP: services.CIDR.Masked().Addr().Next().String(),
+			Ports:     []corev1.ServicePort{{Name: "https", Port: 443, TargetPort: intstr.FromInt32(6443)}},
+		},
+	}
+	if _, err := stores["services"].Create(ctx, "default", svc, opts); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("bootstrap service kubernetes: %w", err)
 	}
 	return nil
 }

@@ -22,8 +22,6 @@ type discovery struct {
 	core, apis *apidiscoveryv2.APIGroupDiscoveryList
 }
 
-var subresourceVerbs = metav1.Verbs{"get", "patch", "update"}
-
 func newDiscovery(stores []*registry.Store) *discovery {
 	d := &discovery{versions: map[string][]string{}, resources: map[schema.GroupVersion][]metav1.APIResource{}}
 	for _, st := range stores {
@@ -50,12 +48,19 @@ func apiResources(k *registry.Kind) []metav1.APIResource {
 		ShortNames: k.ShortNames, Categories: k.Categories,
 	}
 	out := []metav1.APIResource{main}
+	readWrite := metav1.Verbs{"get", "patch", "update"}
 	if k.Status {
-		out = append(out, metav1.APIResource{Name: k.Resource + "/status", Namespaced: k.Namespaced, Kind: k.Kind, Verbs: subresourceVerbs})
+		out = append(out, metav1.APIResource{Name: k.Resource + "/status", Namespaced: k.Namespaced, Kind: k.Kind, Verbs: readWrite})
 	}
 	if k.Scale != nil {
 		out = append(out, metav1.APIResource{Name: k.Resource + "/scale", Namespaced: k.Namespaced,
-			Group: "autoscaling", Version: "v1", Kind: "Scale", Verbs: subresourceVerbs})
+			Group: "autoscaling", Version: "v1", Kind: "Scale", Verbs: readWrite})
+	}
+	for _, name := range k.Subresources() {
+		if a, ok := k.Actions[name]; ok {
+			out = append(out, metav1.APIResource{Name: k.Resource + "/" + name, Namespaced: k.Namespaced,
+				Group: a.Kind.Group, Version: a.Kind.Version, Kind: a.Kind.Kind, Verbs: metav1.Verbs{"create"}})
+		}
 	}
 	return out
 }

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
 
 	"github.com/skiffrt/skiff/controlplane/registry"
 )
@@ -38,6 +39,10 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, info requ
 	case "watch":
 		h.watch()
 	case "create":
+		if info.Subresource != "" {
+			h.act()
+			return
+		}
 		h.create()
 	case "update":
 		h.update()
@@ -56,13 +61,17 @@ func scopeFits(k *registry.Kind, info requestInfo) bool {
 	switch {
 	case !k.Namespaced && info.Namespace != "":
 		return false
-	case info.Subresource != "" && (info.Name == "" || !(info.Verb == "get" || info.Verb == "update" || info.Verb == "patch")):
+	case info.Subresource != "" && (info.Name == "" || !subresourceVerbs.Has(info.Verb)):
 		return false
 	case k.Namespaced && info.Namespace == "":
 		return info.Verb == "list" || info.Verb == "watch"
 	}
 	return true
 }
+
+// subresourceVerbs are the verbs a subresource path takes: get, update
+// and patch (status, scale) or create (binding, eviction).
+var subresourceVerbs = sets.New("get", "update", "patch", "create")
 
 // resourceHandler serves one request.
 type resourceHandler struct {
@@ -119,6 +128,30 @@ func (h *resourceHandler) create() {
 		return
 	}
 	h.respond(http.StatusCreated, out)
+}
+
+// act serves a POST to an action subresource (pods/binding,
+// pods/eviction): 201 and a Success Status.
+func (h *resourceHandler) act() {
+	var opts metav1.CreateOptions
+	if !h.params(&opts) {
+		return
+	}
+	gvk, err := h.st.ActionKind(h.info.Subresource)
+	if err != nil {
+		h.fail(err)
+		return
+	}
+	req, ok := h.decodeAs(gvk, opts.FieldValidation)
+	if !ok {
+		return
+	}
+	if err := h.st.Act(h.r.Context(), h.info.Namespace, h.info.Name, h.info.Subresource, req,
+		h.writeOptions(opts.DryRun, opts.FieldManager)); err != nil {
+		h.fail(err)
+		return
+	}
+	writeJSON(h.w, http.StatusCreated, &metav1.Status{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Status"}, Status: metav1.StatusSuccess})
 }
 
 func (h *resourceHandler) update() {
@@ -262,16 +295,25 @@ func managerFromUserAgent(ua string) string {
 // decodeBody reads and decodes a create or update body into the type the
 // addressed (sub)resource serves.
 func (h *resourceHandler) decodeBody(validation string) (runtime.Object, bool) {
-	data, err := h.s.readJSONBody(h.w, h.r, validation == metav1.FieldValidationStrict)
-	if err != nil {
-		h.fail(err)
-		return nil, false
-	}
 	gvk, err := h.st.SubresourceKind(h.info.Subresource)
 	if err != nil {
 		h.fail(err)
 		return nil, false
 	}
+	return h.decodeAs(gvk, validation)
+}
+
+// decodeAs reads and decodes a body of kind gvk.
+func (h *resourceHandler) decodeAs(gvk schema.GroupVersionKind, validation string) (runtime.Object, bool) {
+	data, err := h.s.readJSONBody(h.w, h.r, validation == metav1.FieldValidationStrict)
+	if err != nil {
+		h.fail(err)
+		return nil, false
+	}
+	return h.decodeJSON(data, gvk, validation)
+}
+
+func (h *resourceHandler) decodeJSON(data []byte, gvk schema.GroupVersionKind, validation string) (runtime.Object, bool) {
 	obj, err := h.s.cfg.Decoder.Decode(h.r.Context(), data, gvk, validation)
 	if err != nil {
 		h.fail(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -40,6 +41,9 @@ func (s *Store) create(ctx context.Context, obj runtime.Object, opts WriteOption
 	if err := s.validateCreate(obj); err != nil {
 		return nil, err
 	}
+	if err := s.admit(ctx, obj, nil); err != nil {
+		return nil, err
+	}
 	m := accessor(obj)
 	if err := s.checkNamespace(ctx, m.GetNamespace()); err != nil {
 		return nil, err
@@ -51,4 +55,21 @@ func (s *Store) create(ctx context.Context, obj runtime.Object, opts WriteOption
 		return nil, s.apiError(fmt.Errorf("create: %w", err), m.GetName())
 	}
 	return s.typed(obj), nil
+}
+
+// admit runs the kind's Admit hook, if any.
+func (s *Store) admit(ctx context.Context, obj, old runtime.Object) error {
+	if s.kind.Admit == nil {
+		return nil
+	}
+	return s.kind.Admit(ctx, obj, old, s.listAll)
+}
+
+// listAll lists every object of the kind.
+func (s *Store) listAll(ctx context.Context) ([]runtime.Object, error) {
+	list, err := s.List(ctx, "", &metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return ListItems(list), nil
 }

@@ -57,7 +57,7 @@ func (s *Store) deleteOnce(ctx context.Context, key string, cur runtime.Object, 
 	m := accessor(obj)
 	changed := propagationFinalizers(m, opts)
 	dryRun := len(opts.DryRun) > 0
-	if len(m.GetFinalizers()) == 0 && grace == 0 {
+	if len(m.GetFinalizers()) == 0 && grace == 0 && !s.finalizing(obj) {
 		if dryRun {
 			return cur, true, nil
 		}
@@ -146,4 +146,9 @@ func (s *Store) DeleteCollection(ctx context.Context, ns string, lopts *metav1.L
 		return nil, apierrors.NewInternalError(err)
 	}
 	return list, nil
+}
+
+// finalizing reports whether the kind keeps obj for its own finalization.
+func (s *Store) finalizing(obj runtime.Object) bool {
+	return s.kind.Finalizing != nil && s.kind.Finalizing(obj)
 }

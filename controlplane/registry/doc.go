@@ -35,7 +35,7 @@
 //     (422 Invalid); ValidateUpdate holds only the update rules
 //     (immutable fields), Validate runs on updates too;
 //   - SelectableFields: extra fieldSelector fields (spec.nodeName …);
-//   - Columns / Row: the Table columns after NAME, as kube-apiserver's
+//   - Columns / Row: the Table columns, as kube-apiserver's
 //     printers define them (Priority 1 for -o wide).
 //
 // # What the Store does for every kind

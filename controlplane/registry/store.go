@@ -26,15 +26,21 @@ type Deps struct {
 // Store serves one kind: the REST verbs over storage, with the kind's
 // Strategy applied on the way in and out. It is safe for concurrent use.
 type Store struct {
-	kind     *Kind
-	storage  *storage.Store
+	kind *Kind
+	// storage holds the kind's objects; raw is the etcd Store under it
+	// (for reading namespaces).
+	storage  objectStore
+	raw      *storage.Store
 	scheme   *runtime.Scheme
 	managers map[string]*managedfields.FieldManager // by subresource
 }
 
 // NewStore returns the Store of kind.
 func NewStore(kind Kind, deps Deps) (*Store, error) {
-	s := &Store{kind: &kind, storage: deps.Storage, scheme: deps.Scheme}
+	s := &Store{kind: &kind, storage: deps.Storage, raw: deps.Storage, scheme: deps.Scheme}
+	if kind.StoredAs != nil {
+		s.storage = converting{s: deps.Storage, as: kind.StoredAs}
+	}
 	if _, err := s.newObject(); err != nil {
 		return nil, err
 	}
@@ -65,10 +71,11 @@ func (s *Store) key(ns, name string) string {
 	if !s.kind.Namespaced {
 		ns = ""
 	}
-	if ns == "" && name == "" {
-		return storage.Key(s.kind.Group, s.kind.Resource, "", "")
+	group, resource := s.kind.Group, s.kind.Resource
+	if as := s.kind.StoredAs; as != nil {
+		group, resource = as.Resource.Group, as.Resource.Resource
 	}
-	return storage.Key(s.kind.Group, s.kind.Resource, ns, name)
+	return storage.Key(group, resource, ns, name)
 }
 
 // Get returns one object.
@@ -93,7 +100,7 @@ func (s *Store) checkNamespace(ctx context.Context, ns string) error {
 	if !s.kind.Namespaced {
 		return nil
 	}
-	obj, err := s.storage.Get(ctx, storage.Key("", "namespaces", "", ns))
+	obj, err := s.raw.Get(ctx, storage.Key("", "namespaces", "", ns))
 	if err != nil {
 		return s.apiError(err, ns, namespaceResource)
 	}

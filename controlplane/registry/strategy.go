@@ -1,6 +1,9 @@
 package registry
 
 import (
+	"context"
+	"sort"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -48,8 +51,9 @@ type TypedStrategy[T runtime.Object] interface {
 	// beyond metadata.name and metadata.namespace (added by the Store).
 	// Return nil when the kind has none.
 	SelectableFields(obj T) fields.Set
-	// Columns are the Table columns after NAME (which the Store adds),
-	// as kube-apiserver prints them; Priority 1 columns are -o wide only.
+	// Columns are the Table columns as kube-apiserver prints them (most
+	// kinds start with NameColumn and have AgeColumn); Priority 1 columns
+	// are -o wide only.
 	Columns() []metav1.TableColumnDefinition
 	// Row returns one cell per column of Columns for obj.
 	Row(obj T) []any
@@ -99,9 +103,27 @@ type Kind struct {
 	// seconds; nil means none: objects go at once (pods wait for their
 	// node).
 	GracePeriod func(obj runtime.Object) int64
+	// Finalizing, when set, tells whether a deleted object must stay
+	// although its metadata.finalizers are gone: a Namespace waits for
+	// its spec.finalizers (its contents being removed).
+	Finalizing func(obj runtime.Object) bool
+	// Actions are subresources taking a POST (a Pod's binding and
+	// eviction), by name.
+	Actions map[string]Action
+	// StoredAs, when set, keeps the objects as another kind's.
+	StoredAs *StoredAs
+	// Admit, when set, runs on every create and every update through the
+	// main resource (old is nil on a create), after validation and before
+	// the write. It sees all objects of the kind through list and hands
+	// out what the server allocates (a Service's clusterIP and nodePorts),
+	// or refuses with an API error.
+	Admit func(ctx context.Context, obj, old runtime.Object, list ListFunc) error
 	// Strategy is the kind's behaviour.
 	Strategy Strategy
 }
+
+// ListFunc lists every object of a kind, in all namespaces.
+type ListFunc func(ctx context.Context) ([]runtime.Object, error)
 
 // GroupResource of the kind, for errors.
 func (k *Kind) GroupResource() schema.GroupResource {
@@ -139,5 +161,9 @@ func (k *Kind) Subresources() []string {
 	if k.Scale != nil {
 		subs = append(subs, "scale")
 	}
+	for name := range k.Actions {
+		subs = append(subs, name)
+	}
+	sort.Strings(subs)
 	return subs
 }

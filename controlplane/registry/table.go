@@ -10,20 +10,16 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 )
 
-// Table renders objs as a meta.k8s.io/v1 Table: NAME, then the kind's
-// Columns. Each row carries the object as includeObject asks (None,
+// Table renders objs as a meta.k8s.io/v1 Table of the kind's Columns. Each row carries the object as includeObject asks (None,
 // Metadata — the default — or Object).
 func (s *Store) Table(objs []runtime.Object, include metav1.IncludeObjectPolicy, noHeaders bool) *metav1.Table {
 	t := &metav1.Table{TypeMeta: metav1.TypeMeta{APIVersion: "meta.k8s.io/v1", Kind: "Table"}}
 	if !noHeaders {
-		t.ColumnDefinitions = append([]metav1.TableColumnDefinition{{
-			Name: "Name", Type: "string", Format: "name",
-			Description: metav1.ObjectMeta{}.SwaggerDoc()["name"],
-		}}, s.kind.Strategy.Columns()...)
+		t.ColumnDefinitions = s.kind.Strategy.Columns()
 	}
 	t.Rows = make([]metav1.TableRow, 0, len(objs))
 	for _, obj := range objs {
-		row := metav1.TableRow{Cells: append([]any{accessor(obj).GetName()}, s.kind.Strategy.Row(obj)...)}
+		row := metav1.TableRow{Cells: s.kind.Strategy.Row(obj)}
 		switch include {
 		case metav1.IncludeNone:
 		case metav1.IncludeObject:
@@ -51,6 +47,12 @@ func PartialMetadata(obj runtime.Object) *metav1.PartialObjectMetadata {
 func ListItems(list runtime.Object) []runtime.Object {
 	items, _ := meta.ExtractList(list)
 	return items
+}
+
+// NameColumn is the NAME column most kinds print first.
+func NameColumn() metav1.TableColumnDefinition {
+	return metav1.TableColumnDefinition{Name: "Name", Type: "string", Format: "name",
+		Description: metav1.ObjectMeta{}.SwaggerDoc()["name"]}
 }
 
 // AgeColumn is the AGE column every kind prints.

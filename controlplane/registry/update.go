@@ -85,6 +85,11 @@ func (s *Store) updateOnce(ctx context.Context, key string, cur runtime.Object, 
 	if err := s.validateUpdate(obj, cur); err != nil {
 		return nil, false, err
 	}
+	if sub == "" {
+		if err := s.admit(ctx, obj, cur); err != nil {
+			return nil, false, err
+		}
+	}
 	if apiequality.Semantic.DeepEqual(obj, cur) {
 		return v.get(cur), false, nil
 	}
@@ -92,7 +97,7 @@ func (s *Store) updateOnce(ctx context.Context, key string, cur runtime.Object, 
 		return v.get(s.typed(obj)), false, nil
 	}
 	m := accessor(obj)
-	if m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0 {
+	if m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0 && !s.finalizing(obj) {
 		// The last finalizer of a deleted object is gone: delete it.
 		gone, err := s.storage.Delete(ctx, key, rev(cm))
 		if err != nil {

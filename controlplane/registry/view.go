@@ -38,7 +38,7 @@ func (s *Store) view(sub string) (view, error) {
 	case sub == "scale" && s.kind.Scale != nil:
 		return view{gvk: scaleGVK, get: s.getScale, put: s.putScale}, nil
 	}
-	return view{}, apierrors.NewNotFound(schema.GroupResource{Group: s.kind.Group, Resource: s.kind.Resource + "/" + sub}, "")
+	return view{}, s.noSubresource(sub)
 }
 
 // putStatus returns cur with in's status; nothing else of in is kept.

@@ -83,11 +83,12 @@ func (strategy) SelectableFields(*corev1.ConfigMap) fields.Set { return nil }
 
 func (strategy) Columns() []metav1.TableColumnDefinition {
 	return []metav1.TableColumnDefinition{
+		registry.NameColumn(),
 		registry.Column("Data", "string", "Data contains the configuration data.", 0),
 		registry.AgeColumn(),
 	}
 }
 
 func (strategy) Row(cm *corev1.ConfigMap) []any {
-	return []any{int64(len(cm.Data) + len(cm.BinaryData)), registry.Age(cm)}
+	return []any{cm.Name, int64(len(cm.Data) + len(cm.BinaryData)), registry.Age(cm)}
 }

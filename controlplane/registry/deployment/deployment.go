@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -26,7 +25,7 @@ func Kind() registry.Kind {
 		Namespaced: true,
 		Status:     true,
 		Scale: registry.ScaleOf(func(d *appsv1.Deployment) (int32, int32, string) {
-			return *d.Spec.Replicas, d.Status.Replicas, workload.SelectorString(d.Spec.Selector)
+			return workload.Int32(d.Spec.Replicas, 1), d.Status.Replicas, workload.SelectorString(d.Spec.Selector)
 		}, func(d *appsv1.Deployment, n int32) { d.Spec.Replicas = &n }),
 		Strategy: registry.Typed[*appsv1.Deployment](strategy{}),
 	}
@@ -44,7 +43,7 @@ func (strategy) PrepareForUpdate(_, _ *appsv1.Deployment) {}
 func (strategy) Default(d *appsv1.Deployment) {
 	s := &d.Spec
 	if s.Replicas == nil {
-		s.Replicas = ptr(int32(1))
+		s.Replicas = workload.Ptr(int32(1))
 	}
 	if s.Strategy.Type == "" {
 		s.Strategy.Type = appsv1.RollingUpdateDeploymentStrategyType
@@ -55,17 +54,17 @@ func (strategy) Default(d *appsv1.Deployment) {
 		}
 		ru := s.Strategy.RollingUpdate
 		if ru.MaxUnavailable == nil {
-			ru.MaxUnavailable = ptr(intstr.FromString("25%"))
+			ru.MaxUnavailable = workload.Ptr(intstr.FromString("25%"))
 		}
 		if ru.MaxSurge == nil {
-			ru.MaxSurge = ptr(intstr.FromString("25%"))
+			ru.MaxSurge = workload.Ptr(intstr.FromString("25%"))
 		}
 	}
 	if s.RevisionHistoryLimit == nil {
-		s.RevisionHistoryLimit = ptr(int32(10))
+		s.RevisionHistoryLimit = workload.Ptr(int32(10))
 	}
 	if s.ProgressDeadlineSeconds == nil {
-		s.ProgressDeadlineSeconds = ptr(int32(600))
+		s.ProgressDeadlineSeconds = workload.Ptr(int32(600))
 	}
 	pod.DefaultSpec(&s.Template.Spec)
 }
@@ -75,10 +74,7 @@ func (strategy) Validate(d *appsv1.Deployment) field.ErrorList {
 	errs := workload.ValidateReplicas(d.Spec.Replicas, spec.Child("replicas"))
 	errs = append(errs, workload.ValidateSelector(d.Spec.Selector, &d.Spec.Template, spec)...)
 	errs = append(errs, pod.ValidateTemplate(&d.Spec.Template, spec.Child("template"))...)
-	if d.Spec.Template.Spec.RestartPolicy != "Always" {
-		errs = append(errs, field.NotSupported(spec.Child("template", "spec", "restartPolicy"),
-			d.Spec.Template.Spec.RestartPolicy, []string{"Always"}))
-	}
+	errs = append(errs, workload.ValidateRestartAlways(&d.Spec.Template, spec)...)
 	errs = append(errs, validateStrategy(&d.Spec.Strategy, spec.Child("strategy"))...)
 	if p := d.Spec.ProgressDeadlineSeconds; p != nil && *p <= d.Spec.MinReadySeconds {
 		errs = append(errs, field.Invalid(spec.Child("progressDeadlineSeconds"), *p, "must be greater than minReadySeconds"))
@@ -110,36 +106,24 @@ func isZero(v *intstr.IntOrString) bool {
 
 // ValidateUpdate: the selector is immutable in apps/v1.
 func (strategy) ValidateUpdate(d, old *appsv1.Deployment) field.ErrorList {
-	if !apiequality.Semantic.DeepEqual(d.Spec.Selector, old.Spec.Selector) {
-		return field.ErrorList{field.Invalid(field.NewPath("spec", "selector"), d.Spec.Selector, "field is immutable")}
-	}
-	return nil
+	return workload.ValidateSelectorUpdate(d.Spec.Selector, old.Spec.Selector)
 }
 
 func (strategy) SelectableFields(*appsv1.Deployment) fields.Set { return nil }
 
 func (strategy) Columns() []metav1.TableColumnDefinition {
-	return []metav1.TableColumnDefinition{
+	return append([]metav1.TableColumnDefinition{
+		registry.NameColumn(),
 		registry.Column("Ready", "string", "Number of the pod with ready state", 0),
 		registry.Column("Up-to-date", "string", "Total number of non-terminated pods targeted by this deployment that have the desired template spec.", 0),
 		registry.Column("Available", "string", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.", 0),
 		registry.AgeColumn(),
-		registry.Column("Containers", "string", "Names of each container in the template.", 1),
-		registry.Column("Images", "string", "Images referenced by each container in the template.", 1),
-		registry.Column("Selector", "string", "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.", 1),
-	}
+	}, workload.ContainerColumns()...)
 }
 
 func (strategy) Row(d *appsv1.Deployment) []any {
-	names, images := workload.Containers(&d.Spec.Template.Spec)
-	return []any{
-		fmt.Sprintf("%d/%d", d.Status.ReadyReplicas, *d.Spec.Replicas),
-		int64(d.Status.UpdatedReplicas),
-		int64(d.Status.AvailableReplicas),
-		registry.Age(d),
-		names, images,
-		workload.SelectorString(d.Spec.Selector),
-	}
+	replicas := workload.Int32(d.Spec.Replicas, 1)
+	return append([]any{d.Name, fmt.Sprintf("%d/%d", d.Status.ReadyReplicas, replicas),
+		int64(d.Status.UpdatedReplicas), int64(d.Status.AvailableReplicas), registry.Age(d)},
+		workload.ContainerCells(&d.Spec.Template, d.Spec.Selector)...)
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -1,40 +1,53 @@
-// Package namespace is the strategy of v1 Namespaces.
+// Package namespace is the strategy of v1 Namespaces, and the finalizer
+// that empties a deleted namespace.
 package namespace
 
 import (
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/skiffrt/skiff/controlplane/registry"
 )
 
-// Kind describes namespaces: cluster-scoped, names are DNS labels.
+// Kind describes namespaces: cluster-scoped, names are DNS labels. A
+// deleted namespace stays Terminating while its "kubernetes" finalizer
+// (spec.finalizers) is there: the Finalizer removes it once the
+// namespace is empty.
 func Kind() registry.Kind {
 	return registry.Kind{
 		GroupVersionKind: corev1.SchemeGroupVersion.WithKind("Namespace"),
 		Resource:         "namespaces", Singular: "namespace", ShortNames: []string{"ns"},
-		Status:    true,
-		ValidName: validation.ValidateNamespaceName,
-		Strategy:  registry.Typed[*corev1.Namespace](strategy{}),
+		Status:     true,
+		ValidName:  validation.ValidateNamespaceName,
+		Finalizing: finalizing,
+		Strategy:   registry.Typed[*corev1.Namespace](strategy{}),
 	}
+}
+
+func finalizing(obj runtime.Object) bool {
+	return len(obj.(*corev1.Namespace).Spec.Finalizers) > 0
 }
 
 type strategy struct{}
 
+// PrepareForCreate adds the "kubernetes" finalizer, as upstream.
 func (strategy) PrepareForCreate(ns *corev1.Namespace) {
 	ns.Status = corev1.NamespaceStatus{Phase: corev1.NamespaceActive}
+	if !slices.Contains(ns.Spec.Finalizers, corev1.FinalizerKubernetes) {
+		ns.Spec.Finalizers = append(ns.Spec.Finalizers, corev1.FinalizerKubernetes)
+	}
 }
 
-func (strategy) PrepareForUpdate(ns, old *corev1.Namespace) {
-	// spec.finalizers change only through the finalize subresource.
-	ns.Spec.Finalizers = old.Spec.Finalizers
-}
+func (strategy) PrepareForUpdate(_, _ *corev1.Namespace) {}
 
 // Default labels a namespace with its own name, as upstream does, so
-// selectors can name namespaces.
+// selectors can name namespaces; a deleted one is Terminating.
 func (strategy) Default(ns *corev1.Namespace) {
 	if ns.Labels == nil {
 		ns.Labels = map[string]string{}
@@ -42,6 +55,9 @@ func (strategy) Default(ns *corev1.Namespace) {
 	ns.Labels[corev1.LabelMetadataName] = ns.Name
 	if ns.Status.Phase == "" {
 		ns.Status.Phase = corev1.NamespaceActive
+	}
+	if ns.DeletionTimestamp != nil {
+		ns.Status.Phase = corev1.NamespaceTerminating
 	}
 }
 
@@ -61,11 +77,16 @@ func (strategy) SelectableFields(ns *corev1.Namespace) fields.Set {
 
 func (strategy) Columns() []metav1.TableColumnDefinition {
 	return []metav1.TableColumnDefinition{
+		registry.NameColumn(),
 		registry.Column("Status", "string", "The status of the namespace", 0),
 		registry.AgeColumn(),
 	}
 }
 
 func (strategy) Row(ns *corev1.Namespace) []any {
-	return []any{string(ns.Status.Phase), registry.Age(ns)}
+	phase := string(ns.Status.Phase)
+	if ns.DeletionTimestamp != nil {
+		phase = string(corev1.NamespaceTerminating)
+	}
+	return []any{ns.Name, phase, registry.Age(ns)}
 }

@@ -1,9 +1,8 @@
 package pod
 
 import (
-	"reflect"
-
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -19,6 +18,7 @@ func Kind() registry.Kind {
 		Namespaced:  true,
 		Status:      true,
 		GracePeriod: gracePeriod,
+		Actions:     actions,
 		Strategy:    registry.Typed[*corev1.Pod](strategy{}),
 	}
 }
@@ -36,6 +36,8 @@ func gracePeriod(obj runtime.Object) int64 {
 	}
 	return corev1.DefaultTerminationGracePeriodSeconds
 }
+
+var podsResource = corev1.SchemeGroupVersion.WithResource("pods").GroupResource()
 
 type strategy struct{}
 
@@ -66,7 +68,7 @@ func (strategy) ValidateUpdate(p, old *corev1.Pod) field.ErrorList {
 	if old.Spec.NodeName == "" {
 		spec.NodeName = ""
 	}
-	if reflect.DeepEqual(spec, old.Spec) {
+	if apiequality.Semantic.DeepEqual(spec, old.Spec) {
 		return nil
 	}
 	return field.ErrorList{field.Forbidden(field.NewPath("spec"),
@@ -79,7 +81,7 @@ func (strategy) ValidateUpdate(p, old *corev1.Pod) field.ErrorList {
 // have the same containers; otherwise cur unchanged (so the difference
 // shows).
 func withImages(old, cur []corev1.Container) []corev1.Container {
-	if len(old) != len(cur) {
+	if len(old) != len(cur) || len(old) == 0 {
 		return cur
 	}
 	out := make([]corev1.Container, len(old))

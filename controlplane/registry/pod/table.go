@@ -11,6 +11,7 @@ import (
 
 func (strategy) Columns() []metav1.TableColumnDefinition {
 	return []metav1.TableColumnDefinition{
+		registry.NameColumn(),
 		registry.Column("Ready", "string", "The aggregate readiness state of this pod for accepting traffic.", 0),
 		registry.Column("Status", "string", "The aggregate status of the containers in this pod.", 0),
 		registry.Column("Restarts", "string", "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.", 0),
@@ -31,6 +32,7 @@ func (strategy) Row(p *corev1.Pod) []any {
 		restarts += int64(cs.RestartCount)
 	}
 	return []any{
+		p.Name,
 		fmt.Sprintf("%d/%d", ready, len(p.Spec.Containers)),
 		Reason(p),
 		restarts,

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/labels"
@@ -30,7 +31,7 @@ func ValidateSelector(sel *metav1.LabelSelector, t *corev1.PodTemplateSpec, spec
 	}
 	errs := metav1validation.ValidateLabelSelector(sel, metav1validation.LabelSelectorValidationOptions{}, path)
 	if len(sel.MatchLabels)+len(sel.MatchExpressions) == 0 {
-		errs = append(errs, field.Invalid(path, sel, "empty selector is invalid for deployment"))
+		errs = append(errs, field.Invalid(path, sel, "empty selector is invalid"))
 	}
 	s, err := metav1.LabelSelectorAsSelector(sel)
 	if err == nil && !s.Empty() && !s.Matches(labels.Set(t.Labels)) {
@@ -62,3 +63,47 @@ func Containers(s *corev1.PodSpec) (string, string) {
 	}
 	return strings.Join(names, ","), strings.Join(images, ",")
 }
+
+// ValidateSelectorUpdate: in apps/v1 a selector never changes.
+func ValidateSelectorUpdate(sel, old *metav1.LabelSelector) field.ErrorList {
+	if !apiequality.Semantic.DeepEqual(sel, old) {
+		return field.ErrorList{field.Invalid(field.NewPath("spec", "selector"), sel, "field is immutable")}
+	}
+	return nil
+}
+
+// ValidateRestartAlways: pods of long-running workloads restart Always.
+func ValidateRestartAlways(t *corev1.PodTemplateSpec, spec *field.Path) field.ErrorList {
+	if t.Spec.RestartPolicy != corev1.RestartPolicyAlways {
+		return field.ErrorList{field.NotSupported(spec.Child("template", "spec", "restartPolicy"),
+			t.Spec.RestartPolicy, []string{string(corev1.RestartPolicyAlways)})}
+	}
+	return nil
+}
+
+// ContainerColumns are the -o wide CONTAINERS, IMAGES and SELECTOR
+// columns of the workload kinds.
+func ContainerColumns() []metav1.TableColumnDefinition {
+	return []metav1.TableColumnDefinition{
+		{Name: "Containers", Type: "string", Priority: 1, Description: "Names of each container in the template."},
+		{Name: "Images", Type: "string", Priority: 1, Description: "Images referenced by each container in the template."},
+		{Name: "Selector", Type: "string", Priority: 1, Description: "Label selector for pods."},
+	}
+}
+
+// ContainerCells are the cells of ContainerColumns.
+func ContainerCells(t *corev1.PodTemplateSpec, sel *metav1.LabelSelector) []any {
+	names, images := Containers(&t.Spec)
+	return []any{names, images, SelectorString(sel)}
+}
+
+// Int32 returns *p, or def when p is nil.
+func Int32(p *int32, def int32) int32 {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// Ptr returns a pointer to v.
+func Ptr[T any](v T) *T { return &v }
