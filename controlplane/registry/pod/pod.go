@@ -77,17 +77,17 @@ func (strategy) ValidateUpdate(p, old *corev1.Pod) field.ErrorList {
 			"`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)")}
 }
 
-// withImages returns old's containers with the images of cur, when both
-// have the same containers; otherwise cur unchanged (so the difference
-// shows).
+// withImages returns cur's containers with the images of old, so that
+// only image changes compare equal; with another number of containers,
+// cur unchanged (so the difference shows).
 func withImages(old, cur []corev1.Container) []corev1.Container {
 	if len(old) != len(cur) || len(old) == 0 {
 		return cur
 	}
-	out := make([]corev1.Container, len(old))
-	for i := range old {
-		out[i] = *old[i].DeepCopy()
-		out[i].Image = cur[i].Image
+	out := make([]corev1.Container, len(cur))
+	for i := range cur {
+		out[i] = *cur[i].DeepCopy()
+		out[i].Image = old[i].Image
 	}
 	return out
 }
