@@ -64,7 +64,10 @@ func newDocument(v any, form *protoForm) (*document, error) {
 	}
 	d := &document{etag: fmt.Sprintf("%X", sha512.Sum512(j)), modified: time.Now(), json: c, protoForm: form}
 	if form != nil {
-		d.proto = sync.OnceValues(func() (compressed, error) { return protoOf(d.json, form) })
+		d.proto = sync.OnceValues(func() (compressed, error) {
+			defer returnMemory()
+			return protoOf(d.json, form)
+		})
 	}
 	return d, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -124,6 +125,7 @@ func (d *Documents) generateV3() (*v3Documents, error) {
 	if out.index, err = newDocument(index, nil); err != nil {
 		return nil, fmt.Errorf("openapi v3 index: %w", err)
 	}
+	returnMemory()
 	return out, nil
 }
 
@@ -136,8 +138,15 @@ func (d *Documents) generateV2() (*document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("openapi v2: %w", err)
 	}
+	returnMemory()
 	return doc, nil
 }
+
+// returnMemory hands the garbage of a generation back to the system at
+// once. Generating allocates tens of MB that are garbage right after;
+// left to the runtime's pace they kept skiff server's resident size 7 MB
+// higher for minutes. It runs once per document and form, per process.
+func returnMemory() { debug.FreeOSMemory() }
 
 // stampsOf names the kinds of the kinds' Go types. Every document stamps
 // them on the definitions it holds, as kube-apiserver does.

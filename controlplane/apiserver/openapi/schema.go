@@ -21,6 +21,7 @@ import (
 type builder struct {
 	v3    bool // OpenAPI 3 flavour: allOf-wrapped refs, oneOf scalars
 	defs  map[string]spec.Schema
+	names map[reflect.Type]string // of the types defined
 	gvks  kindsByName
 	lists listTypes
 }
@@ -28,7 +29,7 @@ type builder struct {
 // newBuilder starts a document; kinds names the kinds of the definitions
 // it may add.
 func newBuilder(v3 bool, lists listTypes, kinds kindsByName) *builder {
-	b := &builder{v3: v3, defs: map[string]spec.Schema{}, gvks: kindsByName{}, lists: lists}
+	b := &builder{v3: v3, defs: map[string]spec.Schema{}, names: map[reflect.Type]string{}, gvks: kindsByName{}, lists: lists}
 	for name, gvks := range kinds {
 		b.gvks[name] = slices.Clone(gvks)
 	}
@@ -61,11 +62,11 @@ func (b *builder) ref(t reflect.Type) spec.Schema {
 // reaches, and returns its name.
 func (b *builder) define(t reflect.Type) string {
 	t = deref(t)
-	name := modelName(t)
-	if _, ok := b.defs[name]; ok {
+	if name, ok := b.names[t]; ok {
 		return name
 	}
-	b.defs[name] = spec.Schema{} // placeholder: a type may reach itself
+	name := modelName(t)
+	b.names[t] = name // before the fields: a type may reach itself
 	if s, ok := b.scalarDefinition(t); ok {
 		b.defs[name] = s
 		return name
@@ -74,7 +75,7 @@ func (b *builder) define(t reflect.Type) string {
 		Type:        spec.StringOrArray{"object"},
 		Description: typeDocs(t)[""],
 	}}
-	b.addFields(&s, t, modelName(t))
+	b.addFields(&s, t, name)
 	if mt := b.lists.structMapType(name); mt != "" {
 		s.AddExtension(extMapType, mt)
 	}
