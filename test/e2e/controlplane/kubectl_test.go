@@ -5,8 +5,6 @@ package controlplane
 import (
 	"bufio"
 	"context"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -175,8 +173,7 @@ func TestKubectlWorkflow(t *testing.T) {
 func (s *server) watch(t *testing.T, args ...string) <-chan string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, filepath.Join(s.bin, "kubectl"), args...)
-	cmd.Env = append(cmd.Environ(), "KUBECONFIG="+s.kubeconfig)
+	cmd := s.command(ctx, nil, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -117,16 +117,29 @@ func tail(s string) string {
 	return s
 }
 
-// kubectl runs bin/kubectl against s and returns stdout; stderr is in err.
-func (s *server) kubectl(ctx context.Context, env []string, args ...string) (string, error) {
+// command is bin/kubectl with args, against s.
+func (s *server) command(ctx context.Context, env []string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, filepath.Join(s.bin, "kubectl"), args...)
 	cmd.Env = append(append(os.Environ(), "KUBECONFIG="+s.kubeconfig), env...)
+	return cmd
+}
+
+// kubectl runs bin/kubectl against s and returns stdout; stderr is in err.
+func (s *server) kubectl(ctx context.Context, env []string, args ...string) (string, error) {
+	stdout, stderr, err := s.kubectlLog(ctx, env, args...)
+	if err != nil {
+		return stdout, &kubectlError{err: err, stderr: stderr}
+	}
+	return stdout, nil
+}
+
+// kubectlLog runs bin/kubectl against s and returns stdout and stderr.
+func (s *server) kubectlLog(ctx context.Context, env []string, args ...string) (string, string, error) {
+	cmd := s.command(ctx, env, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return stdout.String(), &kubectlError{err: err, stderr: stderr.String()}
-	}
-	return stdout.String(), nil
+	err := cmd.Run()
+	return stdout.String(), stderr.String(), err
 }
 
 type kubectlError struct {
