@@ -1,7 +1,7 @@
 package openapi
 
 import (
-	"net/http"
+	"slices"
 
 	"k8s.io/kube-openapi/pkg/validation/spec"
 )
@@ -36,13 +36,6 @@ func bodyMedia(op operation) []string {
 	return []string{mediaAny}
 }
 
-func statusText(code int) string { return http.StatusText(code) }
-
 func hasParam(params []param, name string) bool {
-	for _, p := range params {
-		if p.name == name {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(params, func(p param) bool { return p.name == name })
 }

@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"maps"
+	"net/http"
 	"slices"
 
 	"k8s.io/kube-openapi/pkg/validation/spec"
@@ -63,11 +64,11 @@ func v2Operation(b *builder, op operation, tag string) *spec.Operation {
 	}
 	for _, code := range op.codes {
 		o.Responses.StatusCodeResponses[code] = spec.Response{ResponseProps: spec.ResponseProps{
-			Description: statusText(code),
+			Description: http.StatusText(code),
 			Schema:      &answer,
 		}}
 	}
-	o.Responses.StatusCodeResponses[401] = spec.Response{ResponseProps: spec.ResponseProps{Description: statusText(401)}}
+	o.Responses.StatusCodeResponses[401] = spec.Response{ResponseProps: spec.ResponseProps{Description: http.StatusText(401)}}
 	if op.action != "" {
 		o.AddExtension(extAction, op.action)
 	}

@@ -3,6 +3,7 @@ package openapi
 import (
 	"k8s.io/kube-openapi/pkg/spec3"
 	"k8s.io/kube-openapi/pkg/validation/spec"
+	"net/http"
 )
 
 // info and the bearer token scheme are what kube-apiserver declares.
@@ -75,11 +76,11 @@ func v3Operation(b *builder, op operation, tag string) *spec3.Operation {
 	}
 	for _, code := range op.codes {
 		o.Responses.StatusCodeResponses[code] = &spec3.Response{ResponseProps: spec3.ResponseProps{
-			Description: statusText(code),
+			Description: http.StatusText(code),
 			Content:     content,
 		}}
 	}
-	o.Responses.StatusCodeResponses[401] = &spec3.Response{ResponseProps: spec3.ResponseProps{Description: statusText(401)}}
+	o.Responses.StatusCodeResponses[401] = &spec3.Response{ResponseProps: spec3.ResponseProps{Description: http.StatusText(401)}}
 	if op.action != "" {
 		o.AddExtension(extAction, op.action)
 	}
