@@ -12,7 +12,12 @@ BUILDTAGS ?= seccomp
 
 BIN := $(CURDIR)/bin
 
-.PHONY: kubectl all deps test-deps build run test test-unit test-e2e test-e2e-controlplane test-critest critest-update vet clean
+# make install: where, and an optional staging root.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+
+.PHONY: kubectl all deps test-deps build run test test-unit test-e2e test-e2e-controlplane test-critest critest-update vet clean install uninstall
 
 all: build
 
@@ -52,6 +57,14 @@ KUBECTL_LDFLAGS := $(foreach p,k8s.io/component-base/version k8s.io/client-go/pk
 kubectl bin/kubectl: $(BIN)/kubectl
 $(BIN)/kubectl: tools/kubectl/go.mod tools/kubectl/go.sum tools/kubectl/main.go
 	cd tools/kubectl && $(GO) build -trimpath -ldflags '-s -w $(KUBECTL_LDFLAGS)' -o $@ .
+
+# Installs skiffd as a node component (hack/install.sh says what and where);
+# uninstall removes exactly what install placed, keeping changed config.
+install: build
+	DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' SYSCONFDIR='$(SYSCONFDIR)' SRCBIN='$(BIN)' hack/install.sh install
+
+uninstall:
+	DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' SYSCONFDIR='$(SYSCONFDIR)' hack/install.sh uninstall
 
 # Runs skiffd and `skiff server` together with the default configuration.
 run: build
