@@ -17,7 +17,7 @@ PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 
-.PHONY: kubectl all deps test-deps build run test test-unit test-e2e test-e2e-controlplane test-critest critest-update vet clean install uninstall
+.PHONY: kubectl kubelet all deps test-deps build run test test-unit test-e2e test-e2e-controlplane test-critest critest-update vet clean install uninstall
 
 all: build
 
@@ -57,6 +57,14 @@ KUBECTL_LDFLAGS := $(foreach p,k8s.io/component-base/version k8s.io/client-go/pk
 kubectl bin/kubectl: $(BIN)/kubectl
 $(BIN)/kubectl: tools/kubectl/go.mod tools/kubectl/go.sum tools/kubectl/main.go
 	cd tools/kubectl && $(GO) build -trimpath -ldflags '-s -w $(KUBECTL_LDFLAGS)' -o $@ .
+
+# The real kubelet the node tests run skiffd under, built from
+# k8s.io/kubernetes by the tools/kubelet module: ~10 minutes of CPU once,
+# then cached under /var/cache/skiff by go.sum (hack/kubelet.sh).
+kubelet: $(BIN)/kubelet
+
+$(BIN)/kubelet: tools/kubelet/go.mod tools/kubelet/go.sum hack/kubelet.sh
+	install -D -m 0755 "$$(hack/kubelet.sh)" $@
 
 # Installs skiffd as a node component (hack/install.sh says what and where);
 # uninstall removes exactly what install placed, keeping changed config.
