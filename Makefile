@@ -17,7 +17,7 @@ PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 
-.PHONY: kubectl kubelet all deps test-deps build run test test-unit test-e2e test-e2e-controlplane test-critest critest-update vet clean install uninstall
+.PHONY: kubectl kubelet all deps test-deps build run test test-unit test-e2e test-e2e-controlplane test-critest test-kubelet critest-update vet clean install uninstall
 
 all: build
 
@@ -78,13 +78,14 @@ uninstall:
 run: build
 	@hack/run.sh $(BIN)
 
-test: build test-deps
-	$(MAKE) test-unit test-e2e test-e2e-controlplane test-critest
+test: build test-deps $(BIN)/kubelet
+	$(MAKE) test-unit test-e2e test-e2e-controlplane test-critest test-kubelet
 
 vet:
 	$(GO) vet -tags '$(BUILDTAGS)' ./...
 	$(GO) vet -tags 'e2e $(BUILDTAGS)' ./test/e2e/
 	$(GO) vet -tags e2e ./test/e2e/controlplane/
+	$(GO) vet -tags 'kubelet $(BUILDTAGS)' ./test/kubelet/
 
 test-unit: vet
 	$(GO) test -tags '$(BUILDTAGS)' -count=1 ./...
@@ -96,6 +97,10 @@ test-e2e:
 # kubectl, in temp dirs on loopback ports.
 test-e2e-controlplane:
 	SKIFF_BIN=$(BIN) $(GO) test -tags e2e -count=1 -timeout 20m ./test/e2e/controlplane/
+
+# A real kubelet, standalone, runs static pods on a skiffd (test/kubelet).
+test-kubelet: $(BIN)/kubelet
+	SKIFF_BIN=$(BIN) $(GO) test -tags 'kubelet $(BUILDTAGS)' -count=1 -timeout 20m ./test/kubelet/
 
 test-critest:
 	$(GO) run ./test/critest -bin $(BIN) $(CRITEST_FLAGS)

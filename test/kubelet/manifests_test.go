@@ -1,0 +1,102 @@
+//go:build kubelet
+
+package kubelet
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// webManifest is a static pod with an init container that writes the web
+// root into an emptyDir, a sidecar (an init container that keeps running)
+// that logs a numbered line a second, and a web server with an httpGet
+// readiness probe and an exec liveness probe (ExecSync through skiffd).
+// {{version}} is served as the page and labels the pod: changing it
+// changes the manifest, hence the static pod's UID.
+const webManifest = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: default
+  labels: {app: web, version: "{{version}}"}
+spec:
+  dnsPolicy: Default
+  terminationGracePeriodSeconds: 5
+  volumes:
+  - name: www
+    emptyDir: {}
+  initContainers:
+  - name: content
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: ["sh", "-c", "echo web {{version}} > /www/index.html"]
+    volumeMounts: [{name: www, mountPath: /www}]
+  - name: logger
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    restartPolicy: Always
+    command: ["sh", "-c", "trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); echo sidecar line $i; sleep 1 & wait; done"]
+  containers:
+  - name: web
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    # pid 1 ignores SIGTERM without a handler: stop the server on it.
+    command:
+    - sh
+    - -c
+    - |
+      httpd -f -p 8080 -h /www & pid=$!
+      trap 'kill $pid; exit 0' TERM
+      wait
+    volumeMounts: [{name: www, mountPath: /www}]
+    ports: [{containerPort: 8080}]
+    readinessProbe:
+      httpGet: {path: /, port: 8080}
+      periodSeconds: 1
+    livenessProbe:
+      exec: {command: ["cat", "/www/index.html"]}
+      periodSeconds: 2
+      failureThreshold: 3
+`
+
+// crashManifest is a static pod whose container exits with 3 at once,
+// again and again: the kubelet restarts it with back-off.
+const crashManifest = `apiVersion: v1
+kind: Pod
+metadata:
+  name: crash
+  namespace: default
+spec:
+  dnsPolicy: Default
+  restartPolicy: Always
+  containers:
+  - name: crash
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: ["sh", "-c", "echo crashing; exit 3"]
+`
+
+// writeManifest puts a static pod manifest in place atomically, so that
+// the kubelet never reads half a file.
+func (n *node) writeManifest(name, content string) {
+	n.t.Helper()
+	tmp := filepath.Join(n.dir, name+".yaml.tmp")
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		n.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(n.manifest, name+".yaml")); err != nil {
+		n.t.Fatal(err)
+	}
+}
+
+func (n *node) removeManifest(name string) {
+	n.t.Helper()
+	if err := os.Remove(filepath.Join(n.manifest, name+".yaml")); err != nil {
+		n.t.Fatal(err)
+	}
+}
+
+func web(version string) string {
+	return strings.ReplaceAll(webManifest, "{{version}}", version)
+}
