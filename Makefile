@@ -17,7 +17,7 @@ PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 
-.PHONY: kubectl kubelet all deps test-deps build run test test-unit test-e2e test-e2e-controlplane test-critest test-kubelet critest-update vet clean install uninstall
+.PHONY: kubectl kubelet all deps test-deps build run test test-unit test-e2e test-e2e-controlplane test-critest test-kubelet critest-update vet clean install uninstall bench
 
 all: build
 
@@ -108,6 +108,16 @@ test-critest:
 # Rewrites test/critest/passing.txt with the specs that pass now.
 critest-update:
 	$(GO) run ./test/critest -bin $(BIN) -update $(CRITEST_FLAGS)
+
+# skiff against containerd, side by side (test/bench; not part of test).
+# Writes docs/bench.md, docs/bench/latency.svg and docs/bench/results.json.
+bench: build test-deps $(BIN)/bench-pause
+	@hack/install-deps.sh bench
+	$(GO) run ./test/bench -bin $(BIN) -pause $(BIN)/bench-pause $(BENCH_FLAGS)
+
+# The reference runtime's pause program (test/bench/pause).
+$(BIN)/bench-pause: test/bench/pause/pause.c
+	cc -static -Os -s -o $@ $<
 
 clean:
 	rm -rf $(BIN)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, the Debian packages that building, running and
 # testing skiff need, when any is missing; checks that Go is new enough.
-# Idempotent and quiet when everything is present.
+# Idempotent and quiet when everything is present. "install-deps.sh bench"
+# adds the reference runtime the benchmark measures skiff against.
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,9 @@ packages=(
 	iproute2 iptables                                 # pod networking
 	containernetworking-plugins                       # CNI plugins in /usr/lib/cni
 )
+if [[ ${1:-} == bench ]]; then
+	packages+=(containerd runc) # the reference runtime of test/bench
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/skiffrt/skiff/test/bench/report"
+	"github.com/skiffrt/skiff/test/bench/stats"
+)
+
+// logSpan is a byte range of a daemon log: what it wrote during one
+// figure.
+type logSpan struct {
+	path       string
+	start, end int64
+}
+
+func logSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// readBreakdown aggregates the span records (debug level, msg=span) that
+// skiffd wrote within ls: per span name, how often, p50, p90 and the mean
+// share of a pod start.
+func readBreakdown(ls logSpan, pods int) (report.Section, error) {
+	f, err := os.Open(ls.path)
+	if err != nil {
+		return report.Section{}, err
+	}
+	defer f.Close()
+	if _, err := f.Seek(ls.start, io.SeekStart); err != nil {
+		return report.Section{}, err
+	}
+	var order []string
+	spans := map[string][]float64{}
+	sc := bufio.NewScanner(io.LimitReader(f, ls.end-ls.start))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		name, ms, ok := parseSpan(sc.Text())
+		if !ok {
+			continue
+		}
+		if _, seen := spans[name]; !seen {
+			order = append(order, name)
+		}
+		spans[name] = append(spans[name], ms)
+	}
+	if err := sc.Err(); err != nil {
+		return report.Section{}, err
+	}
+	if len(order) == 0 {
+		return report.Section{}, fmt.Errorf("no span records in %s (skiffd at debug level writes them)", ls.path)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "skiffd's span log over the %d serial pod starts (`msg=span`, debug level). Nested spans are indented; a parent's time includes its children's.\n\n", pods)
+	b.WriteString("| span | count | p50 ms | p90 ms | total ms per pod |\n|---|---:|---:|---:|---:|\n")
+	for _, name := range order {
+		ms := spans[name]
+		var sum float64
+		for _, v := range ms {
+			sum += v
+		}
+		depth := strings.Count(name, "/")
+		fmt.Fprintf(&b, "| %s%s | %d | %.1f | %.1f | %.1f |\n", strings.Repeat("&nbsp;&nbsp;", depth), name, len(ms),
+			stats.Percentile(ms, 50), stats.Percentile(ms, 90), sum/float64(max(pods, 1)))
+	}
+	return report.Section{Title: "Where skiff's pod start goes (measured)", Body: b.String()}, nil
+}
+
+// parseSpan reads "span=NAME" and "ms=N" from a slog text line whose
+// message is "span".
+func parseSpan(line string) (string, float64, bool) {
+	if !strings.Contains(line, " msg=span ") {
+		return "", 0, false
+	}
+	var name string
+	var ms float64
+	var okName, okMS bool
+	for _, f := range strings.Fields(line) {
+		switch {
+		case strings.HasPrefix(f, "span="):
+			name, okName = strings.TrimPrefix(f, "span="), true
+		case strings.HasPrefix(f, "ms="):
+			v, err := strconv.ParseFloat(strings.TrimPrefix(f, "ms="), 64)
+			ms, okMS = v, err == nil
+		}
+	}
+	return name, ms, okName && okMS
+}
