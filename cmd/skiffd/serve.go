@@ -31,6 +31,7 @@ func serve(cfg config.Config, logOut io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	ctx = log.WithLogger(ctx, logger)
+	slog.SetDefault(logger) // code without a context, such as the store, logs here too
 
 	for _, dir := range []string{cfg.Root, cfg.RunRoot} {
 		if err := os.MkdirAll(dir, 0o711); err != nil {

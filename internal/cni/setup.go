@@ -51,7 +51,9 @@ func (n *Network) Setup(ctx context.Context, p Pod) (*Result, error) {
 	ctx = log.WithAttrs(ctx, log.KeySandboxID, p.ID)
 	log.G(ctx).Debug("cni: add", "network", list.Name, "netns", p.NetNS)
 
+	endSpan := log.Span(ctx, "cni.add")
 	res, err := n.cni.AddNetworkList(ctx, list, rt)
+	endSpan()
 	if err != nil {
 		err = fmt.Errorf("cni: network %q: add pod %s: %w: %w", list.Name, p.ID, errdefs.ErrUnavailable, err)
 		return nil, errors.Join(err, n.rollback(ctx, list, rt))

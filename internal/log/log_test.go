@@ -47,3 +47,25 @@ func TestContextCarriesAttrs(t *testing.T) {
 		t.Errorf("log line = %v", line)
 	}
 }
+
+func TestSpan(t *testing.T) {
+	for _, tt := range []struct {
+		level string
+		want  bool
+	}{{"debug", true}, {"info", false}} {
+		t.Run(tt.level, func(t *testing.T) {
+			var buf bytes.Buffer
+			l, err := New(&buf, tt.level, "text")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := WithAttrs(WithLogger(context.Background(), l), KeySandboxID, "s1")
+			Span(ctx, "cni.add")()
+			got := buf.String()
+			has := strings.Contains(got, " msg=span ") && strings.Contains(got, " span=cni.add ms=") && strings.Contains(got, "sandbox_id=s1")
+			if has != tt.want {
+				t.Errorf("at %s, logged %q; want a span line: %v", tt.level, got, tt.want)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/skiffrt/skiff/internal/errdefs"
+	"github.com/skiffrt/skiff/internal/log"
 )
 
 // Names of the directories under a container's directory.
@@ -38,6 +39,7 @@ const (
 // a reboot). It fails with errdefs.ErrAlreadyExists if rootfs/ is already
 // a mount point. On failure it removes the directories it created.
 func Mount(ctx context.Context, lowerDirs []string, dir string) (string, error) {
+	defer log.Span(ctx, "overlay.mount")()
 	return mount(ctx, lowerDirs, dir, apiAuto)
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/skiffrt/skiff/internal/errdefs"
+	"github.com/skiffrt/skiff/internal/log"
 )
 
 // Record is what a Table holds.
@@ -173,6 +175,7 @@ func (t *Table[R]) put(id string, r R) error {
 	if err != nil {
 		return fmt.Errorf("encode %s %s: %w", t.kind, id, err)
 	}
+	defer log.Span(context.Background(), "bbolt.write")()
 	err = t.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(t.bucket).Put([]byte(id), raw) })
 	if err != nil {
 		return fmt.Errorf("store %s %s: %w", t.kind, id, err)

@@ -59,6 +59,7 @@ func (r *Runner) client(id string) *client { return dial(r.socket(id)) }
 // creates the container with its process paused before exec. It returns
 // the process's pid.
 func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o CreateOptions) (int, error) {
+	endSpan := log.Span(ctx, "bundle.write")
 	dir := r.dir(id)
 	for _, d := range []string{dir, r.SocketDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -72,6 +73,9 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 	if err := os.WriteFile(filepath.Join(dir, "config.json"), raw, 0o600); err != nil {
 		return 0, fmt.Errorf("task %s: %w", id, err)
 	}
+	endSpan()
+	endSpan = log.Span(ctx, "shim.launch+create")
+	defer endSpan()
 	started, err := launch(ctx, r.ShimBinary, api.Options{
 		ID:         id,
 		Bundle:     dir,
@@ -115,6 +119,7 @@ func BecomeSubreaper() error {
 
 // Start runs the created process and returns when it started.
 func (r *Runner) Start(ctx context.Context, id string) (time.Time, error) {
+	defer log.Span(ctx, "shim.start")()
 	st, err := r.client(id).start(ctx)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("start task %s: %w", id, err)
