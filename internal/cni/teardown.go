@@ -89,6 +89,7 @@ func (n *Network) delCurrent(ctx context.Context, p Pod, netns string) error {
 
 func (n *Network) del(ctx context.Context, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) error {
 	log.G(ctx).Debug("cni: del", "network", list.Name, "netns", rt.NetNS)
+	defer log.Span(ctx, "cni.del")()
 	if err := n.cni.DelNetworkList(ctx, list, rt); err != nil {
 		return fmt.Errorf("cni: network %q: delete pod %s: %w: %w", list.Name, rt.ContainerID, errdefs.ErrUnavailable, err)
 	}

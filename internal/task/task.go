@@ -144,6 +144,7 @@ func (r *Runner) Stop(ctx context.Context, id string, sig syscall.Signal, timeou
 	if sig == 0 {
 		sig = syscall.SIGTERM
 	}
+	defer log.Span(ctx, "shim.stop")()
 	c := r.client(id)
 	if timeout > 0 {
 		if err := c.kill(ctx, sig, false); err == nil {
@@ -197,6 +198,7 @@ func (r *Runner) ReopenLog(ctx context.Context, id string) error {
 // shim died before cleaning up) is destroyed with cgroupPath, and the
 // task's directory removed. Deleting a deleted task is fine.
 func (r *Runner) Delete(ctx context.Context, id, cgroupPath string) error {
+	defer log.Span(ctx, "shim.delete")()
 	c := r.client(id)
 	if _, err := c.shutdown(ctx); errors.Is(err, errdefs.ErrFailedPrecondition) {
 		if _, err := r.Stop(ctx, id, syscall.SIGKILL, 0); err != nil {

@@ -28,10 +28,11 @@ func logSize(path string) int64 {
 	return fi.Size()
 }
 
-// readBreakdown aggregates the span records (debug level, msg=span) that
-// skiffd wrote within ls: per span name, how often, p50, p90 and the mean
-// share of a pod start.
-func readBreakdown(ls logSpan, pods int) (report.Section, error) {
+// readBreakdown aggregates the span records (debug level, msg=span) and
+// CRI call durations that skiffd wrote within ls, while the benchmark did
+// one thing (what) to pods pods one after the other: per name, how often,
+// p50, p90 and the total per pod.
+func readBreakdown(title, what string, ls logSpan, pods int) (report.Section, error) {
 	f, err := os.Open(ls.path)
 	if err != nil {
 		return report.Section{}, err
@@ -61,7 +62,7 @@ func readBreakdown(ls logSpan, pods int) (report.Section, error) {
 		return report.Section{}, fmt.Errorf("no span records in %s (skiffd at debug level writes them)", ls.path)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "From skiffd's debug log over the %d serial pod starts: each CRI call's duration (`rpc …`) and the spans inside (`msg=span`). A span inside a call is part of its time.\n\n", pods)
+	fmt.Fprintf(&b, "From skiffd's debug log over %s of %d pods, one after the other: each CRI call's duration (`rpc …`) and the spans inside (`msg=span`). A span inside a call is part of its time.\n\n", what, pods)
 	b.WriteString("| span | count | p50 ms | p90 ms | total ms per pod |\n|---|---:|---:|---:|---:|\n")
 	for _, name := range order {
 		ms := spans[name]
@@ -72,7 +73,7 @@ func readBreakdown(ls logSpan, pods int) (report.Section, error) {
 		fmt.Fprintf(&b, "| %s | %d | %.1f | %.1f | %.1f |\n", name, len(ms),
 			stats.Percentile(ms, 50), stats.Percentile(ms, 90), sum/float64(max(pods, 1)))
 	}
-	return report.Section{Title: "Where skiff's pod start goes (measured)", Body: b.String()}, nil
+	return report.Section{Title: title, Body: b.String()}, nil
 }
 
 // parseSpan reads one timing from a slog text line of skiffd: a span

@@ -26,7 +26,9 @@ type nodeSuite struct {
 	rts    []*daemon.Runtime // [skiff, containerd]
 	cgroup string            // cgroupfs parent of every pod
 
-	serialLog logSpan // skiffd's log over the serial pod starts
+	// skiffd's log over the serial pod starts and over the serial stop
+	// and removal: the breakdowns read it.
+	startLog, removeLog logSpan
 }
 
 func (s *nodeSuite) name() string { return "node" }
@@ -57,10 +59,20 @@ func (s *nodeSuite) run(ctx context.Context, r *report.Run) (err error) {
 			errs = append(errs, fmt.Errorf("%s: %w", rt.Name(), err))
 		}
 	}
-	if sk, err := readBreakdown(s.serialLog, s.sizes().pods); err == nil {
-		r.Sections = append(r.Sections, sk)
-	} else {
-		r.Notef("pod start breakdown: %v", err)
+	for _, bd := range []struct {
+		title, what string
+		ls          logSpan
+		pods        int
+	}{
+		{"Where skiff's pod start goes (measured)", "the start", s.startLog, s.sizes().pods},
+		{"Where skiff's stop + remove goes (measured)", "the stop and removal", s.removeLog, 2 * s.sizes().pods},
+	} {
+		sec, err := readBreakdown(bd.title, bd.what, bd.ls, bd.pods)
+		if err != nil {
+			r.Notef("%s: %v", bd.title, err)
+			continue
+		}
+		r.Sections = append(r.Sections, sec)
 	}
 	return errors.Join(errs...)
 }
@@ -134,19 +146,16 @@ func (s *nodeSuite) measure(ctx context.Context, rt *daemon.Runtime, tab *report
 		{"image pull", func() error { return figure.Pull(ctx, t, testimage.LayeredRef, n.cold, n.warm) }},
 		{"warm-up", func() error { return warmUp(ctx, t) }},
 		{"pod start, serial", func() error {
-			from := logSize(rt.Log())
-			err := figure.PodStart(ctx, t, n.pods, 1)
-			if rt == s.rts[0] {
-				s.serialLog = logSpan{path: rt.Log(), start: from, end: logSize(rt.Log())}
-			}
-			return err
+			return s.logged(rt, &s.startLog, func() error { return figure.PodStart(ctx, t, n.pods, 1) })
 		}},
 		{"memory", func() error { time.Sleep(time.Second); return figure.Memory(t) }},
 		{"pod start, 4 in parallel", func() error { return figure.PodStart(ctx, t, n.pods, 4) }},
 		{"daemon RSS", func() error { return figure.DaemonRSS(t) }},
 		{"ExecSync", func() error { return figure.ExecSync(ctx, t, n.execs) }},
 		{"restart", func() error { return figure.Restart(ctx, t, 2*time.Minute) }},
-		{"stop + remove", func() error { return figure.StopRemove(ctx, t) }},
+		{"stop + remove", func() error {
+			return s.logged(rt, &s.removeLog, func() error { return figure.StopRemove(ctx, t) })
+		}},
 		{"density", func() error { return figure.Density(ctx, t, n.density, n.densityWorkers) }},
 		{"remove density pods", func() error { return t.RemovePods(ctx, n.densityWorkers) }},
 	}
@@ -169,6 +178,17 @@ func (s *nodeSuite) measure(ctx context.Context, rt *daemon.Runtime, tab *report
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// logged runs fn and, for skiffd, records the part of its log that fn
+// made it write in ls.
+func (s *nodeSuite) logged(rt *daemon.Runtime, ls *logSpan, fn func() error) error {
+	from := logSize(rt.Log())
+	err := fn()
+	if rt == s.rts[0] {
+		*ls = logSpan{path: rt.Log(), start: from, end: logSize(rt.Log())}
+	}
+	return err
 }
 
 // warmUp pulls the pod image and starts and removes a few pods, so that

@@ -11,7 +11,7 @@ import (
 const (
 	panelW, panelH = 420.0, 250.0
 	marginL        = 55.0
-	marginR        = 15.0
+	marginR        = 30.0
 	marginT        = 30.0
 	marginB        = 40.0
 	plotCols       = 2
