@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"syscall"
+
+	"github.com/moby/sys/mountinfo"
 )
 
 // removeState keeps the daemons' logs (moved to dir-logs) and removes
@@ -38,20 +38,16 @@ func removeState(dir string, keep bool) error {
 
 // mountsUnder returns the mount points below dir, deepest first.
 func mountsUnder(dir string) ([]string, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	ms, err := mountinfo.GetMounts(mountinfo.PrefixFilter(dir))
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	var under []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) > 4 && strings.HasPrefix(fields[4], dir+"/") {
-			under = append(under, fields[4])
+	for _, m := range ms {
+		if m.Mountpoint != dir {
+			under = append(under, m.Mountpoint)
 		}
 	}
 	sort.Slice(under, func(i, j int) bool { return len(under[i]) > len(under[j]) })
-	return under, sc.Err()
+	return under, nil
 }

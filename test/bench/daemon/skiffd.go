@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // SkiffdConfig is what the benchmark's skiffd needs.
@@ -55,13 +54,4 @@ func NewSkiffd(cfg SkiffdConfig) (*Runtime, error) {
 		shimExe:  filepath.Join(cfg.Bin, "skiff-shim"),
 		shimMark: run + string(os.PathSeparator),
 	}, nil
-}
-
-// joinQuoted renders strings as a TOML array.
-func joinQuoted(ss []string) string {
-	q := make([]string, len(ss))
-	for i, s := range ss {
-		q[i] = fmt.Sprintf("%q", s)
-	}
-	return "[" + strings.Join(q, ", ") + "]"
 }

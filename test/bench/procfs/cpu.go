@@ -15,6 +15,19 @@ const clockTicks = 100
 // CPUTime returns the user plus system CPU time pid has used, its
 // reaped children excluded.
 func CPUTime(pid int) (time.Duration, error) {
+	return statTimes(pid, 2) // utime, stime
+}
+
+// CPUTimeWithChildren is CPUTime plus the CPU time of the children pid
+// has waited for (cutime and cstime): a daemon's plugin and helper
+// processes.
+func CPUTimeWithChildren(pid int) (time.Duration, error) {
+	return statTimes(pid, 4) // utime, stime, cutime, cstime
+}
+
+// statTimes sums the first n of the time fields of /proc/PID/stat that
+// start at utime (field 14).
+func statTimes(pid, n int) (time.Duration, error) {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err
@@ -25,45 +38,17 @@ func CPUTime(pid int) (time.Duration, error) {
 	if i < 0 {
 		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
 	}
-	f := bytes.Fields(raw[i+1:])
-	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
-	if len(f) < 13 {
+	f := bytes.Fields(raw[i+1:]) // f[0] is field 3, the state
+	if len(f) < 11+n {
 		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
 	}
 	var ticks int64
-	for _, s := range f[11:13] {
-		n, err := strconv.ParseInt(string(s), 10, 64)
+	for _, s := range f[11 : 11+n] {
+		v, err := strconv.ParseInt(string(s), 10, 64)
 		if err != nil {
 			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
 		}
-		ticks += n
-	}
-	return time.Duration(ticks) * time.Second / clockTicks, nil
-}
-
-// CPUTimeWithChildren is CPUTime plus the CPU time of the children pid
-// has waited for (cutime and cstime): a daemon's plugin and helper
-// processes.
-func CPUTimeWithChildren(pid int) (time.Duration, error) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	i := bytes.LastIndexByte(raw, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
-	}
-	f := bytes.Fields(raw[i+1:])
-	if len(f) < 15 {
-		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
-	}
-	var ticks int64
-	for _, s := range f[11:15] { // utime, stime, cutime, cstime
-		n, err := strconv.ParseInt(string(s), 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
-		}
-		ticks += n
+		ticks += v
 	}
 	return time.Duration(ticks) * time.Second / clockTicks, nil
 }
