@@ -36,6 +36,7 @@ func describeHost(r *report.Run) {
 	r.Versions["go (benchmark)"] = runtime.Version()
 	r.Versions["runc (reference)"] = firstLine(output("runc", "--version"))
 	r.Versions["CNI plugins"] = output("dpkg-query", "-W", "-f=${Version}", "containernetworking-plugins")
+	noteLoad(r, "start")
 	if raw, err := os.ReadFile("/etc/debian_version"); err == nil {
 		r.Versions["debian"] = strings.TrimSpace(string(raw))
 	}
@@ -52,4 +53,23 @@ func output(name string, args ...string) string {
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return l
+}
+
+// noteLoad records the load average; on a shared machine a run under
+// load measures the neighbours as much as the runtimes, and says so.
+func noteLoad(r *report.Run, when string) {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return
+	}
+	f := strings.Fields(string(raw))
+	if len(f) < 3 {
+		return
+	}
+	r.Notef("load average at the %s: %s %s %s (%d CPUs)", when, f[0], f[1], f[2], runtime.NumCPU())
+	var one float64
+	if _, err := fmt.Sscanf(f[0], "%g", &one); err == nil && one > float64(runtime.NumCPU()) {
+		r.Notef("WARNING: the machine was loaded at the %s of the run (1-minute load %s on %d CPUs): latencies are not trustworthy", when, f[0], runtime.NumCPU())
+		fmt.Printf("bench: warning: load average %s on %d CPUs\n", f[0], runtime.NumCPU())
+	}
 }

@@ -67,6 +67,7 @@ func run(o options) error {
 		}
 	}
 	r.Duration = time.Since(start)
+	noteLoad(r, "end")
 	if err := write(o, r); err != nil {
 		errs = append(errs, err)
 	}
