@@ -24,6 +24,7 @@ type Server struct {
 	features     Features
 	pinned       string // the pause image's normalised name, if configured
 	podCIDR      PodCIDRSetter
+	stats        Stats
 }
 
 // PodCIDRSetter takes the pod CIDR of UpdateRuntimeConfig.
@@ -41,6 +42,7 @@ type Options struct {
 	Containers   Containers
 	Features     Features
 	PodCIDR      PodCIDRSetter
+	Stats        Stats
 }
 
 // Features are what Status advertises the runtime can do.
@@ -54,7 +56,7 @@ func New(o Options) *Server {
 	s := &Server{
 		cfg: o.Config, runtimeReady: o.RuntimeReady, networkReady: o.NetworkReady,
 		images: o.Images, sandboxes: o.Sandboxes, containers: o.Containers, features: o.Features,
-		podCIDR: o.PodCIDR,
+		podCIDR: o.PodCIDR, stats: o.Stats,
 	}
 	if ref, err := image.ParseRef(o.Config.PauseImage); err == nil {
 		s.pinned = image.IndexName(ref)

@@ -57,6 +57,7 @@ func serve(cfg config.Config, logOut io.Writer) error {
 		Containers:   svc.containers,
 		Features:     server.Features{RecursiveReadOnlyMounts: svc.features.RecursiveReadOnly},
 		PodCIDR:      svc.network,
+		Stats:        svc.stats,
 	}).Register(g)
 
 	ln, err := socket.Listen(cfg.Listen, 0o660)

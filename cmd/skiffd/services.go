@@ -13,6 +13,8 @@ import (
 	"github.com/skiffrt/skiff/internal/image"
 	"github.com/skiffrt/skiff/internal/image/remote"
 	"github.com/skiffrt/skiff/internal/log"
+	"github.com/skiffrt/skiff/internal/rootfs"
+	"github.com/skiffrt/skiff/internal/stats"
 	"github.com/skiffrt/skiff/internal/store"
 	"github.com/skiffrt/skiff/internal/task"
 	"github.com/skiffrt/skiff/internal/version"
@@ -27,6 +29,7 @@ type services struct {
 	features   oci.HostFeatures
 	sandboxes  *sandbox.Manager
 	containers *container.Manager
+	stats      *stats.Collector
 	closers    []func() error
 }
 
@@ -77,9 +80,9 @@ func openServices(ctx context.Context, cfg config.Config) (*services, error) {
 	}
 	features, minOOM := oci.ProbeHostFeatures(), oci.OwnOOMScoreAdj()
 	s.features = features
-	podsDir := filepath.Join(cfg.RunRoot, "pods")
+	podsDir, containersDir := filepath.Join(cfg.RunRoot, "pods"), filepath.Join(cfg.Root, "containers")
 	s.containers = container.New(st.Containers, st.Sandboxes, images, tasks, container.Config{
-		Dir: filepath.Join(cfg.Root, "containers"), PodsDir: podsDir,
+		Dir: containersDir, PodsDir: podsDir,
 		CgroupManager: cfg.CgroupManager, MinOOMScoreAdj: minOOM, Features: features,
 	})
 	network, err := cni.New(cni.Config{
@@ -100,6 +103,7 @@ func openServices(ctx context.Context, cfg config.Config) (*services, error) {
 		PauseImage: cfg.PauseImage, PauseImageDir: filepath.Join(cfg.Root, "pause", "pods"),
 		CgroupManager: cfg.CgroupManager, MinOOMScoreAdj: minOOM, Features: features,
 	})
+	s.stats = stats.NewCollector(stats.Config{Cgroups: stats.HostCgroups(), ContainersDir: containersDir, LayerUsage: rootfs.Usage})
 	log.G(ctx).Debug("host features", "features", fmt.Sprintf("%+v", features), "min_oom_score_adj", minOOM)
 	s.sandboxes.Recover(ctx)
 	s.containers.Recover(ctx)

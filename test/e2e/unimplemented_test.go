@@ -20,24 +20,12 @@ func TestNotYetImplemented(t *testing.T) {
 		name string
 		call func(ctx context.Context) error
 	}{
-		{"ContainerStats", func(ctx context.Context) error {
-			_, err := d.runtime.ContainerStats(ctx, &runtime.ContainerStatsRequest{ContainerId: "abc"})
-			return err
-		}},
 		{"PortForward", func(ctx context.Context) error {
 			_, err := d.runtime.PortForward(ctx, &runtime.PortForwardRequest{PodSandboxId: "abc"})
 			return err
 		}},
 		{"Exec", func(ctx context.Context) error {
 			_, err := d.runtime.Exec(ctx, &runtime.ExecRequest{ContainerId: "abc", Cmd: []string{"true"}})
-			return err
-		}},
-		{"StreamContainerStats", func(ctx context.Context) error {
-			s, err := d.runtime.StreamContainerStats(ctx, &runtime.StreamContainerStatsRequest{})
-			if err != nil {
-				return err
-			}
-			_, err = s.Recv()
 			return err
 		}},
 	}
