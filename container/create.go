@@ -12,7 +12,6 @@ import (
 	"github.com/skiffrt/skiff/internal/cleanup"
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/log"
-	"github.com/skiffrt/skiff/internal/rootfs"
 	"github.com/skiffrt/skiff/internal/store"
 	"github.com/skiffrt/skiff/internal/task"
 	"github.com/skiffrt/skiff/oci"
@@ -22,13 +21,11 @@ import (
 // Create creates a container in pod sandboxID, its process paused before
 // exec until Start, and returns its ID.
 func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.ContainerConfig) (string, error) {
-	sb, err := m.sandboxes.Get(sandboxID)
+	sb, release, err := m.usePod(ctx, sandboxID)
 	if err != nil {
 		return "", err
 	}
-	if sb.State != store.SandboxReady {
-		return "", fmt.Errorf("%w: pod sandbox %s is not ready", errdefs.ErrFailedPrecondition, sb.ID)
-	}
+	defer release()
 	podCfg := sb.Config.Msg
 	name, err := Name(cfg.GetMetadata(), podCfg.GetMetadata())
 	if err != nil {
@@ -66,11 +63,11 @@ func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.Con
 	if err != nil {
 		return "", err
 	}
-	root, err := rootfs.Mount(ctx, lowers, m.dir(id))
+	root, err := m.rootfs.Mount(ctx, lowers, m.dir(id))
 	if err != nil {
 		return "", fmt.Errorf("container rootfs: %w", err)
 	}
-	cu.Add("unmount rootfs", func(context.Context) error { return rootfs.Unmount(m.dir(id)) })
+	cu.Add("unmount rootfs", func(context.Context) error { return m.removeDir(id) })
 
 	spec, err := oci.ContainerSpec(oci.ContainerInput{
 		ID: id, Config: cfg, Image: imgCfg, ImageName: rec.ImageName, RootfsPath: root,
@@ -102,8 +99,30 @@ func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.Con
 		return "", err
 	}
 	cu.Release()
-	log.G(ctx).Info("created container", "name", name, "image", img.ID)
+	log.G(ctx).Info("created container", "name", name, log.KeyImage, img.ID)
 	return id, nil
+}
+
+// usePod returns pod id, ready, and holds its lock shared until release:
+// the pod is neither stopped nor removed while a container joins it.
+func (m *Manager) usePod(ctx context.Context, id string) (store.Sandbox, func(), error) {
+	sb, err := m.pods.Get(id)
+	if err != nil {
+		return sb, nil, err
+	}
+	release, err := m.locks.RLock(ctx, sb.ID)
+	if err != nil {
+		return sb, nil, err
+	}
+	sb, err = m.pods.Get(sb.ID)
+	if err == nil && sb.State != store.SandboxReady {
+		err = fmt.Errorf("%w: pod sandbox %s is not ready", errdefs.ErrFailedPrecondition, sb.ID)
+	}
+	if err != nil {
+		release()
+		return sb, nil, err
+	}
+	return sb, release, nil
 }
 
 // sandboxOf is what a container's spec takes from its pod.

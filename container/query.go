@@ -103,7 +103,7 @@ func (m *Manager) Recover(ctx context.Context) {
 		}
 		e, err := m.tasks.Exit(c.ID)
 		if errors.Is(err, errdefs.ErrNotFound) {
-			e = &task.Exit{ExitCode: 255, FinishedAt: time.Now().UTC(), Reason: "Unknown"}
+			e = unknownExit()
 			log.G(cctx).Warn("container's shim is gone without an exit record; marking it exited, reason Unknown")
 		} else if err != nil {
 			log.G(cctx).Warn("read exit file", log.KeyError, err)

@@ -11,10 +11,11 @@ import (
 
 // Start runs a created container.
 func (m *Manager) Start(ctx context.Context, id string) error {
-	c, err := m.containers.Get(id)
+	c, err := m.hold(ctx, id)
 	if err != nil {
 		return err
 	}
+	defer c.release()
 	if _, err := c.To(store.ContainerRunning); err != nil {
 		return err
 	}

@@ -17,10 +17,16 @@ import (
 // then SIGKILL after timeout. Stopping an exited or unknown container is
 // fine, and so is an unknown ID, as kubelet expects.
 func (m *Manager) Stop(ctx context.Context, id string, timeout time.Duration) error {
-	c, ok, err := errdefs.Found(m.containers.Get(id))
+	c, ok, err := errdefs.Found(m.hold(ctx, id))
 	if !ok {
 		return err
 	}
+	defer c.release()
+	return m.stop(ctx, c.Container, timeout)
+}
+
+// stop stops c, whose lock the caller holds.
+func (m *Manager) stop(ctx context.Context, c store.Container, timeout time.Duration) error {
 	if c.State == store.ContainerExited {
 		return nil
 	}
@@ -37,6 +43,12 @@ func (m *Manager) Stop(ctx context.Context, id string, timeout time.Duration) er
 		timeout = 0 // Nothing runs yet that could shut down gracefully.
 	}
 	e, err := m.tasks.Stop(ctx, c.ID, sig, timeout)
+	if errdefs.IsNotFound(err) {
+		// The shim died without recording the exit: what is left of the
+		// container goes with the task's Delete.
+		log.G(ctx).Warn("container's shim is gone without an exit record; marking it exited, reason Unknown")
+		e, err = unknownExit(), nil
+	}
 	if err != nil {
 		return fmt.Errorf("stop container %s: %w", c.ID, err)
 	}

@@ -3,15 +3,28 @@ package sandbox
 import (
 	"context"
 	"path/filepath"
+	"syscall"
+	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/skiffrt/skiff/internal/cni"
+	"github.com/skiffrt/skiff/internal/keylock"
 	"github.com/skiffrt/skiff/internal/store"
 	"github.com/skiffrt/skiff/internal/task"
 	"github.com/skiffrt/skiff/oci"
 	"github.com/skiffrt/skiff/sandbox/podfiles"
 )
+
+// Records is the store's sandbox table (store.Table).
+type Records interface {
+	Add(sb store.Sandbox) error
+	Get(id string) (store.Sandbox, error)
+	Update(id string, fn func(store.Sandbox) (store.Sandbox, error)) (store.Sandbox, error)
+	Delete(id string) error
+	List(keep func(store.Sandbox) bool) []store.Sandbox
+}
 
 // Containers is what the sandbox manager needs from the container
 // manager: a pod's containers stop with it and go with it.
@@ -27,14 +40,59 @@ type Network interface {
 	Teardown(ctx context.Context, p cni.Pod) error
 }
 
-// Manager runs pod sandboxes. It is safe for concurrent use; its fields
-// are set by New.
+// Tasks runs pause containers under their shims (task.Runner).
+type Tasks interface {
+	Create(ctx context.Context, id string, spec *specs.Spec, o task.CreateOptions) (int, error)
+	Start(ctx context.Context, id string) (time.Time, error)
+	State(ctx context.Context, id string) (*task.State, error)
+	Exit(id string) (*task.Exit, error)
+	Stop(ctx context.Context, id string, sig syscall.Signal, timeout time.Duration) (*task.Exit, error)
+	Delete(ctx context.Context, id, cgroupPath string) error
+}
+
+// Rootfs mounts the root filesystems of pause images (rootfs.Overlay).
+type Rootfs interface {
+	Mount(ctx context.Context, lowerDirs []string, dir string) (string, error)
+	Unmount(dir string) error
+}
+
+// Kernel makes and removes a pod's kernel objects: its pinned network
+// namespace and its /dev/shm (HostKernel).
+type Kernel interface {
+	NewNetNS(ctx context.Context, dir, name string) (string, error)
+	RemoveNetNS(path string) error
+	NetNSExists(path string) bool
+	MountShm(podDir string) error
+	UnmountShm(podDir string) error
+}
+
+// Deps are what a Manager works with; all are required.
+type Deps struct {
+	Sandboxes  Records
+	Containers Containers
+	Images     Images
+	Network    Network
+	Tasks      Tasks
+	Rootfs     Rootfs
+	Kernel     Kernel
+	// Locks serialise the calls on one object, shared with the container
+	// manager (see Manager).
+	Locks *keylock.Map
+}
+
+// Manager runs pod sandboxes. It is safe for concurrent use: Run, Stop
+// and Remove of one pod hold its lock (Deps.Locks) exclusively and so
+// happen one after the other; the container manager holds it shared
+// while it creates a container in the pod.
 type Manager struct {
-	sandboxes  *store.Table[store.Sandbox]
+	sandboxes  Records
 	containers Containers
 	images     Images
 	network    Network
-	tasks      *task.Runner
+	tasks      Tasks
+	rootfs     Rootfs
+	kernel     Kernel
+	locks      *keylock.Map
 	cfg        Config
 }
 
@@ -56,8 +114,36 @@ type Config struct {
 }
 
 // New returns a Manager.
-func New(sandboxes *store.Table[store.Sandbox], containers Containers, images Images, network Network, tasks *task.Runner, cfg Config) *Manager {
-	return &Manager{sandboxes: sandboxes, containers: containers, images: images, network: network, tasks: tasks, cfg: cfg}
+func New(d Deps, cfg Config) *Manager {
+	return &Manager{
+		sandboxes: d.Sandboxes, containers: d.Containers, images: d.Images, network: d.Network,
+		tasks: d.Tasks, rootfs: d.Rootfs, kernel: d.Kernel, locks: d.Locks, cfg: cfg,
+	}
+}
+
+// held is a pod record read under the pod's lock, which release gives
+// back.
+type held struct {
+	store.Sandbox
+	release func()
+}
+
+// hold looks pod id (or a unique prefix) up, takes its lock and returns
+// the record as it is under the lock.
+func (m *Manager) hold(ctx context.Context, id string) (held, error) {
+	sb, err := m.sandboxes.Get(id)
+	if err != nil {
+		return held{}, err
+	}
+	release, err := m.locks.Lock(ctx, sb.ID)
+	if err != nil {
+		return held{}, err
+	}
+	if sb, err = m.sandboxes.Get(sb.ID); err != nil { // removed meanwhile
+		release()
+		return held{}, err
+	}
+	return held{sb, release}, nil
 }
 
 // cniPod is what the network needs to know of pod id.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/distribution/reference"
@@ -13,7 +14,6 @@ import (
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/image"
 	"github.com/skiffrt/skiff/internal/image/remote"
-	"github.com/skiffrt/skiff/internal/rootfs"
 )
 
 // Images is what pods need from the image store when a pause image is
@@ -59,7 +59,7 @@ func (m *Manager) pauseRoot(ctx context.Context, id string) (string, []string, e
 	if err != nil {
 		return "", nil, err
 	}
-	root, err := rootfs.Mount(ctx, lowers, m.pauseImageDir(id))
+	root, err := m.rootfs.Mount(ctx, lowers, m.pauseImageDir(id))
 	if err != nil {
 		return "", nil, fmt.Errorf("pause rootfs: %w", err)
 	}
@@ -68,3 +68,16 @@ func (m *Manager) pauseRoot(ctx context.Context, id string) (string, []string, e
 
 // pauseImageDir holds the rootfs of pod id's pause image, if any.
 func (m *Manager) pauseImageDir(id string) string { return filepath.Join(m.cfg.PauseImageDir, id) }
+
+// removePauseImageDir unmounts pod id's pause image and removes its
+// directory, if there are any: also when the pod was made under another
+// configuration.
+func (m *Manager) removePauseImageDir(id string) error {
+	if err := m.rootfs.Unmount(m.pauseImageDir(id)); err != nil {
+		return fmt.Errorf("unmount pause image: %w", err)
+	}
+	if err := os.RemoveAll(m.pauseImageDir(id)); err != nil {
+		return fmt.Errorf("remove pause image directory: %w", err)
+	}
+	return nil
+}

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"context"
 
-	"github.com/skiffrt/skiff/internal/netns"
 	"github.com/skiffrt/skiff/internal/store"
 )
 
@@ -34,7 +33,7 @@ func (m *Manager) check(ctx context.Context, sb store.Sandbox) store.Sandbox {
 		return sb
 	}
 	_, exitErr := m.tasks.Exit(sb.ID)
-	if exitErr == nil || (sb.NetNS != "" && !netns.Exists(sb.NetNS)) {
+	if exitErr == nil || (sb.NetNS != "" && !m.kernel.NetNSExists(sb.NetNS)) {
 		if next, err := m.sandboxes.Update(sb.ID, func(s store.Sandbox) (store.Sandbox, error) {
 			s.State = store.SandboxNotReady
 			return s, nil

@@ -7,17 +7,17 @@ import (
 
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/log"
-	"github.com/skiffrt/skiff/internal/rootfs"
 )
 
 // Remove stops a pod, removes its containers and everything it left. It
 // is idempotent.
 func (m *Manager) Remove(ctx context.Context, id string) error {
-	sb, ok, err := errdefs.Found(m.sandboxes.Get(id))
+	sb, ok, err := errdefs.Found(m.hold(ctx, id))
 	if !ok {
 		return err
 	}
-	if err := m.Stop(ctx, sb.ID); err != nil {
+	defer sb.release()
+	if err := m.stop(ctx, sb.Sandbox); err != nil {
 		return err
 	}
 	if err := m.containers.RemoveAll(ctx, sb.ID); err != nil {
@@ -26,8 +26,8 @@ func (m *Manager) Remove(ctx context.Context, id string) error {
 	if err := m.tasks.Delete(ctx, sb.ID, sb.TaskCgroup); err != nil {
 		return err
 	}
-	if err := rootfs.Unmount(m.pauseImageDir(sb.ID)); err != nil {
-		return fmt.Errorf("unmount pause image: %w", err)
+	if err := m.removePauseImageDir(sb.ID); err != nil {
+		return err
 	}
 	if err := os.RemoveAll(m.podDir(sb.ID)); err != nil {
 		return fmt.Errorf("remove pod directory: %w", err)

@@ -11,8 +11,6 @@ import (
 	"github.com/skiffrt/skiff/internal/cleanup"
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/log"
-	"github.com/skiffrt/skiff/internal/netns"
-	"github.com/skiffrt/skiff/internal/rootfs"
 	"github.com/skiffrt/skiff/internal/store"
 	"github.com/skiffrt/skiff/internal/task"
 	"github.com/skiffrt/skiff/oci"
@@ -31,6 +29,11 @@ func (m *Manager) Run(ctx context.Context, cfg *runtime.PodSandboxConfig, handle
 	}
 	id := store.NewID()
 	ctx = log.WithAttrs(ctx, log.KeySandboxID, id)
+	release, err := m.locks.Lock(ctx, id) // Stop and Remove of the new pod wait
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	rec := store.Sandbox{ID: id, Name: name, Config: store.Proto[*runtime.PodSandboxConfig]{Msg: cfg}, State: store.SandboxNotReady, CreatedAt: time.Now().UTC()}
 	if err := m.sandboxes.Add(rec); err != nil {
 		return "", err
@@ -47,12 +50,10 @@ func (m *Manager) Run(ctx context.Context, cfg *runtime.PodSandboxConfig, handle
 
 	nsOpts := cfg.GetLinux().GetSecurityContext().GetNamespaceOptions()
 	if nsOpts.GetNetwork() != runtime.NamespaceMode_NODE {
-		ns, err := netns.NewNamed(ctx, m.cfg.NetNSDir, id)
-		if err != nil {
+		if rec.NetNS, err = m.kernel.NewNetNS(ctx, m.cfg.NetNSDir, id); err != nil {
 			return "", fmt.Errorf("network namespace: %w", err)
 		}
-		rec.NetNS = ns.Path()
-		cu.Add("remove netns", func(context.Context) error { return netns.Remove(rec.NetNS) })
+		cu.Add("remove netns", func(context.Context) error { return m.kernel.RemoveNetNS(rec.NetNS) })
 		res, err := m.network.Setup(ctx, cniPod(id, rec.NetNS, cfg))
 		if err != nil {
 			return "", fmt.Errorf("pod network: %w", err)
@@ -67,14 +68,14 @@ func (m *Manager) Run(ctx context.Context, cfg *runtime.PodSandboxConfig, handle
 		return "", err
 	}
 	if files.ShmPath != "" {
-		cu.Add("unmount shm", func(context.Context) error { return podfiles.UnmountShm(dir) })
+		cu.Add("unmount shm", func(context.Context) error { return m.kernel.UnmountShm(dir) })
 	}
 
 	root, pauseArgs, err := m.pauseRoot(ctx, id)
 	if err != nil {
 		return "", err
 	}
-	cu.Add("unmount pause image", func(context.Context) error { return rootfs.Unmount(m.pauseImageDir(id)) })
+	cu.Add("unmount pause image", func(context.Context) error { return m.removePauseImageDir(id) })
 	spec, err := oci.SandboxSpec(oci.SandboxInput{
 		ID: id, Config: cfg, RootfsPath: root, PauseArgs: pauseArgs,
 		NetNSPath: rec.NetNS, CgroupParent: cfg.GetLinux().GetCgroupParent(),
@@ -118,7 +119,7 @@ func (m *Manager) writePodFiles(cfg *runtime.PodSandboxConfig, dir string, priva
 		return Files{}, err
 	}
 	if privateIPC {
-		if err := podfiles.MountShm(dir, 0); err != nil {
+		if err := m.kernel.MountShm(dir); err != nil {
 			return Files{}, err
 		}
 	}

@@ -11,19 +11,23 @@ import (
 
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/log"
-	"github.com/skiffrt/skiff/internal/netns"
 	"github.com/skiffrt/skiff/internal/store"
-	"github.com/skiffrt/skiff/sandbox/podfiles"
 )
 
 // Stop stops a pod: its containers, its pause container, its network
 // namespace and /dev/shm. It is idempotent; an unknown ID is not an error,
 // as kubelet expects.
 func (m *Manager) Stop(ctx context.Context, id string) error {
-	sb, ok, err := errdefs.Found(m.sandboxes.Get(id))
+	sb, ok, err := errdefs.Found(m.hold(ctx, id))
 	if !ok {
 		return err
 	}
+	defer sb.release()
+	return m.stop(ctx, sb.Sandbox)
+}
+
+// stop stops sb, whose lock the caller holds.
+func (m *Manager) stop(ctx context.Context, sb store.Sandbox) error {
 	ctx = log.WithAttrs(ctx, log.KeySandboxID, sb.ID)
 	if err := m.containers.StopAll(ctx, sb.ID); err != nil {
 		return fmt.Errorf("stop containers of pod %s: %w", sb.ID, err)
@@ -37,20 +41,20 @@ func (m *Manager) Stop(ctx context.Context, id string) error {
 	nsPath := filepath.Join(m.cfg.NetNSDir, sb.ID)
 	if sb.Config.Msg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetNetwork() != runtime.NamespaceMode_NODE {
 		p := cniPod(sb.ID, nsPath, sb.Config.Msg)
-		if !netns.Exists(nsPath) {
+		if !m.kernel.NetNSExists(nsPath) {
 			p.NetNS = ""
 		}
 		if err := m.network.Teardown(ctx, p); err != nil {
 			return fmt.Errorf("remove pod from network: %w", err)
 		}
 	}
-	if err := netns.Remove(nsPath); err != nil {
+	if err := m.kernel.RemoveNetNS(nsPath); err != nil {
 		return fmt.Errorf("remove network namespace: %w", err)
 	}
-	if err := podfiles.UnmountShm(m.podDir(sb.ID)); err != nil {
+	if err := m.kernel.UnmountShm(m.podDir(sb.ID)); err != nil {
 		return fmt.Errorf("unmount shm: %w", err)
 	}
-	_, err = m.sandboxes.Update(sb.ID, func(s store.Sandbox) (store.Sandbox, error) {
+	_, err := m.sandboxes.Update(sb.ID, func(s store.Sandbox) (store.Sandbox, error) {
 		s.State = store.SandboxNotReady
 		return s, nil
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/skiffrt/skiff/internal/config"
 	"github.com/skiffrt/skiff/internal/image"
 	"github.com/skiffrt/skiff/internal/image/remote"
+	"github.com/skiffrt/skiff/internal/keylock"
 	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/rootfs"
 	"github.com/skiffrt/skiff/internal/stats"
@@ -81,7 +82,11 @@ func openServices(ctx context.Context, cfg config.Config) (*services, error) {
 	features, minOOM := oci.ProbeHostFeatures(), oci.OwnOOMScoreAdj()
 	s.features = features
 	podsDir, containersDir := filepath.Join(cfg.RunRoot, "pods"), filepath.Join(cfg.Root, "containers")
-	s.containers = container.New(st.Containers, st.Sandboxes, images, tasks, container.Config{
+	locks := &keylock.Map{} // one per daemon: pods and containers share it
+	s.containers = container.New(container.Deps{
+		Containers: st.Containers, Pods: st.Sandboxes, Images: images, Tasks: tasks,
+		Rootfs: rootfs.Overlay{}, Locks: locks,
+	}, container.Config{
 		Dir: containersDir, PodsDir: podsDir,
 		CgroupManager: cfg.CgroupManager, MinOOMScoreAdj: minOOM, Features: features,
 	})
@@ -98,7 +103,10 @@ func openServices(ctx context.Context, cfg config.Config) (*services, error) {
 			log.G(ctx).Warn("pods on the default network may not reach each other or the outside", log.KeyError, err)
 		}
 	}
-	s.sandboxes = sandbox.New(st.Sandboxes, s.containers, images, network, tasks, sandbox.Config{
+	s.sandboxes = sandbox.New(sandbox.Deps{
+		Sandboxes: st.Sandboxes, Containers: s.containers, Images: images, Network: network,
+		Tasks: tasks, Rootfs: rootfs.Overlay{}, Kernel: sandbox.HostKernel{}, Locks: locks,
+	}, sandbox.Config{
 		RunDir: podsDir, NetNSDir: filepath.Join(cfg.RunRoot, "netns"), PauseRootfs: pauseRootfs,
 		PauseImage: cfg.PauseImage, PauseImageDir: filepath.Join(cfg.Root, "pause", "pods"),
 		CgroupManager: cfg.CgroupManager, MinOOMScoreAdj: minOOM, Features: features,

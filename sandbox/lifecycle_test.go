@@ -1,0 +1,214 @@
+package sandbox
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/skiffrt/skiff/internal/errdefs"
+	"github.com/skiffrt/skiff/internal/shim/api"
+	"github.com/skiffrt/skiff/internal/store"
+)
+
+func TestRun(t *testing.T) {
+	e := newEnv(t, "")
+	id := e.run(t, podConfig("web"))
+	sb, err := e.m.Get(ctxT(t), id[:10])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sb.State != store.SandboxReady || sb.Name != "k8s_web_ns_uid-web_0" || len(sb.IPs) != 1 || sb.PausePID == 0 {
+		t.Errorf("record %+v", sb)
+	}
+	if want := filepath.Join(e.cfg.NetNSDir, id); sb.NetNS != want || !e.kernel.NetNSExists(want) {
+		t.Errorf("netns %q, want %q pinned", sb.NetNS, want)
+	}
+	if e.network.attached[id] != sb.NetNS {
+		t.Errorf("network has %v", e.network.attached)
+	}
+	for _, f := range []string{"hostname", "hosts", "resolv.conf", "shm"} {
+		if _, err := os.Stat(filepath.Join(e.cfg.RunDir, id, f)); err != nil {
+			t.Errorf("pod file: %v", err)
+		}
+	}
+	tk := e.tasks.Get(id)
+	if tk == nil || tk.Status != api.StatusRunning || tk.Spec.Root.Path != e.cfg.PauseRootfs || tk.Spec.Process.Args[0] != PauseBinary {
+		t.Fatalf("pause task %+v", tk)
+	}
+	if sb.TaskCgroup != tk.Spec.Linux.CgroupsPath {
+		t.Errorf("cgroup %q, task's %q", sb.TaskCgroup, tk.Spec.Linux.CgroupsPath)
+	}
+}
+
+func TestRunHostNamespaces(t *testing.T) {
+	e := newEnv(t, "")
+	id := e.run(t, hostPodConfig("host"))
+	sb, _ := e.m.Get(ctxT(t), id)
+	if sb.NetNS != "" || e.network.count() != 0 || e.kernel.mounts() != 0 {
+		t.Errorf("a host-network pod got netns %q, %d attachments, %d shm mounts", sb.NetNS, e.network.count(), e.kernel.mounts())
+	}
+	if err := e.m.Remove(ctxT(t), id); err != nil {
+		t.Fatal(err)
+	}
+	e.assertNothingLeft(t)
+}
+
+func TestRunRefused(t *testing.T) {
+	e := newEnv(t, "")
+	e.run(t, podConfig("taken"))
+	noUID := podConfig("x")
+	noUID.Metadata.Uid = ""
+	tests := []struct {
+		name    string
+		cfg     func() (string, error)
+		class   error
+		message string
+	}{
+		{"no uid", func() (string, error) { return e.m.Run(ctxT(t), noUID, "") }, errdefs.ErrInvalidArgument, "metadata.uid"},
+		{"handler", func() (string, error) { return e.m.Run(ctxT(t), podConfig("y"), "kata") }, errdefs.ErrNotFound, "kata"},
+		{"duplicate", func() (string, error) { return e.m.Run(ctxT(t), podConfig("taken"), "") }, errdefs.ErrAlreadyExists, "in use by"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.cfg()
+			wantErr(t, err, tt.class, tt.message)
+			if n := len(e.st.Sandboxes.List(nil)); n != 1 {
+				t.Errorf("%d records, want the first pod's only", n)
+			}
+		})
+	}
+}
+
+// TestRunRollback fails each step of Run in turn and checks that what
+// the steps before it made is gone.
+func TestRunRollback(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name       string
+		pauseImage string
+		inject     func(*env)
+	}{
+		{"netns", "", func(e *env) { e.kernel.failNS = boom }},
+		{"network", "", func(e *env) { e.network.fail = boom }},
+		{"shm", "", func(e *env) { e.kernel.failShm = boom }},
+		{"pause image", "registry.k8s.io/pause:3.10", func(e *env) { e.images.config = `{"config":{}}` }},
+		{"pause task", "", func(e *env) { e.tasks.Fail("Create", boom) }},
+		{"pause start", "registry.k8s.io/pause:3.10", func(e *env) { e.tasks.Fail("Start", boom) }},
+		{"record", "", func(e *env) { e.records.failUpdate = boom }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, tt.pauseImage)
+			tt.inject(e)
+			if _, err := e.m.Run(ctxT(t), podConfig("p"), ""); err == nil {
+				t.Fatal("Run succeeded")
+			}
+			e.assertNothingLeft(t)
+		})
+	}
+}
+
+func TestPauseImage(t *testing.T) {
+	e := newEnv(t, "registry.k8s.io/pause:3.10")
+	id := e.run(t, podConfig("p"))
+	tk := e.tasks.Get(id)
+	if !e.images.pulled || tk.Spec.Process.Args[0] != "/pause" || tk.Spec.Root.Path != filepath.Join(e.cfg.PauseImageDir, id, "rootfs") {
+		t.Errorf("pulled %v, args %q, root %q", e.images.pulled, tk.Spec.Process.Args, tk.Spec.Root.Path)
+	}
+	if err := e.m.Remove(ctxT(t), id); err != nil {
+		t.Fatal(err)
+	}
+	e.assertNothingLeft(t)
+}
+
+func TestStop(t *testing.T) {
+	e := newEnv(t, "")
+	id := e.run(t, podConfig("p"))
+	for range 2 { // idempotent
+		if err := e.m.Stop(ctxT(t), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sb, _ := e.m.Get(ctxT(t), id)
+	if sb.State != store.SandboxNotReady || e.kernel.NetNSExists(sb.NetNS) || e.network.count() != 0 || e.kernel.mounts() != 0 {
+		t.Errorf("after Stop: %s, netns there: %v, %d attachments, %d mounts", sb.State, e.kernel.NetNSExists(sb.NetNS), e.network.count(), e.kernel.mounts())
+	}
+	if tk := e.tasks.Get(id); tk.Status != api.StatusStopped {
+		t.Errorf("pause is %s", tk.Status)
+	}
+	if len(e.containers.stopped) != 2 || e.containers.stopped[0] != id {
+		t.Errorf("containers stopped for %v", e.containers.stopped)
+	}
+	if err := e.m.Stop(ctxT(t), "unknown"); err != nil {
+		t.Errorf("Stop of an unknown pod: %v", err)
+	}
+}
+
+func TestStopFails(t *testing.T) {
+	e := newEnv(t, "")
+	id := e.run(t, podConfig("p"))
+	e.containers.fail = errdefs.ErrUnavailable
+	wantErr(t, e.m.Stop(ctxT(t), id), errdefs.ErrUnavailable, "stop containers")
+	wantErr(t, e.m.Remove(ctxT(t), id), errdefs.ErrUnavailable, "stop containers")
+	if sb, _ := e.m.Get(ctxT(t), id); sb.State != store.SandboxReady {
+		t.Errorf("a failed Stop left the pod %s", sb.State)
+	}
+	e.containers.fail = nil
+	e.tasks.Fail("Delete", errdefs.ErrUnavailable)
+	wantErr(t, e.m.Remove(ctxT(t), id), errdefs.ErrUnavailable, "")
+	e.tasks.Fail("Delete", nil)
+	if err := e.m.Remove(ctxT(t), id); err != nil {
+		t.Fatal(err)
+	}
+	e.assertNothingLeft(t)
+}
+
+func TestRemove(t *testing.T) {
+	e := newEnv(t, "")
+	a, b := e.run(t, podConfig("a")), e.run(t, podConfig("b"))
+	if err := e.m.Stop(ctxT(t), b); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{a, b, a} { // a running pod, a stopped one, again
+		if err := e.m.Remove(ctxT(t), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(e.containers.removed) != 2 {
+		t.Errorf("containers removed for %v", e.containers.removed)
+	}
+	e.assertNothingLeft(t)
+}
+
+func TestGetListCheckTheKernel(t *testing.T) {
+	e := newEnv(t, "")
+	pauseGone, netnsGone, fine := e.run(t, podConfig("a")), e.run(t, podConfig("b")), e.run(t, podConfig("c"))
+	e.tasks.ExitTask(pauseGone, 137)
+	e.kernel.RemoveNetNS(filepath.Join(e.cfg.NetNSDir, netnsGone))
+	ready := e.m.List(ctxT(t), func(sb store.Sandbox) bool { return sb.State == store.SandboxReady })
+	if len(ready) != 3 {
+		t.Fatalf("the filter sees the records before the check: %d", len(ready))
+	}
+	want := map[string]store.SandboxState{pauseGone: store.SandboxNotReady, netnsGone: store.SandboxNotReady, fine: store.SandboxReady}
+	for _, sb := range ready {
+		if sb.State != want[sb.ID] {
+			t.Errorf("%s: %s, want %s", sb.Name, sb.State, want[sb.ID])
+		}
+	}
+	if _, err := e.m.Get(ctxT(t), "nope"); !errdefs.IsNotFound(err) {
+		t.Errorf("Get unknown: %v", err)
+	}
+}
+
+func TestRecover(t *testing.T) {
+	e := newEnv(t, "")
+	live, gone := e.run(t, podConfig("live")), e.run(t, podConfig("gone"))
+	e.tasks.Vanish(gone)
+	e.m.Recover(ctxT(t))
+	for id, want := range map[string]store.SandboxState{live: store.SandboxReady, gone: store.SandboxNotReady} {
+		if sb, _ := e.st.Sandboxes.Get(id); sb.State != want {
+			t.Errorf("%s: %s, want %s", sb.Name, sb.State, want)
+		}
+	}
+}
