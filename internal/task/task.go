@@ -158,14 +158,22 @@ func (r *Runner) Stop(ctx context.Context, id string, sig syscall.Signal, timeou
 				return nil, err
 			}
 			log.G(ctx).Info("task did not stop in time; killing it", log.KeyContainerID, id, "signal", sig, "timeout", timeout)
-		} else if !errdefs.IsNotFound(err) {
+		} else if !exiting(err) {
 			return nil, fmt.Errorf("stop task %s: %w", id, err)
 		}
 	}
-	if err := c.kill(ctx, syscall.SIGKILL, true); err != nil && !errdefs.IsNotFound(err) {
+	if err := c.kill(ctx, syscall.SIGKILL, true); err != nil && !exiting(err) {
 		return nil, fmt.Errorf("kill task %s: %w", id, err)
 	}
 	return r.wait(ctx, id)
+}
+
+// exiting reports whether a failed call says that the task's process has
+// exited (not found) or that its shim is going away (unavailable: it
+// resets connections once it has recorded the exit and closes): wait
+// then finds the exit, from the shim or the exit file.
+func exiting(err error) bool {
+	return errdefs.IsNotFound(err) || errors.Is(err, errdefs.ErrUnavailable)
 }
 
 // Wait returns the exit of task id once it has one.
