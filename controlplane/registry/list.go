@@ -17,11 +17,7 @@ import (
 // that revision (410 when compacted); otherwise the newest state is read,
 // which satisfies every NotOlderThan. limit and continue page through it.
 func (s *Store) List(ctx context.Context, ns string, opts *metav1.ListOptions) (runtime.Object, error) {
-	p, err := s.predicate(opts)
-	if err != nil {
-		return nil, err
-	}
-	rv, err := parseRV(opts.ResourceVersion)
+	p, rv, err := s.parseListOptions(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +49,17 @@ func (s *Store) List(ctx context.Context, ns string, opts *metav1.ListOptions) (
 	gvk.Kind += "List"
 	list.GetObjectKind().SetGroupVersionKind(gvk)
 	return list, nil
+}
+
+// parseListOptions parses the selectors and the resourceVersion of a
+// list or watch.
+func (s *Store) parseListOptions(opts *metav1.ListOptions) (predicate, int64, error) {
+	p, err := s.predicate(opts)
+	if err != nil {
+		return p, 0, err
+	}
+	rv, err := parseRV(opts.ResourceVersion)
+	return p, rv, err
 }
 
 func parseRV(rv string) (int64, error) {

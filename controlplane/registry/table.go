@@ -2,6 +2,9 @@ package registry
 
 import (
 	"encoding/json"
+	"fmt"
+	"k8s.io/apimachinery/pkg/labels"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -74,4 +77,26 @@ func Age(obj metav1.Object) string {
 // shown with -o wide only.
 func Column(name, typ, description string, priority int32) metav1.TableColumnDefinition {
 	return metav1.TableColumnDefinition{Name: name, Type: typ, Description: description, Priority: priority}
+}
+
+// MapSelector prints a map selector (a Service's, a node selector) as
+// kubectl does: sorted k=v pairs, or <none>.
+func MapSelector(sel map[string]string) string {
+	if len(sel) == 0 {
+		return "<none>"
+	}
+	return labels.SelectorFromSet(sel).String()
+}
+
+// Summarize prints at most three items of a list of total, as kubectl's
+// ENDPOINTS columns: "a,b,c + 4 more...", or none when empty.
+func Summarize(items []string, total int, none string) string {
+	if total == 0 {
+		return none
+	}
+	s := strings.Join(items, ",")
+	if total > len(items) {
+		s += fmt.Sprintf(" + %d more...", total-len(items))
+	}
+	return s
 }

@@ -25,11 +25,7 @@ const InitialEventsEnd = metav1.InitialEventsAnnotationKey
 // kubectl 1.37's watch-list waits for. With allowWatchBookmarks, etcd's
 // progress notifications come as BOOKMARK events.
 func (s *Store) Watch(ctx context.Context, ns string, opts *metav1.ListOptions) (<-chan watch.Event, error) {
-	p, err := s.predicate(opts)
-	if err != nil {
-		return nil, err
-	}
-	rv, err := parseRV(opts.ResourceVersion)
+	p, rv, err := s.parseListOptions(opts)
 	if err != nil {
 		return nil, err
 	}

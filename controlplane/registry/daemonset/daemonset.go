@@ -3,9 +3,6 @@
 package daemonset
 
 import (
-	"sort"
-	"strings"
-
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -92,18 +89,6 @@ func (strategy) Columns() []metav1.TableColumnDefinition {
 func (strategy) Row(d *appsv1.DaemonSet) []any {
 	st := d.Status
 	return append([]any{d.Name, int64(st.DesiredNumberScheduled), int64(st.CurrentNumberScheduled), int64(st.NumberReady),
-		int64(st.UpdatedNumberScheduled), int64(st.NumberAvailable), nodeSelector(d.Spec.Template.Spec.NodeSelector), registry.Age(d)},
+		int64(st.UpdatedNumberScheduled), int64(st.NumberAvailable), registry.MapSelector(d.Spec.Template.Spec.NodeSelector), registry.Age(d)},
 		workload.ContainerCells(&d.Spec.Template, d.Spec.Selector)...)
-}
-
-func nodeSelector(sel map[string]string) string {
-	if len(sel) == 0 {
-		return "<none>"
-	}
-	var parts []string
-	for k, v := range sel {
-		parts = append(parts, k+"="+v)
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, ",")
 }

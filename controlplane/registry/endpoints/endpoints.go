@@ -4,7 +4,6 @@ package endpoints
 import (
 	"fmt"
 	"net"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -77,28 +76,21 @@ func (strategy) Row(e *corev1.Endpoints) []any {
 func formatEndpoints(e *corev1.Endpoints) string {
 	var list []string
 	total := 0
+	add := func(s string) {
+		total++
+		if len(list) < 3 {
+			list = append(list, s)
+		}
+	}
 	for _, ss := range e.Subsets {
 		for _, a := range ss.Addresses {
 			if len(ss.Ports) == 0 {
-				total++
-				if len(list) < 3 {
-					list = append(list, a.IP)
-				}
+				add(a.IP)
 			}
 			for _, port := range ss.Ports {
-				total++
-				if len(list) < 3 {
-					list = append(list, net.JoinHostPort(a.IP, fmt.Sprint(port.Port)))
-				}
+				add(net.JoinHostPort(a.IP, fmt.Sprint(port.Port)))
 			}
 		}
 	}
-	s := strings.Join(list, ",")
-	if total > len(list) {
-		s += fmt.Sprintf(" + %d more...", total-len(list))
-	}
-	if s == "" {
-		return "<none>"
-	}
-	return s
+	return registry.Summarize(list, total, "<none>")
 }

@@ -142,12 +142,5 @@ func endpoints(eps []discoveryv1.Endpoint) string {
 			}
 		}
 	}
-	if total == 0 {
-		return "<unset>"
-	}
-	s := strings.Join(list, ",")
-	if total > len(list) {
-		s += fmt.Sprintf(" + %d more...", total-len(list))
-	}
-	return s
+	return registry.Summarize(list, total, "<unset>")
 }

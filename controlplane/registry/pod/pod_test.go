@@ -34,7 +34,9 @@ func TestValidateSpec(t *testing.T) {
 		{"no image", func(s *corev1.PodSpec) { s.Containers[0].Image = "" }, "spec.containers[0].image"},
 		{"bad name", func(s *corev1.PodSpec) { s.Containers[0].Name = "Bad_Name" }, "spec.containers[0].name"},
 		{"duplicate name", func(s *corev1.PodSpec) { s.Containers = append(s.Containers, s.Containers[0]) }, "spec.containers[1].name"},
-		{"bad port", func(s *corev1.PodSpec) { s.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 70000, Protocol: "TCP"}} }, "spec.containers[0].ports[0].containerPort"},
+		{"bad port", func(s *corev1.PodSpec) {
+			s.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 70000, Protocol: "TCP"}}
+		}, "spec.containers[0].ports[0].containerPort"},
 		{"request above limit", func(s *corev1.PodSpec) {
 			s.Containers[0].Resources = corev1.ResourceRequirements{
 				Requests: corev1.ResourceList{"cpu": resource.MustParse("2")}, Limits: corev1.ResourceList{"cpu": resource.MustParse("1")}}

@@ -2,6 +2,7 @@
 package pvc
 
 import (
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -51,7 +52,7 @@ func (strategy) Validate(c *corev1.PersistentVolumeClaim) field.ErrorList {
 		errs = append(errs, field.Required(spec.Child("accessModes"), "at least 1 access mode is required"))
 	}
 	for i, m := range c.Spec.AccessModes {
-		if !contains(accessModes, string(m)) {
+		if !slices.Contains(accessModes, string(m)) {
 			errs = append(errs, field.NotSupported(spec.Child("accessModes").Index(i), m, accessModes))
 		}
 	}
@@ -127,13 +128,4 @@ func orUnset(p *string) string {
 		return "<unset>"
 	}
 	return *p
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -2,7 +2,6 @@ package service
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -28,7 +27,7 @@ func (strategy) Row(s *corev1.Service) []any {
 	if clusterIP == "" {
 		clusterIP = "<none>"
 	}
-	return []any{s.Name, string(s.Spec.Type), clusterIP, externalIP(s), ports(s.Spec.Ports), registry.Age(s), selector(s.Spec.Selector)}
+	return []any{s.Name, string(s.Spec.Type), clusterIP, externalIP(s), ports(s.Spec.Ports), registry.Age(s), registry.MapSelector(s.Spec.Selector)}
 }
 
 func externalIP(s *corev1.Service) string {
@@ -69,16 +68,4 @@ func ports(ps []corev1.ServicePort) string {
 		}
 	}
 	return strings.Join(out, ",")
-}
-
-func selector(sel map[string]string) string {
-	if len(sel) == 0 {
-		return "<none>"
-	}
-	parts := make([]string, 0, len(sel))
-	for k, v := range sel {
-		parts = append(parts, k+"="+v)
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, ",")
 }
