@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -22,22 +23,28 @@ type discovery struct {
 	core, apis *apidiscoveryv2.APIGroupDiscoveryList
 }
 
-func newDiscovery(stores []*registry.Store) *discovery {
+func newDiscovery(stores []*registry.Store, extra map[schema.GroupVersion][]metav1.APIResource) *discovery {
 	d := &discovery{versions: map[string][]string{}, resources: map[schema.GroupVersion][]metav1.APIResource{}}
 	for _, st := range stores {
-		k := st.Kind()
-		gv := k.GroupVersion()
-		if !slices.Contains(d.versions[gv.Group], gv.Version) {
-			d.versions[gv.Group] = append(d.versions[gv.Group], gv.Version)
-			if gv.Group != "" && !slices.Contains(d.groups, gv.Group) {
-				d.groups = append(d.groups, gv.Group)
-			}
-		}
-		d.resources[gv] = append(d.resources[gv], apiResources(k)...)
+		d.add(st.Kind().GroupVersion(), apiResources(st.Kind()))
+	}
+	gvs := slices.SortedFunc(maps.Keys(extra), func(a, b schema.GroupVersion) int { return strings.Compare(a.String(), b.String()) })
+	for _, gv := range gvs {
+		d.add(gv, extra[gv])
 	}
 	d.core = d.aggregated([]string{""})
 	d.apis = d.aggregated(d.groups)
 	return d
+}
+
+func (d *discovery) add(gv schema.GroupVersion, rs []metav1.APIResource) {
+	if !slices.Contains(d.versions[gv.Group], gv.Version) {
+		d.versions[gv.Group] = append(d.versions[gv.Group], gv.Version)
+		if gv.Group != "" && !slices.Contains(d.groups, gv.Group) {
+			d.groups = append(d.groups, gv.Group)
+		}
+	}
+	d.resources[gv] = append(d.resources[gv], rs...)
 }
 
 // apiResources is the legacy discovery of a kind and its subresources.

@@ -2,6 +2,8 @@ package apiserver
 
 import (
 	appsv1 "k8s.io/api/apps/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -16,13 +18,15 @@ import (
 
 // NewScheme returns the scheme of every type the server serves: the
 // groups of the served kinds, autoscaling/v1 (Scale), policy/v1
-// (Eviction) and meta.k8s.io (Table, PartialObjectMetadata). Only these,
+// (Eviction), the review kinds of authentication and authorization, and
+// meta.k8s.io (Table, PartialObjectMetadata). Only these,
 // not client-go's whole scheme, to keep memory small.
 func NewScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
 		corev1.AddToScheme, appsv1.AddToScheme, autoscalingv1.AddToScheme, batchv1.AddToScheme,
 		coordinationv1.AddToScheme, discoveryv1.AddToScheme, eventsv1.AddToScheme, policyv1.AddToScheme,
+		authenticationv1.AddToScheme, authorizationv1.AddToScheme,
 	} {
 		utilruntime.Must(add(s))
 	}

@@ -61,7 +61,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.stores[gvr] = st
 	}
-	s.discovery = newDiscovery(cfg.Stores)
+	s.discovery = newDiscovery(cfg.Stores, reviewResources())
 	return s, nil
 }
 
@@ -89,6 +89,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	user, err := s.cfg.Authenticator.Authenticate(r)
 	if err != nil || user == nil {
 		writeError(rec, r, apierrors.NewUnauthorized("Unauthorized"))
+		return
+	}
+	if isReview(info) {
+		s.serveReview(rec, r, user, info)
 		return
 	}
 	if err := s.authorize(r, user, info); err != nil {
