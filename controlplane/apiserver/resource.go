@@ -39,11 +39,14 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, info requ
 	case "watch":
 		h.watch()
 	case "create":
-		if info.Subresource != "" {
+		switch {
+		case info.Subresource != "":
 			h.act()
-			return
+		case info.Name != "":
+			h.fail(apierrors.NewMethodNotSupported(st.Kind().GroupResource(), "create"))
+		default:
+			h.create()
 		}
-		h.create()
 	case "update":
 		h.update()
 	case "patch":

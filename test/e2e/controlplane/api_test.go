@@ -15,6 +15,7 @@ func TestBadInput(t *testing.T) {
 	s := startServer(t, "")
 	const cms = "/api/v1/namespaces/default/configmaps"
 	deep := strings.Repeat(`{"a":`, 20000) + "1" + strings.Repeat("}", 20000)
+	deepYAML := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "\n"
 	big := `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big"},"data":{"x":"` + strings.Repeat("x", 3<<20) + `"}}`
 	tests := []struct {
 		name, method, path, ctype, body string
@@ -41,6 +42,15 @@ func TestBadInput(t *testing.T) {
 		{"bad label selector", "GET", cms + "?labelSelector=a%3D%3D%3Db", "", "", 400, ""},
 		{"unsupported field selector", "GET", cms + "?fieldSelector=spec.bogus%3Dx", "", "", 400, "field label not supported"},
 		{"unknown resource", "GET", "/api/v1/widgets", "", "", 404, ""},
+		{"unknown subresource", "GET", cms + "/x/widgets", "", "", 404, ""},
+		{"post to a name", "POST", cms + "/x", "application/json", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}`, 405, ""},
+		{"deep yaml", "POST", cms, "application/yaml", deepYAML, 400, "depth"},
+		{"bad merge patch", "PATCH", "/api/v1/namespaces/default", "application/merge-patch+json", "{bad", 400, ""},
+		{"bad json patch", "PATCH", "/api/v1/namespaces/default", "application/json-patch+json", `{"op":"add"}`, 400, ""},
+		{"apply of another kind", "PATCH", "/api/v1/namespaces/default?fieldManager=t", "application/apply-patch+yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: default}\n", 400, "apply configuration"},
+		{"apply without manager", "PATCH", "/api/v1/namespaces/default", "application/apply-patch+yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n", 400, "fieldManager"},
+		{"update of a missing object", "PUT", cms + "/missing", "application/json", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"missing"}}`, 404, ""},
+		{"update naming another object", "PUT", "/api/v1/namespaces/default", "application/json", `{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"other"}}`, 400, "does not match the name"},
 		{"invalid deployment", "POST", "/apis/apps/v1/namespaces/default/deployments", "application/json",
 			`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":-1,"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"c"}},"spec":{"containers":[{"name":"c"}]}}}}`,
 			422, "spec.replicas"},
