@@ -29,7 +29,6 @@ import (
 	"github.com/skiffrt/skiff/controlplane/apiserver"
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
 	"github.com/skiffrt/skiff/controlplane/apiserver/openapi"
-	"github.com/skiffrt/skiff/controlplane/etcd"
 	"github.com/skiffrt/skiff/controlplane/pki"
 	"github.com/skiffrt/skiff/controlplane/registry"
 	"github.com/skiffrt/skiff/controlplane/registry/namespace"
@@ -45,6 +44,7 @@ type serverFlags struct {
 	listen                    string
 	sans                      []string
 	etcdClient, etcdPeer      string
+	etcd                      etcdFlags
 	compaction                time.Duration
 	services                  service.Config
 	logLevel                  slog.Level
@@ -65,6 +65,10 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	})
 	fs.StringVar(&f.etcdClient, "etcd-client-addr", "127.0.0.1:2379", "client address of the embedded etcd (port 0 picks a free one)")
 	fs.StringVar(&f.etcdPeer, "etcd-peer-addr", "127.0.0.1:2380", "peer address of the embedded etcd (port 0 picks a free one)")
+	fs.StringVar(&f.etcd.servers, "etcd-servers", "", "comma-separated client URLs of an external etcd cluster (etcd ≥ 3.5.13); no embedded etcd then")
+	fs.StringVar(&f.etcd.caFile, "etcd-cafile", "", "CA bundle to verify the external etcd's servers")
+	fs.StringVar(&f.etcd.certFile, "etcd-certfile", "", "client certificate for the external etcd")
+	fs.StringVar(&f.etcd.keyFile, "etcd-keyfile", "", "key of --etcd-certfile")
 	fs.DurationVar(&f.compaction, "compaction-interval", 5*time.Minute, "how often old etcd revisions are compacted")
 	f.services = service.DefaultConfig
 	fs.Func("service-cluster-ip-range", "CIDR of the services' cluster IPs (default 10.96.0.0/12)", func(s string) error {
@@ -121,21 +125,11 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	etcdLevel := "warn"
-	if f.logLevel <= slog.LevelDebug {
-		etcdLevel = "info"
-	}
-	e, err := etcd.Start(ctx, etcd.Config{Dir: f.etcdDir, ClientAddr: f.etcdClient, PeerAddr: f.etcdPeer, LogLevel: etcdLevel})
+	client, etcdFailed, stopEtcd, err := connectEtcd(ctx, f)
 	if err != nil {
 		return err
 	}
-	defer e.Close()
-	client, err := e.Client()
-	if err != nil {
-		return err
-	}
-	defer client.Close()
-	slog.Info("etcd ready", "endpoint", e.Endpoint(), "dir", f.etcdDir)
+	defer stopEtcd()
 
 	handler, store, err := newAPI(client, f.services)
 	if err != nil {
@@ -156,6 +150,9 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 		ln.Close()
 		return err
 	}
+	// Requests run in ctx, so SIGTERM ends open watches and Shutdown
+	// does not wait for them.
+	srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ServeTLS(ln, "", "") }()
 
@@ -170,7 +167,7 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 		slog.Info("shutting down")
 	case err := <-errc:
 		return err
-	case err := <-e.Err():
+	case err := <-etcdFailed:
 		return fmt.Errorf("etcd: %w", err)
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

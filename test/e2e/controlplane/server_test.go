@@ -49,8 +49,9 @@ type server struct {
 }
 
 // startServer starts `skiff server` with its state in dir (a new temp dir
-// when ""), and stops it at the end of the test.
-func startServer(t *testing.T, dir string) *server {
+// when ""), and stops it at the end of the test; extra flags follow the
+// test's own.
+func startServer(t *testing.T, dir string, extra ...string) *server {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
@@ -60,6 +61,7 @@ func startServer(t *testing.T, dir string) *server {
 		"--state-dir", filepath.Join(dir, "state"), "--kubeconfig", s.kubeconfig,
 		"--listen", "127.0.0.1:0", "--etcd-client-addr", "127.0.0.1:0", "--etcd-peer-addr", "127.0.0.1:0",
 		"--log-level", "debug")
+	s.cmd.Args = append(s.cmd.Args, extra...)
 	s.cmd.Stderr = &s.stderr
 	out, err := s.cmd.StdoutPipe()
 	if err != nil {
