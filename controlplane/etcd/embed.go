@@ -11,17 +11,28 @@ import (
 	"go.etcd.io/etcd/server/v3/embed"
 )
 
-// Config of an embedded single-member etcd.
+// Config of an etcd member: the single member of `skiff server`, or a
+// member of a cluster (`skiff etcd`).
 type Config struct {
+	// Name of the member ("skiff" when empty).
+	Name string
 	// Dir holds etcd's data (member/ below it).
 	Dir string
 	// ClientAddr and PeerAddr are host:port to listen on; port 0 picks
 	// a free one. Both should be loopback.
 	ClientAddr string
 	PeerAddr   string
+	// InitialCluster lists the members of a new cluster as
+	// name=http://host:port,…; empty for a single member.
+	InitialCluster string
+	// JoinExisting joins a running cluster instead of starting a new one.
+	JoinExisting bool
 	// LogLevel is etcd's own (zap) level: debug, info, warn, error.
 	LogLevel string
 }
+
+// readyTimeout bounds the wait for a member to serve.
+const readyTimeout = time.Minute
 
 // Server is a running embedded etcd.
 type Server struct {
@@ -31,13 +42,23 @@ type Server struct {
 // Start starts etcd and waits until it serves, or ctx ends.
 func Start(ctx context.Context, c Config) (*Server, error) {
 	cfg := embed.NewConfig()
-	cfg.Name = "skiff"
+	cfg.Name = c.Name
+	if cfg.Name == "" {
+		cfg.Name = "skiff"
+	}
 	cfg.Dir = c.Dir
 	cfg.LogLevel = c.LogLevel
 	cu, pu := url.URL{Scheme: "http", Host: c.ClientAddr}, url.URL{Scheme: "http", Host: c.PeerAddr}
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
-	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	cfg.InitialCluster = c.InitialCluster
+	if cfg.InitialCluster == "" {
+		cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	}
+	cfg.InitialClusterToken = "skiff"
+	if c.JoinExisting {
+		cfg.ClusterState = embed.ClusterStateFlagExisting
+	}
 	// Bookmarks for API watchers come from etcd's progress notifications.
 	cfg.WatchProgressNotifyInterval = time.Minute
 	// Objects are at most 3 MiB, as kube-apiserver's limit; leave room
@@ -47,6 +68,7 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start etcd: %w", err)
 	}
+	// A cluster member is ready once a quorum of members is up.
 	select {
 	case <-e.Server.ReadyNotify():
 		return &Server{etcd: e}, nil
@@ -56,7 +78,7 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 	case <-ctx.Done():
 		e.Close()
 		return nil, fmt.Errorf("etcd not ready: %w", ctx.Err())
-	case <-time.After(time.Minute):
+	case <-time.After(readyTimeout):
 		e.Close()
 		return nil, errors.New("etcd not ready after a minute")
 	}
