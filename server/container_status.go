@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/skiffrt/skiff/internal/store"
 )
 
 // ContainerStatus describes one container; verbose adds its pid and
@@ -15,6 +17,19 @@ func (s *Server) ContainerStatus(ctx context.Context, req *runtime.ContainerStat
 	if err != nil {
 		return nil, err
 	}
+	resp := &runtime.ContainerStatusResponse{Status: toCRIContainerStatus(c)}
+	if req.GetVerbose() {
+		info, err := json.Marshal(map[string]any{"pid": c.Pid, "sandboxID": c.SandboxID, "cgroup": c.TaskCgroup, "config": c.Config})
+		if err != nil {
+			return nil, fmt.Errorf("encode container info: %w", err)
+		}
+		resp.Info = map[string]string{"info": string(info)}
+	}
+	return resp, nil
+}
+
+// toCRIContainerStatus describes c as ContainerStatus does.
+func toCRIContainerStatus(c store.Container) *runtime.ContainerStatus {
 	cfg := c.Config.Msg
 	st := &runtime.ContainerStatus{
 		Id: c.ID, Metadata: cfg.GetMetadata(), State: containerStates[c.State],
@@ -38,13 +53,5 @@ func (s *Server) ContainerStatus(ctx context.Context, req *runtime.ContainerStat
 	if !c.FinishedAt.IsZero() {
 		st.FinishedAt = c.FinishedAt.UnixNano()
 	}
-	resp := &runtime.ContainerStatusResponse{Status: st}
-	if req.GetVerbose() {
-		info, err := json.Marshal(map[string]any{"pid": c.Pid, "sandboxID": c.SandboxID, "cgroup": c.TaskCgroup, "config": c.Config})
-		if err != nil {
-			return nil, fmt.Errorf("encode container info: %w", err)
-		}
-		resp.Info = map[string]string{"info": string(info)}
-	}
-	return resp, nil
+	return st
 }

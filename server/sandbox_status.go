@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/skiffrt/skiff/internal/store"
 )
 
 // PodSandboxStatus describes one pod sandbox; verbose adds its pause pid,
@@ -15,15 +17,7 @@ func (s *Server) PodSandboxStatus(ctx context.Context, req *runtime.PodSandboxSt
 	if err != nil {
 		return nil, err
 	}
-	cfg := sb.Config.Msg
-	resp := &runtime.PodSandboxStatusResponse{Status: &runtime.PodSandboxStatus{
-		Id: sb.ID, Metadata: cfg.GetMetadata(), State: sandboxState(sb.State), CreatedAt: sb.CreatedAt.UnixNano(),
-		Network: podNetwork(sb.IPs),
-		Linux: &runtime.LinuxPodSandboxStatus{Namespaces: &runtime.Namespace{
-			Options: cfg.GetLinux().GetSecurityContext().GetNamespaceOptions(),
-		}},
-		Labels: cfg.GetLabels(), Annotations: cfg.GetAnnotations(), RuntimeHandler: sb.RuntimeHandler,
-	}}
+	resp := &runtime.PodSandboxStatusResponse{Status: toCRISandboxStatus(sb)}
 	if req.GetVerbose() {
 		info, err := json.Marshal(map[string]any{"pid": sb.PausePID, "netns": sb.NetNS, "cgroup": sb.TaskCgroup, "config": sb.Config})
 		if err != nil {
@@ -32,6 +26,19 @@ func (s *Server) PodSandboxStatus(ctx context.Context, req *runtime.PodSandboxSt
 		resp.Info = map[string]string{"info": string(info)}
 	}
 	return resp, nil
+}
+
+// toCRISandboxStatus describes sb as PodSandboxStatus does.
+func toCRISandboxStatus(sb store.Sandbox) *runtime.PodSandboxStatus {
+	cfg := sb.Config.Msg
+	return &runtime.PodSandboxStatus{
+		Id: sb.ID, Metadata: cfg.GetMetadata(), State: sandboxState(sb.State), CreatedAt: sb.CreatedAt.UnixNano(),
+		Network: podNetwork(sb.IPs),
+		Linux: &runtime.LinuxPodSandboxStatus{Namespaces: &runtime.Namespace{
+			Options: cfg.GetLinux().GetSecurityContext().GetNamespaceOptions(),
+		}},
+		Labels: cfg.GetLabels(), Annotations: cfg.GetAnnotations(), RuntimeHandler: sb.RuntimeHandler,
+	}
 }
 
 // podNetwork is the CRI form of a pod's IPs, primary first.

@@ -25,6 +25,7 @@ type Server struct {
 	pinned       string // the pause image's normalised name, if configured
 	podCIDR      PodCIDRSetter
 	stats        Stats
+	events       Events
 }
 
 // PodCIDRSetter takes the pod CIDR of UpdateRuntimeConfig.
@@ -43,6 +44,7 @@ type Options struct {
 	Features     Features
 	PodCIDR      PodCIDRSetter
 	Stats        Stats
+	Events       Events
 }
 
 // Features are what Status advertises the runtime can do.
@@ -56,7 +58,7 @@ func New(o Options) *Server {
 	s := &Server{
 		cfg: o.Config, runtimeReady: o.RuntimeReady, networkReady: o.NetworkReady,
 		images: o.Images, sandboxes: o.Sandboxes, containers: o.Containers, features: o.Features,
-		podCIDR: o.PodCIDR, stats: o.Stats,
+		podCIDR: o.PodCIDR, stats: o.Stats, events: o.Events,
 	}
 	if ref, err := image.ParseRef(o.Config.PauseImage); err == nil {
 		s.pinned = image.IndexName(ref)

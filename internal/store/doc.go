@@ -8,6 +8,9 @@
 // record under a name fails with errdefs.ErrAlreadyExists naming the
 // holder. IDs resolve by any unique prefix, as crictl expects.
 //
+// OnChange hands every persisted change of a table, in order, to one
+// listener (the container events of the CRI).
+//
 // Table is safe for concurrent use, with one lock per table. Update holds
 // it while its function runs and the record is written: the function must
 // be quick and must not call back into the table or into the runtime.

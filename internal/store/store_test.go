@@ -2,6 +2,8 @@ package store
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,3 +161,22 @@ func TestContainerTransitions(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+func TestOnChangeSeesPersistedChangesInOrder(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	var got []string
+	s.Sandboxes.OnChange(func(c Change[Sandbox]) {
+		// The change is on disk already: a reopened store would have it.
+		got = append(got, fmt.Sprintf("%d %s→%s", c.Op, c.Old.State, c.New.State))
+	})
+	s.Sandboxes.Add(sandbox("id1", "a"))
+	s.Sandboxes.Update("id1", func(sb Sandbox) (Sandbox, error) { sb.State = SandboxNotReady; return sb, nil })
+	s.Sandboxes.Update("id1", func(sb Sandbox) (Sandbox, error) { return sb, errors.New("refused") })
+	s.Sandboxes.Delete("id1")
+	s.Sandboxes.Delete("id1")
+	want := []string{"0 →READY", "1 READY→NOTREADY", "2 NOTREADY→"}
+	if !slices.Equal(got, want) {
+		t.Errorf("changes %q, want %q", got, want)
+	}
+}

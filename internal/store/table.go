@@ -26,9 +26,43 @@ type Table[R Record] struct {
 	bucket []byte
 	kind   string // for messages: "container", "pod sandbox"
 
-	mu    sync.RWMutex // guards the fields below
-	byID  map[string]R
-	names map[string]string // name → ID
+	mu       sync.RWMutex // guards the fields below
+	byID     map[string]R
+	names    map[string]string // name → ID
+	onChange func(Change[R])
+}
+
+// Op is what a Change did.
+type Op int
+
+// The operations of a Change.
+const (
+	OpAdd Op = iota
+	OpUpdate
+	OpDelete
+)
+
+// Change is one change of a record, once it is persisted. Old is the
+// zero record for an add, New for a delete.
+type Change[R Record] struct {
+	Op       Op
+	Old, New R
+}
+
+// OnChange makes every later Add, Update and Delete call fn with the
+// change, after it is persisted and while the table is still locked, so
+// that fn sees the changes of one table in their order. fn must be quick,
+// must not block and must not call into the table.
+func (t *Table[R]) OnChange(fn func(Change[R])) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.onChange = fn
+}
+
+func (t *Table[R]) changed(c Change[R]) {
+	if t.onChange != nil {
+		t.onChange(c)
+	}
 }
 
 // openTable loads bucket of db into memory.
@@ -70,6 +104,7 @@ func (t *Table[R]) Add(r R) error {
 		return err
 	}
 	t.byID[id], t.names[name] = r, id
+	t.changed(Change[R]{Op: OpAdd, New: r})
 	return nil
 }
 
@@ -130,6 +165,7 @@ func (t *Table[R]) Update(id string, fn func(R) (R, error)) (R, error) {
 		return zero, err
 	}
 	t.byID[id] = next
+	t.changed(Change[R]{Op: OpUpdate, Old: cur, New: next})
 	return next, nil
 }
 
@@ -148,6 +184,7 @@ func (t *Table[R]) Delete(id string) error {
 	_, name := r.Key()
 	delete(t.byID, id)
 	delete(t.names, name)
+	t.changed(Change[R]{Op: OpDelete, Old: r})
 	return nil
 }
 
