@@ -39,25 +39,26 @@ func serve(cfg config.Config, logOut io.Writer) error {
 		}
 	}
 
-	svc, err := openServices(ctx, cfg)
+	reg := metrics.NewRegistry()
+	svc, err := openServices(ctx, cfg, reg)
 	if err != nil {
 		return err
 	}
 	defer svc.close()
 
-	reg := metrics.NewRegistry()
 	icpt := server.Interceptors{Logger: logger, Metrics: metrics.NewRPC(reg)}
 	g := grpc.NewServer(grpc.ChainUnaryInterceptor(icpt.Unary), grpc.ChainStreamInterceptor(icpt.Stream))
 	server.New(server.Options{
 		Config:       cfg,
 		RuntimeReady: health.Runtime(cfg.ShimPath, cfg.Root, cfg.RunRoot),
 		NetworkReady: health.Network(svc.network.Status),
-		Images:       svc.images,
+		Images:       meteredImages{svc.images, svc.metrics},
 		Sandboxes:    svc.sandboxes,
 		Containers:   svc.containers,
 		Features:     server.Features{RecursiveReadOnlyMounts: svc.features.RecursiveReadOnly},
 		PodCIDR:      svc.network,
 		Stats:        svc.stats,
+		Events:       svc.events,
 	}).Register(g)
 
 	ln, err := socket.Listen(cfg.Listen, 0o660)

@@ -7,13 +7,17 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/skiffrt/skiff/container"
 	"github.com/skiffrt/skiff/internal/cni"
 	"github.com/skiffrt/skiff/internal/config"
+	"github.com/skiffrt/skiff/internal/events"
 	"github.com/skiffrt/skiff/internal/image"
 	"github.com/skiffrt/skiff/internal/image/remote"
 	"github.com/skiffrt/skiff/internal/keylock"
 	"github.com/skiffrt/skiff/internal/log"
+	"github.com/skiffrt/skiff/internal/metrics"
 	"github.com/skiffrt/skiff/internal/rootfs"
 	"github.com/skiffrt/skiff/internal/stats"
 	"github.com/skiffrt/skiff/internal/store"
@@ -31,13 +35,33 @@ type services struct {
 	sandboxes  *sandbox.Manager
 	containers *container.Manager
 	stats      *stats.Collector
+	events     *events.Broker
+	metrics    *metrics.Runtime
 	closers    []func() error
 }
 
 // openServices opens the image and runtime stores, wires the managers
-// and reconciles what ran before a restart with what runs now.
-func openServices(ctx context.Context, cfg config.Config) (*services, error) {
+// and reconciles what ran before a restart with what runs now. The
+// runtime's metrics are registered with reg.
+func openServices(ctx context.Context, cfg config.Config, reg prometheus.Registerer) (*services, error) {
 	s := &services{}
+	tasks := &task.Runner{
+		ShimBinary: cfg.ShimPath,
+		Dir:        filepath.Join(cfg.RunRoot, "tasks"),
+		SocketDir:  filepath.Join(cfg.RunRoot, "s"),
+		StateRoot:  filepath.Join(cfg.RunRoot, "runc"),
+	}
+	s.events = events.NewBroker(events.DefaultBuffer, func(reason string) { s.metrics.EventsDropped(reason) })
+	s.metrics = metrics.NewRuntime(reg, metrics.RuntimeGauges{
+		ShimsAlive: func() float64 {
+			n, err := tasks.Alive()
+			if err != nil {
+				log.G(ctx).Warn("count live shims", log.KeyError, err)
+			}
+			return float64(n)
+		},
+		EventListeners: func() float64 { return float64(s.events.Listeners()) },
+	})
 	registryCfg := remote.Config{
 		Mirrors:         cfg.Registry.Mirrors,
 		Insecure:        cfg.Registry.Insecure,
@@ -49,7 +73,7 @@ func openServices(ctx context.Context, cfg config.Config) (*services, error) {
 	}
 	registry := remote.New(registryCfg)
 	s.closers = append(s.closers, func() error { registry.Close(); return nil })
-	images, err := image.Open(ctx, filepath.Join(cfg.Root, "images"), registry)
+	images, err := image.Open(ctx, filepath.Join(cfg.Root, "images"), meteredRegistry{registry, s.metrics})
 	if err != nil {
 		return nil, s.fail(err)
 	}
@@ -73,12 +97,7 @@ func openServices(ctx context.Context, cfg config.Config) (*services, error) {
 	if err := task.BecomeSubreaper(); err != nil {
 		return nil, s.fail(err)
 	}
-	tasks := &task.Runner{
-		ShimBinary: cfg.ShimPath,
-		Dir:        filepath.Join(cfg.RunRoot, "tasks"),
-		SocketDir:  filepath.Join(cfg.RunRoot, "s"),
-		StateRoot:  filepath.Join(cfg.RunRoot, "runc"),
-	}
+	s.events.Watch(st.Sandboxes, st.Containers)
 	features, minOOM := oci.ProbeHostFeatures(), oci.OwnOOMScoreAdj()
 	s.features = features
 	podsDir, containersDir := filepath.Join(cfg.RunRoot, "pods"), filepath.Join(cfg.Root, "containers")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -23,7 +24,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	body := httpGet(t, "http://"+addr+"/metrics")
 	for _, want := range []string{
 		`skiff_cri_request_duration_seconds_bucket{method="/runtime.v1.RuntimeService/Version",le=`,
-		`skiff_cri_request_errors_total{code="Unimplemented",method="/runtime.v1.RuntimeService/ContainerStats"} 1`,
+		`skiff_cri_request_errors_total{code="NotFound",method="/runtime.v1.RuntimeService/ContainerStats"} 1`,
 		`process_resident_memory_bytes`,
 	} {
 		if !strings.Contains(body, want) {
@@ -32,6 +33,40 @@ func TestMetricsEndpoint(t *testing.T) {
 	}
 	if !strings.Contains(httpGet(t, "http://"+addr+"/debug/pprof/"), "goroutine") {
 		t.Error("/debug/pprof/ does not list profiles")
+	}
+}
+
+// TestRuntimeMetrics checks the metrics of the runtime itself: bytes
+// pulled, live shims, event listeners.
+func TestRuntimeMetrics(t *testing.T) {
+	reg := startRegistry(t)
+	addr := freeLoopbackAddr(t)
+	d := startDaemon(t, append(mirrorArgs(reg), "--metrics-addr", addr)...)
+	d.pull(t, "busybox")
+	cfg := podConfig(t, "metrics")
+	pod := d.runPod(t, cfg)
+	defer d.removePod(t, pod)
+	d.runContainer(t, pod, cfg, "c", "exec sleep 1000")
+	events, err := d.runtime.GetContainerEvents(ctxT(t), &runtime.GetEventsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = events
+	waitFor(t, "the events listener to be counted", func() bool {
+		return strings.Contains(httpGet(t, "http://"+addr+"/metrics"), "skiff_container_event_listeners 1")
+	})
+	body := httpGet(t, "http://"+addr+"/metrics")
+	for _, want := range []string{
+		"skiff_shims_alive 2", // the pause container's and c's
+		"skiff_image_pulls_in_flight 0",
+		"skiff_container_events_dropped_listeners_total 0",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if m := regexp.MustCompile(`skiff_image_pulled_bytes_total (\S+)`).FindStringSubmatch(body); m == nil || m[1] == "0" {
+		t.Errorf("bytes pulled: %v", m)
 	}
 }
 
