@@ -38,6 +38,21 @@
 //   - Columns / Row: the Table columns, as kube-apiserver's
 //     printers define them (Priority 1 for -o wide).
 //
+// Beyond the strategy, a Kind may declare (all optional):
+//
+//   - Status / Scale: the status and scale subresources (ScaleOf says
+//     where the replicas and the selector are);
+//   - Actions: POST subresources that act on the object (a Pod's binding
+//     and eviction), carried out through Store.Mutate and Store.Delete;
+//   - GracePeriod: how long a deletion waits (pods on a node);
+//   - Finalizing: keep a deleted object beyond its metadata.finalizers (a
+//     Namespace until its contents are gone, see namespace.Finalizer);
+//   - Admit: allocate or refuse with a view of the kind's other objects
+//     (a Service's cluster IP and node ports);
+//   - StoredAs: keep the objects as another kind's (events.k8s.io/v1
+//     Events are v1 Events);
+//   - ValidName: another name rule than a DNS subdomain.
+//
 // # What the Store does for every kind
 //
 // Create: generateName, uid, creationTimestamp, generation 1 (kinds with a
