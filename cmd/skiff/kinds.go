@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/skiffrt/skiff/controlplane/registry"
 	"github.com/skiffrt/skiff/controlplane/registry/configmap"
 	"github.com/skiffrt/skiff/controlplane/registry/controllerrevision"
@@ -24,7 +26,7 @@ import (
 )
 
 // kinds are the resources `skiff server` serves, in discovery order.
-func kinds(services service.Config) []registry.Kind {
+func kinds(services service.Config, eventTTL time.Duration) []registry.Kind {
 	return []registry.Kind{
 		// v1
 		namespace.Kind(),
@@ -35,7 +37,7 @@ func kinds(services service.Config) []registry.Kind {
 		configmap.Kind(),
 		secret.Kind(),
 		serviceaccount.Kind(),
-		event.Kind(),
+		event.Kind(eventTTL),
 		pvc.Kind(),
 		// apps/v1
 		deployment.Kind(),
@@ -51,6 +53,6 @@ func kinds(services service.Config) []registry.Kind {
 		// coordination.k8s.io/v1
 		lease.Kind(),
 		// events.k8s.io/v1
-		event.KindV1(),
+		event.KindV1(eventTTL),
 	}
 }

@@ -45,7 +45,7 @@ type serverFlags struct {
 	sans                      []string
 	etcdClient, etcdPeer      string
 	etcd                      etcdFlags
-	compaction                time.Duration
+	compaction, eventTTL      time.Duration
 	services                  service.Config
 	logLevel                  slog.Level
 }
@@ -69,6 +69,7 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	fs.StringVar(&f.etcd.caFile, "etcd-cafile", "", "CA bundle to verify the external etcd's servers")
 	fs.StringVar(&f.etcd.certFile, "etcd-certfile", "", "client certificate for the external etcd")
 	fs.StringVar(&f.etcd.keyFile, "etcd-keyfile", "", "key of --etcd-certfile")
+	fs.DurationVar(&f.eventTTL, "event-ttl", time.Hour, "how long events are kept after their last write")
 	fs.DurationVar(&f.compaction, "compaction-interval", 5*time.Minute, "how often old etcd revisions are compacted")
 	f.services = service.DefaultConfig
 	fs.Func("service-cluster-ip-range", "CIDR of the services' cluster IPs (default 10.96.0.0/12)", func(s string) error {
@@ -131,7 +132,7 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 	}
 	defer stopEtcd()
 
-	handler, store, err := newAPI(client, f.services)
+	handler, store, err := newAPI(client, f)
 	if err != nil {
 		return err
 	}
@@ -183,13 +184,13 @@ type api struct {
 }
 
 // newAPI wires storage, the served kinds and the handler.
-func newAPI(client *clientv3.Client, services service.Config) (*api, *storage.Store, error) {
+func newAPI(client *clientv3.Client, f *serverFlags) (*api, *storage.Store, error) {
 	scheme := apiserver.NewScheme()
 	store := storage.New(client, storage.NewCodec(scheme), "/registry")
 	deps := registry.Deps{Storage: store, Scheme: scheme, TypeConverter: applyconfigurations.NewTypeConverter(scheme)}
 	a := &api{stores: map[string]*registry.Store{}}
 	var stores []*registry.Store
-	for _, k := range kinds(services) {
+	for _, k := range kinds(f.services, f.eventTTL) {
 		st, err := registry.NewStore(k, deps)
 		if err != nil {
 			return nil, nil, err

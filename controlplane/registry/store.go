@@ -37,9 +37,13 @@ type Store struct {
 
 // NewStore returns the Store of kind.
 func NewStore(kind Kind, deps Deps) (*Store, error) {
-	s := &Store{kind: &kind, storage: deps.Storage, raw: deps.Storage, scheme: deps.Scheme}
+	st := deps.Storage
+	if kind.TTL > 0 {
+		st = st.WithTTL(kind.TTL)
+	}
+	s := &Store{kind: &kind, storage: st, raw: deps.Storage, scheme: deps.Scheme}
 	if kind.StoredAs != nil {
-		s.storage = converting{s: deps.Storage, as: kind.StoredAs}
+		s.storage = converting{s: st, as: kind.StoredAs}
 	}
 	if _, err := s.newObject(); err != nil {
 		return nil, err

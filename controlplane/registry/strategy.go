@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"sort"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -103,6 +104,9 @@ type Kind struct {
 	// seconds; nil means none: objects go at once (pods wait for their
 	// node).
 	GracePeriod func(obj runtime.Object) int64
+	// TTL, when set, makes the objects expire that long after their last
+	// write (events, kube-apiserver's --event-ttl).
+	TTL time.Duration
 	// Finalizing, when set, tells whether a deleted object must stay
 	// although its metadata.finalizers are gone: a Namespace waits for
 	// its spec.finalizers (its contents being removed).

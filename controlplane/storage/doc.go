@@ -14,7 +14,9 @@
 //   - Watch streams changes after a revision with the previous value, so
 //     callers can tell ADDED/MODIFIED/DELETED under a filter; a revision
 //     that etcd has compacted away gives ErrGone;
-//   - Compactor compacts old revisions periodically.
+//   - Compactor compacts old revisions periodically;
+//   - WithTTL gives a view whose writes expire (events), through shared
+//     etcd leases.
 //
 // The Store takes an etcd client, so embedded and external etcd differ only
 // in wiring. It knows nothing about kinds, validation or HTTP: callers map

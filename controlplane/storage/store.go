@@ -13,6 +13,8 @@ type Store struct {
 	client *clientv3.Client
 	codec  *Codec
 	prefix string
+	// leases, when set, make writes expire (WithTTL).
+	leases *leases
 }
 
 // New returns a Store over client, keeping every key under prefix
@@ -41,10 +43,14 @@ func (s *Store) Create(ctx context.Context, key string, obj runtime.Object) erro
 	if err != nil {
 		return err
 	}
+	opts, err := s.putOptions(ctx)
+	if err != nil {
+		return err
+	}
 	k := s.prefix + key
 	resp, err := s.client.Txn(ctx).
 		If(clientv3.Compare(clientv3.CreateRevision(k), "=", 0)).
-		Then(clientv3.OpPut(k, string(data))).
+		Then(clientv3.OpPut(k, string(data), opts...)).
 		Commit()
 	if err != nil {
 		return fmt.Errorf("create %s: %w", key, err)
@@ -63,10 +69,14 @@ func (s *Store) Update(ctx context.Context, key string, obj runtime.Object, rev 
 	if err != nil {
 		return err
 	}
+	opts, err := s.putOptions(ctx)
+	if err != nil {
+		return err
+	}
 	k := s.prefix + key
 	resp, err := s.client.Txn(ctx).
 		If(clientv3.Compare(clientv3.ModRevision(k), "=", rev)).
-		Then(clientv3.OpPut(k, string(data))).
+		Then(clientv3.OpPut(k, string(data), opts...)).
 		Else(clientv3.OpGet(k, clientv3.WithKeysOnly())).
 		Commit()
 	if err != nil {

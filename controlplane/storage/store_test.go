@@ -187,3 +187,27 @@ func TestWatch(t *testing.T) {
 		t.Fatalf("list at compacted revision: %v", err)
 	}
 }
+
+func TestTTL(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t).WithTTL(time.Second)
+	for _, name := range []string{"a", "b"} {
+		if err := s.Create(ctx, storage.Key("", "events", "ns", name), cm(name, "1")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := s.List(ctx, storage.Key("", "events", "ns", ""), storage.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Items) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d objects left after their TTL", len(res.Items))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -15,9 +15,10 @@ import (
 	"github.com/skiffrt/skiff/controlplane/registry"
 )
 
-// Kind describes core events.
-func Kind() registry.Kind {
+// Kind describes core events, which expire ttl after their last write.
+func Kind(ttl time.Duration) registry.Kind {
 	return registry.Kind{
+		TTL:              ttl,
 		GroupVersionKind: corev1.SchemeGroupVersion.WithKind("Event"),
 		Resource:         "events", Singular: "event", ShortNames: []string{"ev"},
 		Namespaced: true,

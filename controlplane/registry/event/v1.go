@@ -1,6 +1,8 @@
 package event
 
 import (
+	"time"
+
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -14,9 +16,10 @@ import (
 const maxNote = 1024
 
 // KindV1 describes events.k8s.io/v1 Events, stored as v1 Events: both
-// APIs show the same objects.
-func KindV1() registry.Kind {
+// APIs show the same objects. They expire ttl after their last write.
+func KindV1(ttl time.Duration) registry.Kind {
 	return registry.Kind{
+		TTL:              ttl,
 		GroupVersionKind: eventsv1.SchemeGroupVersion.WithKind("Event"),
 		Resource:         "events", Singular: "event", ShortNames: []string{"ev"},
 		Namespaced: true,
