@@ -1,16 +1,12 @@
 package apiserver
 
 import (
-	"context"
 	"fmt"
-	corev1 "k8s.io/api/core/v1"
 	"net/http"
-	"net/url"
 	"strings"
-	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -323,96 +319,4 @@ func (h *resourceHandler) decodeJSON(data []byte, gvk schema.GroupVersionKind, v
 		return nil, false
 	}
 	return obj, true
-}
-
-// respond writes obj (an object or a list) in the representation the
-// client accepts: the object, a Table, or partial metadata.
-func (h *resourceHandler) respond(code int, obj runtime.Object) {
-	a := negotiate(h.r.Header.Get("Accept"))
-	switch {
-	case a.out == outTable && h.info.Subresource == "":
-		opts := tableOptions(h.r.URL.Query())
-		t := h.st.Table(itemsOf(obj), opts.IncludeObject, opts.NoHeaders)
-		t.APIVersion = "meta.k8s.io/" + a.version
-		if l, err := meta.ListAccessor(obj); err == nil && meta.IsListType(obj) {
-			t.ResourceVersion, t.Continue = l.GetResourceVersion(), l.GetContinue()
-		}
-		writeJSON(h.w, code, t)
-	case a.out == outPartial && h.info.Subresource == "":
-		writeJSON(h.w, code, partial(obj, a.version))
-	default:
-		writeJSON(h.w, code, obj)
-	}
-}
-
-// itemsOf returns the items of a list, or the object alone.
-func itemsOf(obj runtime.Object) []runtime.Object {
-	if meta.IsListType(obj) {
-		return registry.ListItems(obj)
-	}
-	return []runtime.Object{obj}
-}
-
-// partial is the PartialObjectMetadata(List) form of obj.
-func partial(obj runtime.Object, version string) runtime.Object {
-	if !meta.IsListType(obj) {
-		p := registry.PartialMetadata(obj)
-		p.APIVersion = "meta.k8s.io/" + version
-		return p
-	}
-	out := &metav1.PartialObjectMetadataList{TypeMeta: metav1.TypeMeta{APIVersion: "meta.k8s.io/" + version, Kind: "PartialObjectMetadataList"}}
-	if l, err := meta.ListAccessor(obj); err == nil {
-		out.ResourceVersion, out.Continue = l.GetResourceVersion(), l.GetContinue()
-	}
-	for _, it := range registry.ListItems(obj) {
-		p := registry.PartialMetadata(it)
-		p.TypeMeta = metav1.TypeMeta{}
-		out.Items = append(out.Items, *p)
-	}
-	return out
-}
-
-// tableOptions reads includeObject and noHeaders (meta.k8s.io
-// TableOptions) from the query.
-func tableOptions(q url.Values) metav1.TableOptions {
-	opts := metav1.TableOptions{IncludeObject: metav1.IncludeObjectPolicy(q.Get("includeObject"))}
-	opts.NoHeaders = q.Get("noHeaders") == "true"
-	return opts
-}
-
-// requestTimeout is how long a watch without timeoutSeconds lasts, as
-// kube-apiserver's default minimum request timeout.
-const requestTimeout = 30 * time.Minute
-
-// watchContext bounds a watch by timeoutSeconds (or the default).
-func watchContext(ctx context.Context, opts *metav1.ListOptions) (context.Context, context.CancelFunc) {
-	d := requestTimeout
-	if opts.TimeoutSeconds != nil && *opts.TimeoutSeconds > 0 {
-		d = time.Duration(*opts.TimeoutSeconds) * time.Second
-	}
-	return context.WithTimeout(ctx, d)
-}
-
-// warningWriter sends the warnings collected during the request as
-// Warning headers just before the response starts.
-type warningWriter struct {
-	http.ResponseWriter
-	warnings *registry.Warnings
-	wrote    bool
-}
-
-func (w *warningWriter) WriteHeader(code int) {
-	if !w.wrote {
-		for _, msg := range w.warnings.List() {
-			w.Header().Add("Warning", fmt.Sprintf("299 - %q", msg))
-		}
-		w.wrote = true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *warningWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
 }

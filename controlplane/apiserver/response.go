@@ -10,6 +10,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/skiffrt/skiff/controlplane/registry"
 )
 
 // writeJSON answers with obj as JSON.
@@ -65,4 +67,28 @@ func successStatus(kind, group, name string, obj runtime.Object) *metav1.Status 
 		st.Details.UID = m.GetUID()
 	}
 	return st
+}
+
+// warningWriter sends the warnings collected during the request as
+// Warning headers just before the response starts.
+type warningWriter struct {
+	http.ResponseWriter
+	warnings *registry.Warnings
+	wrote    bool
+}
+
+func (w *warningWriter) WriteHeader(code int) {
+	if !w.wrote {
+		for _, msg := range w.warnings.List() {
+			w.Header().Add("Warning", fmt.Sprintf("299 - %q", msg))
+		}
+		w.wrote = true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *warningWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }

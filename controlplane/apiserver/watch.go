@@ -2,8 +2,10 @@ package apiserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -80,4 +82,17 @@ func jsonUnmarshalStrict(data []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
 	return d.Decode(v)
+}
+
+// requestTimeout is how long a watch without timeoutSeconds lasts, as
+// kube-apiserver's default minimum request timeout.
+const requestTimeout = 30 * time.Minute
+
+// watchContext bounds a watch by timeoutSeconds (or the default).
+func watchContext(ctx context.Context, opts *metav1.ListOptions) (context.Context, context.CancelFunc) {
+	d := requestTimeout
+	if opts.TimeoutSeconds != nil && *opts.TimeoutSeconds > 0 {
+		d = time.Duration(*opts.TimeoutSeconds) * time.Second
+	}
+	return context.WithTimeout(ctx, d)
 }
