@@ -44,9 +44,10 @@ func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.Con
 	}
 	id := store.NewID()
 	ctx = log.WithAttrs(ctx, log.KeyContainerID, id, log.KeySandboxID, sb.ID)
+	imageName, imageDigest := imageNames(img, cfg.GetImage())
 	rec := store.Container{
 		ID: id, Name: name, SandboxID: sb.ID, Config: store.Proto[*runtime.ContainerConfig]{Msg: cfg},
-		State: store.ContainerCreated, ImageRef: img.ID.String(), ImageName: cfg.GetImage().GetImage(),
+		State: store.ContainerCreated, ImageRef: img.ID.String(), ImageName: imageName, ImageRepoDigest: imageDigest,
 		StopSignal: imgCfg.StopSignal, CreatedAt: time.Now().UTC(),
 	}
 	if podCfg.GetLogDirectory() != "" && cfg.GetLogPath() != "" {

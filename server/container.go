@@ -34,12 +34,29 @@ var containerStates = map[store.ContainerState]runtime.ContainerState{
 // toCRIContainer describes c as ListContainers does.
 func toCRIContainer(c store.Container) *runtime.Container {
 	cfg := c.Config.Msg
+	spec, ref := containerImage(c)
 	return &runtime.Container{
 		Id: c.ID, PodSandboxId: c.SandboxID, Metadata: cfg.GetMetadata(),
-		Image: &runtime.ImageSpec{Image: c.ImageName}, ImageRef: c.ImageRef, ImageId: c.ImageRef,
+		Image: spec, ImageRef: ref, ImageId: c.ImageRef,
 		State: containerStates[c.State], CreatedAt: c.CreatedAt.UnixNano(),
 		Labels: cfg.GetLabels(), Annotations: cfg.GetAnnotations(),
 	}
+}
+
+// containerImage returns the image of c as the CRI describes it: its name
+// with the name the user gave, and the image ref, the repo digest where
+// skiff knows one, else the image ID (which image_id always carries).
+// Kubelets show the name as a pod's status.image and the ref as its
+// status.imageID, as containerd and cri-o fill them.
+func containerImage(c store.Container) (*runtime.ImageSpec, string) {
+	spec := &runtime.ImageSpec{
+		Image:              c.ImageName,
+		UserSpecifiedImage: c.Config.Msg.GetImage().GetUserSpecifiedImage(),
+	}
+	if c.ImageRepoDigest != "" {
+		return spec, c.ImageRepoDigest
+	}
+	return spec, c.ImageRef
 }
 
 // containerFilter selects the containers f asks for.

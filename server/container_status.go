@@ -31,10 +31,11 @@ func (s *Server) ContainerStatus(ctx context.Context, req *runtime.ContainerStat
 // toCRIContainerStatus describes c as ContainerStatus does.
 func toCRIContainerStatus(c store.Container) *runtime.ContainerStatus {
 	cfg := c.Config.Msg
+	image, imageRef := containerImage(c)
 	st := &runtime.ContainerStatus{
 		Id: c.ID, Metadata: cfg.GetMetadata(), State: containerStates[c.State],
 		CreatedAt: c.CreatedAt.UnixNano(), ExitCode: c.ExitCode,
-		Image: &runtime.ImageSpec{Image: c.ImageName}, ImageRef: c.ImageRef, ImageId: c.ImageRef,
+		Image: image, ImageRef: imageRef, ImageId: c.ImageRef,
 		Reason: c.Reason, Message: c.Message,
 		Labels: cfg.GetLabels(), Annotations: cfg.GetAnnotations(),
 		Mounts: cfg.GetMounts(), LogPath: c.LogPath,

@@ -65,10 +65,13 @@ type Container struct {
 	SandboxID string                          `json:"sandboxId"`
 	Config    Proto[*runtime.ContainerConfig] `json:"config"`
 	State     ContainerState                  `json:"state"`
-	// ImageRef is the ID of the image it runs; ImageName the name asked for.
-	ImageRef  string `json:"imageRef"`
-	ImageName string `json:"imageName"`
-	LogPath   string `json:"logPath,omitempty"`
+	// ImageRef is the ID of the image it runs. ImageName names the image
+	// (a repo tag, the one asked for if the image has it) and
+	// ImageRepoDigest is its repo digest in that repository, if known.
+	ImageRef        string `json:"imageRef"`
+	ImageName       string `json:"imageName"`
+	ImageRepoDigest string `json:"imageRepoDigest,omitempty"`
+	LogPath         string `json:"logPath,omitempty"`
 	// StopSignal is the image's stop signal; empty means SIGTERM.
 	StopSignal string `json:"stopSignal,omitempty"`
 	// Pid is the container's init process while it runs.

@@ -34,6 +34,7 @@ func TestStandaloneKubelet(t *testing.T) {
 
 	first := n.waitReady(t, webPod, "", 2*time.Minute)
 	t.Run("probes make the pod ready", func(t *testing.T) { n.checkServes(t, first, "web 1") })
+	t.Run("the pod's status names its image", func(t *testing.T) { checkImageNames(t, first) })
 	t.Run("sidecar logs through containerLogs", n.checkSidecarLogs)
 	t.Run("run through ExecSync", func(t *testing.T) { n.checkRun(t, "web 1") })
 	t.Run("exec", n.checkExec)
@@ -102,6 +103,17 @@ func (n *node) checkServes(t *testing.T, p *corev1.Pod, want string) {
 	body, _ := io.ReadAll(resp.Body)
 	if strings.TrimSpace(string(body)) != want {
 		t.Errorf("pod serves %q, want %q", body, want)
+	}
+}
+
+// checkImageNames checks the image and imageID the kubelet shows for each
+// container: the image's name and its repo digest, as with containerd and
+// cri-o, though the kubelet creates containers from an image ID.
+func checkImageNames(t *testing.T, p *corev1.Pod) {
+	for _, c := range append(p.Status.InitContainerStatuses, p.Status.ContainerStatuses...) {
+		if c.Image != "docker.io/library/busybox:latest" || !strings.HasPrefix(c.ImageID, "docker.io/library/busybox@sha256:") {
+			t.Errorf("container %s: image %q, imageID %q", c.Name, c.Image, c.ImageID)
+		}
 	}
 }
 
