@@ -49,6 +49,11 @@ failSwapOn: false
 # 1000000). Keep both where they are.
 oomScoreAdj: {{oomScoreAdj}}
 maxOpenFiles: {{maxOpenFiles}}
+# Rotate container logs at 2 KiB, checked every 3 s (the least allowed):
+# the test sees a rotation, hence ReopenContainerLog, within a minute.
+containerLogMaxSize: 2Ki
+containerLogMaxFiles: 3
+containerLogMonitorInterval: 3s
 # Paths the kubelet would otherwise create on the host.
 podLogsDir: {{dir}}/pod-logs
 volumePluginDir: {{dir}}/volume-plugins

@@ -36,11 +36,12 @@ func TestStandaloneKubelet(t *testing.T) {
 	t.Run("probes make the pod ready", func(t *testing.T) { n.checkServes(t, first, "web 1") })
 	t.Run("the pod's status names its image", func(t *testing.T) { checkImageNames(t, first) })
 	t.Run("sidecar logs through containerLogs", n.checkSidecarLogs)
-	t.Run("run through ExecSync", func(t *testing.T) { n.checkRun(t, "web 1") })
+	t.Run("run through ExecSync", func(t *testing.T) { n.checkRun(t, first, "1") })
 	t.Run("exec", n.checkExec)
 	t.Run("stats summary", n.checkStatsSummary)
 	t.Run("skiffd killed with -9 under the kubelet", func(t *testing.T) { windows = append(windows, n.checkSkiffdKill(t)) })
 	t.Run("crash loop backs off and counts restarts", func(t *testing.T) { n.checkCrashLoop(t, crash) })
+	t.Run("the kubelet rotates a container log", func(t *testing.T) { n.checkLogRotation(t, first) })
 	var second *corev1.Pod
 	t.Run("a changed manifest replaces the pod", func(t *testing.T) { second = n.checkReplace(t, first) })
 	t.Run("deleting the manifests removes everything", func(t *testing.T) {
@@ -117,33 +118,23 @@ func checkImageNames(t *testing.T, p *corev1.Pod) {
 	}
 }
 
-// checkSidecarLogs reads the sidecar's numbered lines through the
-// kubelet, which reads skiff's CRI log file.
-func (n *node) checkSidecarLogs(t *testing.T) {
-	var logs string
-	err := poll(20*time.Second, func() error {
-		var err error
-		logs, err = n.api.containerLogs(webPod, "logger", "tailLines=100")
-		if err == nil && !strings.Contains(logs, "sidecar line 3\n") {
-			err = fmt.Errorf("no line 3 yet")
+// checkRun runs commands through the kubelet's /run, which uses ExecSync:
+// the web root, what the postStart hook wrote, and the hostname and hosts
+// file the kubelet gave the pod.
+func (n *node) checkRun(t *testing.T, p *corev1.Pod, version string) {
+	for _, c := range []struct{ cmd, want string }{
+		{"cat /www/index.html", "web " + version + "\n"},
+		{"cat /tmp/poststart", "started\n"},
+		{"hostname", webPod + "\n"},
+	} {
+		out, err := n.api.run(webPod, "web", c.cmd)
+		if err != nil || out != c.want {
+			t.Errorf("/run %s: %q, %v; want %q", c.cmd, out, err, c.want)
 		}
-		return err
-	})
-	if err != nil {
-		t.Fatalf("sidecar logs: %v: %q", err, logs)
 	}
-	if !strings.HasPrefix(logs, "sidecar line 1\n") {
-		t.Errorf("sidecar log does not start at line 1: %q", logs)
-	}
-}
-
-func (n *node) checkRun(t *testing.T, want string) {
-	out, err := n.api.run(webPod, "web", "cat /www/index.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.TrimSpace(out) != want {
-		t.Errorf("/run printed %q, want %q", out, want)
+	hosts, err := n.api.run(webPod, "web", "cat /etc/hosts")
+	if err != nil || !strings.Contains(hosts, p.Status.PodIP+"\t"+webPod+"\n") {
+		t.Errorf("/etc/hosts lacks %s %s: %q, %v", p.Status.PodIP, webPod, hosts, err)
 	}
 }
 

@@ -160,8 +160,8 @@ func (n *node) checkCrashLoop(t *testing.T, w *runWatcher) {
 		}
 	}
 	for _, r := range runs {
-		if r.ExitCode != 3 || r.Reason != "Error" {
-			t.Errorf("run ended with %d %q, want 3 Error", r.ExitCode, r.Reason)
+		if r.ExitCode != 3 || r.Reason != "Error" || r.Message != "bye\n" {
+			t.Errorf("run ended with %d %q, message %q; want 3 Error, the termination message \"bye\"", r.ExitCode, r.Reason, r.Message)
 		}
 	}
 

@@ -10,8 +10,9 @@ import (
 
 // webManifest is a static pod with an init container that writes the web
 // root into an emptyDir, a sidecar (an init container that keeps running)
-// that logs a numbered line a second, and a web server with an httpGet
-// readiness probe and an exec liveness probe (ExecSync through skiffd).
+// that logs a numbered line a second, and a web server with a postStart
+// hook, an httpGet readiness probe and an exec liveness probe (the hook
+// and the probe run through skiffd's ExecSync).
 // {{version}} is served as the page and labels the pod: changing it
 // changes the manifest, hence the static pod's UID.
 const webManifest = `apiVersion: v1
@@ -36,7 +37,8 @@ spec:
     image: busybox
     imagePullPolicy: IfNotPresent
     restartPolicy: Always
-    command: ["sh", "-c", "trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); echo sidecar line $i; sleep 1 & wait; done"]
+    # About 100 bytes a second: the kubelet rotates the log within a minute.
+    command: ["sh", "-c", "trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); echo sidecar line $i {{padding}}; sleep 1 & wait; done"]
   containers:
   - name: web
     image: busybox
@@ -51,6 +53,9 @@ spec:
       wait
     volumeMounts: [{name: www, mountPath: /www}]
     ports: [{containerPort: 8080}]
+    lifecycle:
+      postStart:
+        exec: {command: ["sh", "-c", "echo started > /tmp/poststart"]}
     readinessProbe:
       httpGet: {path: /, port: 8080}
       periodSeconds: 1
@@ -60,8 +65,9 @@ spec:
       failureThreshold: 3
 `
 
-// crashManifest is a static pod whose container exits with 3 at once,
-// again and again: the kubelet restarts it with back-off.
+// crashManifest is a static pod whose container writes a termination
+// message and exits with 3 at once, again and again: the kubelet restarts
+// it with back-off.
 const crashManifest = `apiVersion: v1
 kind: Pod
 metadata:
@@ -74,7 +80,7 @@ spec:
   - name: crash
     image: busybox
     imagePullPolicy: IfNotPresent
-    command: ["sh", "-c", "echo crashing; exit 3"]
+    command: ["sh", "-c", "echo crashing; echo bye > /dev/termination-log; exit 3"]
 `
 
 // writeManifest puts a static pod manifest in place atomically, so that
@@ -98,5 +104,5 @@ func (n *node) removeManifest(name string) {
 }
 
 func web(version string) string {
-	return strings.ReplaceAll(webManifest, "{{version}}", version)
+	return strings.NewReplacer("{{version}}", version, "{{padding}}", strings.Repeat(".", 80)).Replace(webManifest)
 }
