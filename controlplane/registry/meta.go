@@ -35,7 +35,7 @@ func (s *Store) beforeCreate(obj runtime.Object, ns string) {
 	if specOf(obj).IsValid() {
 		m.SetGeneration(1)
 	}
-	if st := statusOf(obj); s.kind.Status && st.IsValid() {
+	if st := statusOf(obj); s.kind.Status && !s.kind.StatusOnCreate && st.IsValid() {
 		st.SetZero()
 	}
 	s.kind.Strategy.PrepareForCreate(obj)

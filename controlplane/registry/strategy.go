@@ -95,6 +95,10 @@ type Kind struct {
 	// Status adds the status subresource: the main resource then never
 	// changes status, and <resource>/status changes only status.
 	Status bool
+	// StatusOnCreate keeps the status an object is created with, status
+	// subresource or not (a Node registers with its capacity and
+	// conditions, as upstream).
+	StatusOnCreate bool
 	// Scale adds the scale subresource (autoscaling/v1 Scale).
 	Scale *Scale
 	// ValidName checks metadata.name (and generateName when prefix);

@@ -14,12 +14,13 @@ import (
 	"github.com/skiffrt/skiff/controlplane/registry"
 )
 
-// Kind describes nodes: cluster-scoped, with status.
+// Kind describes nodes: cluster-scoped, with status, which may be set on
+// create.
 func Kind() registry.Kind {
 	return registry.Kind{
 		GroupVersionKind: corev1.SchemeGroupVersion.WithKind("Node"),
 		Resource:         "nodes", Singular: "node", ShortNames: []string{"no"},
-		Status:   true,
+		Status: true, StatusOnCreate: true,
 		Strategy: registry.Typed[*corev1.Node](strategy{}),
 	}
 }
@@ -28,7 +29,13 @@ type strategy struct{}
 
 func (strategy) PrepareForCreate(*corev1.Node)      {}
 func (strategy) PrepareForUpdate(_, _ *corev1.Node) {}
-func (strategy) Default(*corev1.Node)               {}
+
+// Default: allocatable is the capacity when not given, as upstream.
+func (strategy) Default(n *corev1.Node) {
+	if n.Status.Allocatable == nil && n.Status.Capacity != nil {
+		n.Status.Allocatable = n.Status.Capacity.DeepCopy()
+	}
+}
 
 func (strategy) Validate(n *corev1.Node) field.ErrorList {
 	var errs field.ErrorList

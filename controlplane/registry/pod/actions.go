@@ -68,8 +68,9 @@ func evict(ctx context.Context, pods *registry.Store, ns, name string, req runti
 	return err
 }
 
-// setCondition adds or replaces a pod condition, moving its transition
-// time only when its status changes.
+// setCondition adds or replaces a pod condition (its reason and message
+// too: a scheduled pod keeps no Unschedulable reason), moving its
+// transition time only when its status changes.
 func setCondition(st *corev1.PodStatus, c corev1.PodCondition) {
 	now := metav1.Now()
 	for i := range st.Conditions {
@@ -78,6 +79,8 @@ func setCondition(st *corev1.PodStatus, c corev1.PodCondition) {
 				st.Conditions[i].LastTransitionTime = now
 			}
 			st.Conditions[i].Status = c.Status
+			st.Conditions[i].Reason = c.Reason
+			st.Conditions[i].Message = c.Message
 			return
 		}
 	}
