@@ -161,6 +161,11 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 		return err
 	}
 	slog.Info("serving", "address", ln.Addr().String())
+	stopScheduler, err := startScheduler(ctx, ca, f.pkiDir, serverURL(ln.Addr()))
+	if err != nil {
+		return err
+	}
+	defer stopScheduler()
 	fmt.Fprintf(stdout, "export KUBECONFIG=%s\n", f.kubeconfig)
 
 	select {
@@ -307,9 +312,14 @@ func writeAdminKubeconfig(ca *pki.CA, f *serverFlags, addr net.Addr) error {
 	if err != nil {
 		return err
 	}
+	return pki.WriteKubeconfig(f.kubeconfig, serverURL(addr), ca, admin)
+}
+
+// serverURL is the URL clients on this machine reach the API at addr by.
+func serverURL(addr net.Addr) string {
 	host, port, _ := net.SplitHostPort(addr.String())
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	return pki.WriteKubeconfig(f.kubeconfig, "https://"+net.JoinHostPort(host, port), ca, admin)
+	return "https://" + net.JoinHostPort(host, port)
 }

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"sync"
+
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/events"
+
+	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
+	"github.com/skiffrt/skiff/controlplane/pki"
+	"github.com/skiffrt/skiff/controlplane/scheduler"
+	"github.com/skiffrt/skiff/internal/log"
+)
+
+// startScheduler runs the scheduler until ctx ends, as a client of the
+// API at url with a certificate of its own; stop waits for it to finish.
+func startScheduler(ctx context.Context, ca *pki.CA, pkiDir, url string) (stop func(), err error) {
+	cfg, err := clientConfig(ca, pkiDir, url, "scheduler", "system:kube-scheduler")
+	if err != nil {
+		return nil, err
+	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	factory := informers.NewSharedInformerFactory(client, 0)
+	broadcaster := events.NewBroadcaster(&events.EventSinkImpl{Interface: client.EventsV1()})
+	sched, err := scheduler.New(client, factory, broadcaster.NewRecorder(scheme.Scheme, scheduler.Name))
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(log.WithAttrs(ctx, "component", "scheduler"))
+	broadcaster.StartRecordingToSink(ctx.Done())
+	factory.Start(ctx.Done())
+	var wg sync.WaitGroup
+	wg.Go(func() { sched.Run(ctx) })
+	return func() {
+		cancel()
+		wg.Wait()
+		factory.Shutdown()
+		broadcaster.Shutdown()
+	}, nil
+}
+
+// clientConfig is the configuration of an in-process client of the API
+// at url, authenticated by the client certificate <pkiDir>/<name>.crt of
+// user. Only system:masters is authorized for now, so it is one.
+func clientConfig(ca *pki.CA, pkiDir, url, name, user string) (*rest.Config, error) {
+	cert, err := ca.Client(pkiDir, name, user, []string{auth.MastersGroup})
+	if err != nil {
+		return nil, err
+	}
+	certPEM, keyPEM, err := pki.PEM(cert)
+	if err != nil {
+		return nil, err
+	}
+	return &rest.Config{
+		Host:            url,
+		TLSClientConfig: rest.TLSClientConfig{CAData: ca.PEM, CertData: certPEM, KeyData: keyPEM},
+		UserAgent:       user,
+	}, nil
+}
