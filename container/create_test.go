@@ -21,7 +21,7 @@ func TestCreate(t *testing.T) {
 	if c.State != store.ContainerCreated || c.SandboxID != e.pod.ID || c.Name != "k8s_web_pod_ns_u1_0" {
 		t.Errorf("record %+v", c)
 	}
-	if c.ImageRef != busyboxID.String() || c.ImageName != "busybox" || c.Pid == 0 {
+	if c.ImageRef != busyboxID.String() || c.ImageName != "docker.io/library/busybox:latest" || c.Pid == 0 {
 		t.Errorf("image %s (%s), pid %d", c.ImageRef, c.ImageName, c.Pid)
 	}
 	wantLog := filepath.Join(e.pod.Config.Msg.LogDirectory, "web/0.log")
