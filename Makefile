@@ -17,7 +17,7 @@ PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 
-.PHONY: kubectl kubelet all deps test-deps build run test test-unit test-e2e test-e2e-controlplane test-critest test-kubelet critest-update vet clean install uninstall bench
+.PHONY: bench-controlplane FORCE kubectl kubelet all deps test-deps build run test test-unit test-e2e test-e2e-controlplane test-critest test-kubelet critest-update vet clean install uninstall bench
 
 all: build
 
@@ -114,6 +114,16 @@ critest-update:
 bench: build test-deps $(BIN)/bench-pause
 	@hack/install-deps.sh bench
 	$(GO) run ./test/bench -bin $(BIN) -pause $(BIN)/bench-pause $(BENCH_FLAGS)
+
+# The control plane under load: 10,000 objects created while 50 watchers
+# follow them; latency of create, get, list and the server's memory.
+bench-controlplane: $(BIN)/skiff
+	$(GO) run ./test/cpbench -bin $(BIN) $(CPBENCH_FLAGS)
+
+$(BIN)/skiff: FORCE
+	$(GO) build -ldflags '$(LDFLAGS)' -o $@ ./cmd/skiff
+
+FORCE:
 
 # The reference runtime's pause program (test/bench/pause).
 $(BIN)/bench-pause: test/bench/pause/pause.c
