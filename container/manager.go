@@ -53,6 +53,7 @@ type Tasks interface {
 	Wait(ctx context.Context, id string) (*task.Exit, error)
 	ExecSync(ctx context.Context, id string, req task.ExecRequest) (*task.ExecResult, error)
 	ReopenLog(ctx context.Context, id string) error
+	Update(ctx context.Context, id string, r *specs.LinuxResources) error
 	Delete(ctx context.Context, id, cgroupPath string) error
 }
 

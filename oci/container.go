@@ -141,7 +141,7 @@ func (b *containerBuilder) namespaces(s *specs.Spec) error {
 func (b *containerBuilder) resources(s *specs.Spec) error {
 	r := b.in.Config.GetLinux().GetResources()
 	var err error
-	if s.Linux.Resources, err = containerResources(r, b.in.Features); err != nil {
+	if s.Linux.Resources, err = ContainerResources(r, b.in.Features); err != nil {
 		return err
 	}
 	if s.Process.OOMScoreAdj, err = oomScoreAdj(r.GetOomScoreAdj(), b.in.MinOOMScoreAdj, containerScope, resField+"oom_score_adj"); err != nil {

@@ -16,9 +16,10 @@ var pageSizeRe = regexp.MustCompile(`^[1-9][0-9]*[KMG]B$`)
 
 const resField = "linux.resources."
 
-// containerResources converts the CRI resources; zero values are unset.
+// ContainerResources converts a container's CRI resources, for its spec
+// and for UpdateContainerResources; zero values are unset.
 // The CRI has no per-container pids limit: kubelet limits pids per pod.
-func containerResources(r *runtime.LinuxContainerResources, f HostFeatures) (*specs.LinuxResources, error) {
+func ContainerResources(r *runtime.LinuxContainerResources, f HostFeatures) (*specs.LinuxResources, error) {
 	if err := checkResources(r, f); err != nil {
 		return nil, err
 	}

@@ -68,7 +68,7 @@ func TestMemoryResources(t *testing.T) {
 
 func TestResourcesDropUnsupported(t *testing.T) {
 	r := &runtime.LinuxContainerResources{HugepageLimits: []*runtime.HugepageLimit{{PageSize: "2MB", Limit: 1 << 21}}}
-	got, err := containerResources(r, HostFeatures{})
+	got, err := ContainerResources(r, HostFeatures{})
 	if err != nil || got.HugepageLimits != nil {
 		t.Errorf("without hugetlb: %+v, %v; want the limits dropped", got, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/shim/api"
 	"github.com/skiffrt/skiff/internal/store"
@@ -210,5 +212,28 @@ func TestRecover(t *testing.T) {
 		if sb, _ := e.st.Sandboxes.Get(id); sb.State != want {
 			t.Errorf("%s: %s, want %s", sb.Name, sb.State, want)
 		}
+	}
+}
+
+func TestUpdateResourcesRecords(t *testing.T) {
+	e := newEnv(t, "")
+	id := e.run(t, podConfig("p"))
+	res := &runtime.LinuxContainerResources{CpuShares: 1024, MemoryLimitInBytes: 256 << 20}
+	if err := e.m.UpdateResources(ctxT(t), id, nil, res); err != nil {
+		t.Fatal(err)
+	}
+	over := &runtime.LinuxContainerResources{CpuShares: 10}
+	if err := e.m.UpdateResources(ctxT(t), id, over, nil); err != nil {
+		t.Fatal(err)
+	}
+	sb, _ := e.m.Get(ctxT(t), id)
+	if l := sb.Config.Msg.GetLinux(); l.GetResources().GetMemoryLimitInBytes() != 256<<20 || l.GetOverhead().GetCpuShares() != 10 {
+		t.Errorf("recorded %v", l)
+	}
+	if err := e.m.Stop(ctxT(t), id); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.m.UpdateResources(ctxT(t), id, nil, res); !errors.Is(err, errdefs.ErrFailedPrecondition) {
+		t.Errorf("update of a stopped pod: %v", err)
 	}
 }

@@ -21,6 +21,7 @@ type Containers interface {
 	List(keep func(store.Container) bool) []store.Container
 	ExecSync(ctx context.Context, id string, cmd []string, timeout time.Duration) (*task.ExecResult, error)
 	ReopenLog(ctx context.Context, id string) error
+	UpdateResources(ctx context.Context, id string, r *runtime.LinuxContainerResources) error
 	ImageUser(imageID digest.Digest) (string, bool)
 }
 

@@ -57,6 +57,10 @@ func TestContainerCalls(t *testing.T) {
 			_, err := s.ReopenContainerLog(ctx, &runtime.ReopenContainerLogRequest{ContainerId: "c1"})
 			return err
 		}, "ReopenLog c1"},
+		{"update resources", func(s *Server) error {
+			_, err := s.UpdateContainerResources(ctx, &runtime.UpdateContainerResourcesRequest{ContainerId: "c1", Linux: &runtime.LinuxContainerResources{CpuShares: 512}})
+			return err
+		}, "UpdateResources c1 cpu_shares:512"},
 		{"exec sync", func(s *Server) error {
 			r, err := s.ExecSync(ctx, &runtime.ExecSyncRequest{ContainerId: "c1", Cmd: []string{"ls"}, Timeout: 2})
 			if err == nil && (string(r.Stdout) != "out" || r.ExitCode != 3) {
@@ -84,6 +88,15 @@ func TestContainerCalls(t *testing.T) {
 func TestCreateContainerNoConfig(t *testing.T) {
 	e := newEnv(config.Default())
 	_, err := e.s.CreateContainer(context.Background(), &runtime.CreateContainerRequest{PodSandboxId: "p1"})
+	wantClass(t, err, errdefs.ErrInvalidArgument)
+	if len(e.containers.calls) > 0 {
+		t.Errorf("the manager was called: %q", e.containers.calls)
+	}
+}
+
+func TestUpdateContainerResourcesNoLinux(t *testing.T) {
+	e := newEnv(config.Default())
+	_, err := e.s.UpdateContainerResources(context.Background(), &runtime.UpdateContainerResourcesRequest{ContainerId: "c1"})
 	wantClass(t, err, errdefs.ErrInvalidArgument)
 	if len(e.containers.calls) > 0 {
 		t.Errorf("the manager was called: %q", e.containers.calls)

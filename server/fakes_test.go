@@ -70,6 +70,9 @@ func (f *fakeContainers) ExecSync(_ context.Context, id string, cmd []string, ti
 func (f *fakeContainers) ReopenLog(_ context.Context, id string) error {
 	return f.call("ReopenLog %s", id)
 }
+func (f *fakeContainers) UpdateResources(_ context.Context, id string, r *runtime.LinuxContainerResources) error {
+	return f.call("UpdateResources %s %s", id, r)
+}
 func (f *fakeContainers) ImageUser(id digest.Digest) (string, bool) {
 	for _, c := range f.byID {
 		if c.ImageRef == id.String() {
@@ -93,6 +96,9 @@ func (f *fakeSandboxes) call(format string, args ...any) error {
 
 func (f *fakeSandboxes) Run(_ context.Context, cfg *runtime.PodSandboxConfig, handler string) (string, error) {
 	return "p-" + cfg.GetMetadata().GetName(), f.call("Run %s %q", cfg.GetMetadata().GetName(), handler)
+}
+func (f *fakeSandboxes) UpdateResources(_ context.Context, id string, overhead, resources *runtime.LinuxContainerResources) error {
+	return f.call("UpdateResources %s %s %s", id, overhead, resources)
 }
 func (f *fakeSandboxes) Stop(_ context.Context, id string) error   { return f.call("Stop %s", id) }
 func (f *fakeSandboxes) Remove(_ context.Context, id string) error { return f.call("Remove %s", id) }

@@ -15,6 +15,7 @@ type Sandboxes interface {
 	Remove(ctx context.Context, id string) error
 	Get(ctx context.Context, id string) (store.Sandbox, error)
 	List(ctx context.Context, keep func(store.Sandbox) bool) []store.Sandbox
+	UpdateResources(ctx context.Context, id string, overhead, resources *runtime.LinuxContainerResources) error
 }
 
 func sandboxState(s store.SandboxState) runtime.PodSandboxState {

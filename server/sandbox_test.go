@@ -46,6 +46,10 @@ func TestSandboxCalls(t *testing.T) {
 			_, err := s.RemovePodSandbox(ctx, &runtime.RemovePodSandboxRequest{PodSandboxId: "p1"})
 			return err
 		}, "Remove p1"},
+		{"update resources", func(s *Server) error {
+			_, err := s.UpdatePodSandboxResources(ctx, &runtime.UpdatePodSandboxResourcesRequest{PodSandboxId: "p1", Resources: &runtime.LinuxContainerResources{CpuShares: 100}})
+			return err
+		}, "UpdateResources p1 <nil> cpu_shares:100"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

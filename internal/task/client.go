@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/shim/api"
 )
@@ -67,6 +69,12 @@ func (c *client) execSync(ctx context.Context, req ExecRequest) (*ExecResult, er
 // after it was rotated.
 func (c *client) reopenLog(ctx context.Context) error {
 	return c.call(ctx, api.MethodReopenLog, nil, nil)
+}
+
+// update changes the container's cgroup limits; nil fields of r keep
+// their value.
+func (c *client) update(ctx context.Context, r *specs.LinuxResources) error {
+	return c.call(ctx, api.MethodUpdate, &api.UpdateRequest{Resources: r}, nil)
 }
 
 // wait blocks until the container has exited and the shim has recorded

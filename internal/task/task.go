@@ -196,6 +196,13 @@ func (r *Runner) ExecSync(ctx context.Context, id string, req ExecRequest) (*Exe
 	return r.client(id).execSync(ctx, req)
 }
 
+// Update changes the cgroup limits of task id, as its shim's libcontainer
+// applies them; nil fields of r keep their value. A value the kernel
+// refuses is errdefs.ErrInvalidArgument and changes nothing.
+func (r *Runner) Update(ctx context.Context, id string, res *specs.LinuxResources) error {
+	return r.client(id).update(ctx, res)
+}
+
 // ReopenLog makes the shim of task id reopen its CRI log file.
 func (r *Runner) ReopenLog(ctx context.Context, id string) error {
 	return r.client(id).reopenLog(ctx)

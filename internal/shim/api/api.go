@@ -3,6 +3,8 @@ package api
 import (
 	"encoding/json"
 	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // Version is the protocol version. It changes when a message changes
@@ -25,6 +27,8 @@ const (
 	// MethodWait blocks until the container's exit is recorded and returns
 	// the Exit.
 	MethodWait = "Wait"
+	// MethodUpdate changes the container's cgroup limits (UpdateRequest).
+	MethodUpdate = "Update"
 	// MethodShutdown kills a created (never started) container, waits for
 	// the shim to record its exit and clean up, and returns the Exit. The
 	// shim exits right after answering. A running container must be
@@ -72,6 +76,12 @@ type State struct {
 type KillRequest struct {
 	Signal int  `json:"signal"`
 	All    bool `json:"all,omitempty"` // every process in the container's cgroup, not only its init
+}
+
+// UpdateRequest is the body of Update: the container's resources, in the
+// OCI spec's form; nil fields keep their value.
+type UpdateRequest struct {
+	Resources *specs.LinuxResources `json:"resources"`
 }
 
 // User is who an exec'd process runs as, numerically.

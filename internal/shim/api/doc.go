@@ -4,9 +4,10 @@
 // and the exit file (Exit, WriteExit, ReadExit).
 //
 // It is imported by the shim binary, so it stays small: the standard
-// library (encoding/json, flag) and internal/atomicfile only, no gRPC and
-// no internal/errdefs. The
-// client in internal/task maps the wire codes onto errdefs.
+// library (encoding/json, flag), the OCI runtime spec's types (which the
+// shim links anyway) and internal/atomicfile only, no gRPC and no
+// internal/errdefs. The client in internal/task maps the wire codes onto
+// errdefs.
 //
 // Wire format: one request per connection. The client writes one frame,
 // the shim answers with one frame and closes. A frame is a 4-byte

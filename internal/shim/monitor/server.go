@@ -141,6 +141,12 @@ func (s *server) dispatch(ctx context.Context, req *api.Request) (any, error) {
 			return nil, err
 		}
 		return c.execSync(ctx, &e)
+	case api.MethodUpdate:
+		var u api.UpdateRequest
+		if err := decode(req, &u); err != nil {
+			return nil, err
+		}
+		return nil, c.update(u.Resources)
 	case api.MethodReopenLog:
 		return nil, c.log.reopen()
 	case api.MethodWait:

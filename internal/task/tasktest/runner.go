@@ -42,8 +42,10 @@ type Task struct {
 	Signals  []syscall.Signal // as sent by Stop, in order
 	Timeouts []time.Duration  // of the Stop calls
 	Exited   *task.Exit
-	done     chan struct{} // closed on exit
-	lost     chan struct{} // closed when its shim vanished
+	// Resources are those of the last Update.
+	Resources *specs.LinuxResources
+	done      chan struct{} // closed on exit
+	lost      chan struct{} // closed when its shim vanished
 }
 
 // Fail makes every later call of method (e.g. "Start") fail with err; a
@@ -322,6 +324,24 @@ func (r *Runner) ReopenLog(_ context.Context, id string) error {
 	if r.tasks[id] == nil {
 		return gone(id)
 	}
+	return nil
+}
+
+// Update records the resources of a task that has not stopped.
+func (r *Runner) Update(_ context.Context, id string, res *specs.LinuxResources) error {
+	if err := r.begin("Update", id); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := r.tasks[id]
+	switch {
+	case t == nil:
+		return gone(id)
+	case t.Status == api.StatusStopped:
+		return fmt.Errorf("%w: task %s is stopped", errdefs.ErrFailedPrecondition, id)
+	}
+	t.Resources = res
 	return nil
 }
 
