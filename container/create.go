@@ -21,6 +21,9 @@ import (
 // Create creates a container in pod sandboxID, its process paused before
 // exec until Start, and returns its ID.
 func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.ContainerConfig) (string, error) {
+	if err := oci.CheckContainerConfig(cfg, m.cfg.Features); err != nil {
+		return "", err
+	}
 	sb, release, err := m.usePod(ctx, sandboxID)
 	if err != nil {
 		return "", err
@@ -50,8 +53,8 @@ func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.Con
 		State: store.ContainerCreated, ImageRef: img.ID.String(), ImageName: imageName, ImageRepoDigest: imageDigest,
 		StopSignal: imgCfg.StopSignal, CreatedAt: time.Now().UTC(),
 	}
-	if podCfg.GetLogDirectory() != "" && cfg.GetLogPath() != "" {
-		rec.LogPath = filepath.Join(podCfg.GetLogDirectory(), cfg.GetLogPath())
+	if rec.LogPath, err = logPath(podCfg.GetLogDirectory(), cfg.GetLogPath()); err != nil {
+		return "", err
 	}
 	if err := m.containers.Add(rec); err != nil {
 		return "", err

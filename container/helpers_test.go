@@ -22,6 +22,7 @@ import (
 	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/store"
 	"github.com/skiffrt/skiff/internal/task/tasktest"
+	"github.com/skiffrt/skiff/oci"
 )
 
 // fakeImages holds one image, busybox, whose config has stopSignal.
@@ -104,6 +105,7 @@ type env struct {
 	rootfs  *fakeRootfs
 	images  *fakeImages
 	locks   *keylock.Map
+	root    string // the test's own directory
 	dir     string // the containers' directory
 	pod     store.Sandbox
 }
@@ -118,11 +120,15 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { st.Close() })
 	e := &env{
 		st: st, records: &failingRecords{Table: st.Containers}, tasks: &tasktest.Runner{},
-		rootfs: &fakeRootfs{}, images: &fakeImages{}, locks: &keylock.Map{}, dir: filepath.Join(root, "containers"),
+		rootfs: &fakeRootfs{}, images: &fakeImages{}, locks: &keylock.Map{},
+		root: root, dir: filepath.Join(root, "containers"),
 	}
 	e.m = New(Deps{
 		Containers: e.records, Pods: st.Sandboxes, Images: e.images, Tasks: e.tasks, Rootfs: e.rootfs, Locks: e.locks,
-	}, Config{Dir: e.dir, PodsDir: filepath.Join(root, "pods"), CgroupManager: "cgroupfs"})
+	}, Config{
+		Dir: e.dir, PodsDir: filepath.Join(root, "pods"), CgroupManager: "cgroupfs",
+		Features: oci.HostFeatures{OnlineCPUs: "0-1", OnlineMems: "0"},
+	})
 	e.pod = store.Sandbox{
 		ID: store.NewID(), Name: "k8s_pod_ns_u1_0", State: store.SandboxReady, PausePID: 1, NetNS: "/run/netns/pod",
 		Config: store.Proto[*runtime.PodSandboxConfig]{Msg: &runtime.PodSandboxConfig{

@@ -2,6 +2,7 @@ package container
 
 import (
 	"errors"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -219,7 +220,8 @@ func TestExecSync(t *testing.T) {
 	}{
 		{"not running", created, []string{"true"}, errdefs.ErrFailedPrecondition, "CREATED"},
 		{"unknown", "nope", []string{"true"}, errdefs.ErrNotFound, "nope"},
-		{"no command", running, nil, errdefs.ErrInvalidArgument, "command is empty"},
+		{"no command", running, nil, errdefs.ErrInvalidArgument, "cmd: empty"},
+		{"huge command", running, []string{strings.Repeat("x", 200<<10)}, errdefs.ErrInvalidArgument, "exec request: command: entry 0"},
 		{"timed out", running, []string{"slow"}, errdefs.ErrDeadlineExceeded, "timeout"},
 	}
 	for _, tt := range tests {

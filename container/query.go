@@ -12,6 +12,7 @@ import (
 	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/store"
 	"github.com/skiffrt/skiff/internal/task"
+	"github.com/skiffrt/skiff/oci"
 )
 
 // Get returns the container whose ID is id or starts with it, with an exit
@@ -56,8 +57,8 @@ func (m *Manager) ExecSync(ctx context.Context, id string, cmd []string, timeout
 	if err != nil {
 		return nil, err
 	}
-	if len(cmd) == 0 {
-		return nil, fmt.Errorf("%w: exec: command is empty", errdefs.ErrInvalidArgument)
+	if err := oci.CheckExec(cmd); err != nil {
+		return nil, err
 	}
 	res, err := m.tasks.ExecSync(ctx, c.ID, task.ExecRequest{Cmd: cmd, Timeout: timeout})
 	if err == nil && res.TimedOut {

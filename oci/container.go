@@ -23,8 +23,10 @@ func ContainerSpec(in ContainerInput) (*specs.Spec, error) {
 		Process: &specs.Process{},
 		Linux:   &specs.Linux{},
 	}
+	// mounts comes last: it creates missing bind mount sources, which
+	// must not happen for a config that a later step refuses.
 	steps := []func(*specs.Spec) error{
-		b.process, b.user, b.security, b.mounts, b.namespaces, b.resources, b.devices, b.cgroups,
+		b.process, b.user, b.security, b.namespaces, b.resources, b.devices, b.cgroups, b.mounts,
 	}
 	for _, step := range steps {
 		if err := step(s); err != nil {
@@ -85,7 +87,7 @@ func (b *containerBuilder) process(s *specs.Spec) error {
 	}
 	s.Process.Args, s.Process.Cwd, s.Process.Terminal = args, cwd, cfg.GetTty()
 	s.Process.Env = processEnv(runtimeEnv, b.in.Image.Env, env)
-	return nil
+	return checkArgv(containerScope, s.Process.Args, nil, s.Process.Env) // with the image's part
 }
 
 func (b *containerBuilder) user(s *specs.Spec) error {

@@ -20,7 +20,9 @@ var extraMountOptions = []string{
 // criMounts converts the CRI mounts into bind mounts and returns the root
 // propagation they need: rshared with a bidirectional mount, rslave with
 // a host-to-container one, else "" (runc's rprivate). Image volumes (a
-// mount with an image instead of a host path) are skipped.
+// mount with an image instead of a host path) are skipped. Every mount is
+// checked before the host is touched: only then are missing sources
+// created (Host.BindSource), so that a refused config creates nothing.
 func criMounts(ms []*runtime.Mount, host Host, f HostFeatures) ([]specs.Mount, string, error) {
 	var out []specs.Mount
 	rootProp := ""
@@ -38,32 +40,37 @@ func criMounts(ms []*runtime.Mount, host Host, f HostFeatures) ([]specs.Mount, s
 			return nil, "", invalid(containerScope, field+".container_path", "%s is mounted twice", dst)
 		}
 		seen[dst] = true
-		opts, err := bindOptions(m, f, field) // checked before the host is touched
+		opts, err := bindOptions(m, f, field)
 		if err != nil {
 			return nil, "", err
 		}
-		src, err := host.BindSource(m.GetHostPath())
-		if err != nil {
-			return nil, "", fmt.Errorf("%s: %s.host_path: %w: %w", containerScope, field, errdefs.ErrInvalidArgument, err)
-		}
-		prop, err := bindPropagation(m, src, host, field)
+		prop, err := bindPropagation(m, m.GetHostPath(), host, field)
 		if err != nil {
 			return nil, "", err
 		}
 		rootProp = strongerPropagation(rootProp, prop)
-		opts = append([]string{"rbind", prop}, opts...)
-		out = append(out, specs.Mount{Destination: dst, Type: "bind", Source: src, Options: opts})
+		out = append(out, specs.Mount{Destination: dst, Type: "bind", Source: m.GetHostPath(), Options: append([]string{"rbind", prop}, opts...)})
+	}
+	for i := range out {
+		src, err := host.BindSource(out[i].Source)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: mounts: host_path %s: %w: %w", containerScope, out[i].Source, errdefs.ErrInvalidArgument, err)
+		}
+		out[i].Source = src
 	}
 	return out, rootProp, nil
 }
 
 // criMountPaths checks a mount's paths and returns its clean destination.
 func criMountPaths(m *runtime.Mount, field string) (string, error) {
-	if !path.IsAbs(m.GetContainerPath()) {
-		return "", invalid(containerScope, field+".container_path", "%q is not an absolute path", m.GetContainerPath())
+	if err := checkHostPath(containerScope, field+".container_path", m.GetContainerPath()); err != nil {
+		return "", err
 	}
-	if !path.IsAbs(m.GetHostPath()) {
-		return "", invalid(containerScope, field+".host_path", "%q is not an absolute path", m.GetHostPath())
+	if path.Clean(m.GetContainerPath()) == "/" {
+		return "", invalid(containerScope, field+".container_path", "a mount over the container's root")
+	}
+	if err := checkHostPath(containerScope, field+".host_path", m.GetHostPath()); err != nil {
+		return "", err
 	}
 	if len(m.GetUidMappings()) > 0 || len(m.GetGidMappings()) > 0 {
 		return "", classed(errdefs.ErrNotImplemented, containerScope, field,

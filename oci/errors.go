@@ -10,6 +10,7 @@ import (
 const (
 	containerScope = "container config"
 	sandboxScope   = "pod sandbox config"
+	execScope      = "exec request"
 )
 
 // invalid returns an errdefs.ErrInvalidArgument error naming the config

@@ -3,7 +3,6 @@ package oci
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -47,8 +46,11 @@ func (h *fakeHost) AllDevices() ([]specs.LinuxDevice, error) {
 	return append([]specs.LinuxDevice{}, h.all...), nil
 }
 
-// ReadFile reads real files: the profiles under testdata/seccomp.
-func (h *fakeHost) ReadFile(p string) ([]byte, error) { return os.ReadFile(p) }
+// ReadProfile reads real files, as the real host does: the profiles
+// under testdata/seccomp.
+func (h *fakeHost) ReadProfile(p, within string) ([]byte, error) {
+	return osHost{}.ReadProfile(p, within)
+}
 
 // dev describes a device node as the fake host reports it.
 func dev(path, typ string, major, minor int64) specs.LinuxDevice {

@@ -3,6 +3,7 @@ package oci
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"github.com/moby/sys/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/skiffrt/skiff/internal/hostpath"
 )
 
 // Host is what the spec builders read from, or prepare on, the host. The
@@ -21,8 +24,8 @@ type Host interface {
 	// a directory (0755) when nothing is there, as containerd does and
 	// kubelet relies on, and returns it with symlinks resolved.
 	BindSource(path string) (string, error)
-	// Propagation reports the propagation of the mount that holds path:
-	// "shared", "slave" or "private".
+	// Propagation reports the propagation of the mount that holds path,
+	// or would hold it once created: "shared", "slave" or "private".
 	Propagation(path string) (string, error)
 	// Devices returns the device node at path, or every node under path
 	// when it is a directory. Each LinuxDevice's Path is path followed by
@@ -32,13 +35,24 @@ type Host interface {
 	// AllDevices returns the host's device nodes under /dev, for a
 	// privileged container.
 	AllDevices() ([]specs.LinuxDevice, error)
-	// ReadFile reads a host file (a Localhost seccomp profile).
-	ReadFile(path string) ([]byte, error)
+	// ReadProfile reads a Localhost seccomp profile: a regular file of at
+	// most maxProfileBytes, which must not lead out of within (when not
+	// empty) through a symlink. Anything else (a device, a fifo) is an
+	// error wrapping ErrNotProfile.
+	ReadProfile(path, within string) ([]byte, error)
 }
 
 // ErrNotDevice is what Host.Devices wraps for a path that is neither a
 // device node nor a directory.
 var ErrNotDevice = errors.New("not a device node")
+
+// ErrNotProfile is what Host.ReadProfile wraps for a path that is no
+// seccomp profile: not a regular file, too large, or out of its root.
+var ErrNotProfile = errors.New("not a profile file")
+
+// maxProfileBytes bounds a seccomp profile file; docker's default profile
+// is under 20 KiB.
+const maxProfileBytes = 1 << 20
 
 // hostOrDefault returns h, or the real host when h is nil.
 func hostOrDefault(h Host) Host {
@@ -63,6 +77,7 @@ func (osHost) BindSource(path string) (string, error) {
 }
 
 func (osHost) Propagation(path string) (string, error) {
+	path = hostpath.Resolve(path)
 	mounts, err := mountinfo.GetMounts(mountinfo.ParentsFilter(path))
 	if err != nil {
 		return "", err
@@ -174,4 +189,22 @@ func deviceFromInfo(path string, fi fs.FileInfo) (specs.LinuxDevice, bool) {
 	}, true
 }
 
-func (osHost) ReadFile(path string) ([]byte, error) { return os.ReadFile(path) }
+func (osHost) ReadProfile(path, within string) ([]byte, error) {
+	if within != "" && !hostpath.Within(path, within) {
+		return nil, fmt.Errorf("%s leads out of %s: %w", path, within, ErrNotProfile)
+	}
+	// O_NONBLOCK: opening a fifo must not hang; it is refused below.
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxProfileBytes {
+		return nil, fmt.Errorf("%s is not a regular file of at most %d bytes: %w", path, maxProfileBytes, ErrNotProfile)
+	}
+	return io.ReadAll(io.LimitReader(f, maxProfileBytes))
+}

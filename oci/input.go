@@ -57,6 +57,10 @@ type HostFeatures struct {
 	// A privileged container, or one that adds ALL, gets these. Nil means
 	// every capability the kernel knows.
 	Capabilities []string
+	// OnlineCPUs and OnlineMems are the node's online CPUs and memory
+	// nodes as the kernel lists them ("0-3"); cpuset values outside them
+	// are refused. Empty: not checked.
+	OnlineCPUs, OnlineMems string
 }
 
 // ContainerInput is everything ContainerSpec needs.

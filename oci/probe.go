@@ -25,6 +25,10 @@ func ProbeHostFeatures() HostFeatures {
 		f.Hugetlb = err == nil
 	}
 	f.RecursiveReadOnly = kernelAtLeast(5, 12)
+	f.OnlineCPUs = readList("/sys/devices/system/cpu/online")
+	if f.OnlineMems = readList("/sys/devices/system/node/online"); f.OnlineMems == "" {
+		f.OnlineMems = "0" // a kernel without NUMA has node 0 only
+	}
 	f.Capabilities = boundingCapabilities()
 	return f
 }
@@ -54,6 +58,15 @@ func boundingCapabilities() []string {
 		return caps
 	}
 	return nil
+}
+
+// readList reads a kernel CPU or node list file, "" if there is none.
+func readList(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // hasController reports whether the cgroup.controllers file at path lists c.

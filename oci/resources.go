@@ -39,21 +39,44 @@ func ContainerResources(r *runtime.LinuxContainerResources, f HostFeatures) (*sp
 	return out, nil
 }
 
-// checkResources rejects values the kernel would, with the field named.
+// Bounds the kernel puts on resource values (zero is unset throughout).
+const (
+	// minMemoryLimit is the least memory limit a container starts with:
+	// below it, its setup alone outgrows the limit (cri-o's bound).
+	minMemoryLimit = 12 << 20
+	// CFS bandwidth: a period of 1 ms to 1 s, a quota of at least 1 ms.
+	minCPUPeriod, maxCPUPeriod, minCPUQuota = 1000, 1000000, 1000
+	// cpu.shares as cgroup v1 takes them; v2's weights are mapped from
+	// this range.
+	minCPUShares, maxCPUShares = 2, 262144
+)
+
+// checkResources rejects values the kernel would, naming the field and
+// the value.
 func checkResources(r *runtime.LinuxContainerResources, f HostFeatures) error {
+	shares, period, quota := r.GetCpuShares(), r.GetCpuPeriod(), r.GetCpuQuota()
+	mem, swap := r.GetMemoryLimitInBytes(), r.GetMemorySwapLimitInBytes()
 	switch {
-	case r.GetCpuShares() < 0:
-		return invalid(containerScope, resField+"cpu_shares", "%d is negative", r.GetCpuShares())
-	case r.GetCpuPeriod() < 0:
-		return invalid(containerScope, resField+"cpu_period", "%d is negative", r.GetCpuPeriod())
-	case r.GetCpuQuota() < -1:
-		return invalid(containerScope, resField+"cpu_quota", "%d is below -1 (unlimited)", r.GetCpuQuota())
-	case r.GetMemoryLimitInBytes() < 0:
-		return invalid(containerScope, resField+"memory_limit_in_bytes", "%d is negative", r.GetMemoryLimitInBytes())
-	case r.GetMemorySwapLimitInBytes() < -1:
-		return invalid(containerScope, resField+"memory_swap_limit_in_bytes", "%d is below -1 (unlimited)", r.GetMemorySwapLimitInBytes())
+	case shares != 0 && (shares < minCPUShares || shares > maxCPUShares):
+		return invalid(containerScope, resField+"cpu_shares", "%d is outside [%d, %d]", shares, minCPUShares, maxCPUShares)
+	case period != 0 && (period < minCPUPeriod || period > maxCPUPeriod):
+		return invalid(containerScope, resField+"cpu_period", "%d µs is outside [%d, %d]", period, minCPUPeriod, maxCPUPeriod)
+	case quota < -1 || quota > 0 && quota < minCPUQuota:
+		return invalid(containerScope, resField+"cpu_quota", "%d µs: -1 (unlimited) or at least %d", quota, minCPUQuota)
+	case mem < 0 || mem > 0 && mem < minMemoryLimit:
+		return invalid(containerScope, resField+"memory_limit_in_bytes", "%d is below the minimum of %d (12 MiB)", mem, minMemoryLimit)
+	case swap < -1:
+		return invalid(containerScope, resField+"memory_swap_limit_in_bytes", "%d is below -1 (unlimited)", swap)
+	case swap > 0 && mem > 0 && swap < mem:
+		return invalid(containerScope, resField+"memory_swap_limit_in_bytes", "%d is below the memory limit %d (it counts memory and swap)", swap, mem)
 	case len(r.GetUnified()) > 0 && !f.CgroupV2:
 		return invalid(containerScope, resField+"unified", "cgroup v2 settings on a cgroup v1 host")
+	}
+	if err := checkCPUList("cpuset_cpus", r.GetCpusetCpus(), f.OnlineCPUs, "CPU"); err != nil {
+		return err
+	}
+	if err := checkCPUList("cpuset_mems", r.GetCpusetMems(), f.OnlineMems, "memory node"); err != nil {
+		return err
 	}
 	for _, h := range r.GetHugepageLimits() {
 		if !pageSizeRe.MatchString(h.GetPageSize()) {

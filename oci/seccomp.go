@@ -72,15 +72,17 @@ func containerSeccomp(sc *runtime.LinuxContainerSecurityContext, caps []string, 
 	case runtime.SecurityProfile_RuntimeDefault:
 		return runtimeDefaultSeccomp(caps, goarch), nil
 	}
-	path, err := localhostProfilePath(c, root)
+	path, within, err := localhostProfilePath(c, root)
 	if err != nil {
 		return nil, err
 	}
-	data, err := host.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	data, err := host.ReadProfile(path, within)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, invalid(containerScope, c.field, "profile %s does not exist", path)
-	}
-	if err != nil {
+	case errors.Is(err, ErrNotProfile):
+		return nil, invalid(containerScope, c.field, "%v", err)
+	case err != nil:
 		return nil, fmt.Errorf("%s: %s: read profile %s: %w: %w", containerScope, c.field, path, errdefs.ErrInternal, err)
 	}
 	s, err := parseSeccompProfile(data, caps, goarch)
@@ -91,16 +93,16 @@ func containerSeccomp(sc *runtime.LinuxContainerSecurityContext, caps []string, 
 }
 
 // localhostProfilePath is the profile's host path: absolute as given, or
-// relative to root, which it may not leave.
-func localhostProfilePath(c seccompChoice, root string) (string, error) {
+// relative to root, which it may not leave; within is then root.
+func localhostProfilePath(c seccompChoice, root string) (path, within string, err error) {
 	if filepath.IsAbs(c.ref) {
-		return filepath.Clean(c.ref), nil
+		return filepath.Clean(c.ref), "", nil
 	}
 	if root == "" {
-		return "", invalid(containerScope, c.field, "relative profile path %q and no seccomp profile root is configured", c.ref)
+		return "", "", invalid(containerScope, c.field, "relative profile path %q and no seccomp profile root is configured", c.ref)
 	}
 	if !filepath.IsLocal(c.ref) {
-		return "", invalid(containerScope, c.field, "profile path %q leaves the seccomp profile root", c.ref)
+		return "", "", invalid(containerScope, c.field, "profile path %q leaves the seccomp profile root", c.ref)
 	}
-	return filepath.Join(root, c.ref), nil
+	return filepath.Join(root, c.ref), root, nil
 }

@@ -24,6 +24,12 @@ func (m *Manager) Run(ctx context.Context, cfg *runtime.PodSandboxConfig, handle
 	if err != nil {
 		return "", err
 	}
+	if err := oci.CheckSandboxConfig(cfg); err != nil {
+		return "", err
+	}
+	if err := podfiles.Check(cfg); err != nil {
+		return "", err
+	}
 	if handler != "" {
 		return "", fmt.Errorf("%w: runtime handler %q: skiff has only the default handler", errdefs.ErrNotFound, handler)
 	}

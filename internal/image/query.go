@@ -24,20 +24,28 @@ func (s *Store) Get(name string) (*Image, error) {
 	return img, err
 }
 
-// lookup resolves name to an image within tx.
+// lookup resolves name to an image within tx. A name that is neither a
+// reference nor an image ID (or a prefix of one) is
+// errdefs.ErrInvalidArgument.
 func lookup(tx *bolt.Tx, name string) (*Image, error) {
-	if d, err := digest.Parse(name); err == nil {
+	d, derr := digest.Parse(name)
+	if derr == nil {
 		if img, err := getImage(tx, d); img != nil || err != nil {
 			return img, err
 		}
 	}
-	if ref, err := ParseRef(name); err == nil {
+	ref, rerr := ParseRef(name)
+	if rerr == nil {
 		if id := tx.Bucket(bucketNames).Get([]byte(IndexName(ref))); id != nil {
 			return getImage(tx, digest.Digest(id))
 		}
 	}
-	if hex, ok := idPrefix(name); ok {
+	hex, isPrefix := idPrefix(name)
+	switch {
+	case isPrefix:
 		return lookupPrefix(tx, hex, name)
+	case derr != nil && rerr != nil:
+		return nil, rerr // ParseRef's error: invalid argument, naming the reference
 	}
 	return nil, fmt.Errorf("image %q: %w", name, errdefs.ErrNotFound)
 }

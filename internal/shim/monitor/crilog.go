@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/skiffrt/skiff/internal/log"
@@ -50,11 +51,14 @@ func openLogFile(path string) (*logFile, error) {
 	return l, nil
 }
 
+// openLog opens the log file for appending, creating it. A symlink put in
+// its place is not followed (skiffd checked the path's directories): the
+// container's output goes to no file but its log.
 func openLog(path string) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o640)
 }
 
 // writeLine writes one CRI log line. Write errors (a full disk) drop the
