@@ -39,18 +39,14 @@ func (s *Store) Get(ctx context.Context, key string) (runtime.Object, error) {
 // Create stores obj at key if the key is free, and sets obj's
 // resourceVersion to the write's revision.
 func (s *Store) Create(ctx context.Context, key string, obj runtime.Object) error {
-	data, err := s.codec.Encode(obj)
-	if err != nil {
-		return err
-	}
-	opts, err := s.putOptions(ctx)
-	if err != nil {
-		return err
-	}
 	k := s.prefix + key
+	put, err := s.put(ctx, k, obj)
+	if err != nil {
+		return err
+	}
 	resp, err := s.client.Txn(ctx).
 		If(clientv3.Compare(clientv3.CreateRevision(k), "=", 0)).
-		Then(clientv3.OpPut(k, string(data), opts...)).
+		Then(put).
 		Commit()
 	if err != nil {
 		return fmt.Errorf("create %s: %w", key, err)
@@ -65,18 +61,14 @@ func (s *Store) Create(ctx context.Context, key string, obj runtime.Object) erro
 // obj's resourceVersion to the write's revision. A changed revision gives
 // ErrConflict, a missing key ErrNotFound.
 func (s *Store) Update(ctx context.Context, key string, obj runtime.Object, rev int64) error {
-	data, err := s.codec.Encode(obj)
-	if err != nil {
-		return err
-	}
-	opts, err := s.putOptions(ctx)
-	if err != nil {
-		return err
-	}
 	k := s.prefix + key
+	put, err := s.put(ctx, k, obj)
+	if err != nil {
+		return err
+	}
 	resp, err := s.client.Txn(ctx).
 		If(clientv3.Compare(clientv3.ModRevision(k), "=", rev)).
-		Then(clientv3.OpPut(k, string(data), opts...)).
+		Then(put).
 		Else(clientv3.OpGet(k, clientv3.WithKeysOnly())).
 		Commit()
 	if err != nil {
@@ -109,6 +101,19 @@ func (s *Store) Delete(ctx context.Context, key string, rev int64) (runtime.Obje
 		return nil, fmt.Errorf("delete %s: %w", key, ErrNotFound)
 	}
 	return s.codec.Decode(del.PrevKvs[0].Value, resp.Header.Revision)
+}
+
+// put returns the Put of obj at k (with a lease when writes expire).
+func (s *Store) put(ctx context.Context, k string, obj runtime.Object) (clientv3.Op, error) {
+	data, err := s.codec.Encode(obj)
+	if err != nil {
+		return clientv3.Op{}, err
+	}
+	opts, err := s.putOptions(ctx)
+	if err != nil {
+		return clientv3.Op{}, err
+	}
+	return clientv3.OpPut(k, string(data), opts...), nil
 }
 
 // Revision returns etcd's current revision.
