@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+
 	"google.golang.org/grpc"
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
@@ -26,6 +28,7 @@ type Server struct {
 	podCIDR      PodCIDRSetter
 	stats        Stats
 	events       Events
+	criu         func(context.Context) error
 }
 
 // PodCIDRSetter takes the pod CIDR of UpdateRuntimeConfig.
@@ -45,6 +48,8 @@ type Options struct {
 	PodCIDR      PodCIDRSetter
 	Stats        Stats
 	Events       Events
+	// CRIU says whether checkpoint and restore can run here (criu.Checker).
+	CRIU func(context.Context) error
 }
 
 // Features are what Status advertises the runtime can do.
@@ -58,7 +63,7 @@ func New(o Options) *Server {
 	s := &Server{
 		cfg: o.Config, runtimeReady: o.RuntimeReady, networkReady: o.NetworkReady,
 		images: o.Images, sandboxes: o.Sandboxes, containers: o.Containers, features: o.Features,
-		podCIDR: o.PodCIDR, stats: o.Stats, events: o.Events,
+		podCIDR: o.PodCIDR, stats: o.Stats, events: o.Events, criu: o.CRIU,
 	}
 	if ref, err := image.ParseRef(o.Config.PauseImage); err == nil {
 		s.pinned = image.IndexName(ref)

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/skiffrt/skiff/internal/config"
+	"github.com/skiffrt/skiff/internal/criu"
 	"github.com/skiffrt/skiff/internal/health"
 	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/metrics"
@@ -59,6 +60,7 @@ func serve(cfg config.Config, logOut io.Writer) error {
 		PodCIDR:      svc.network,
 		Stats:        svc.stats,
 		Events:       svc.events,
+		CRIU:         (&criu.Checker{}).Check,
 	}).Register(g)
 
 	ln, err := socket.Listen(cfg.Listen, 0o660)

@@ -1,0 +1,56 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/skiffrt/skiff/internal/config"
+	"github.com/skiffrt/skiff/internal/errdefs"
+	"github.com/skiffrt/skiff/internal/store"
+)
+
+func TestCheckpointAnswers(t *testing.T) {
+	ctx := context.Background()
+	noCRIU := func(context.Context) error {
+		return fmt.Errorf("%w: CRIU cannot run on this host: vdso", errdefs.ErrFailedPrecondition)
+	}
+	withCRIU := func(context.Context) error { return nil }
+	tests := []struct {
+		name  string
+		criu  func(context.Context) error
+		req   *runtime.CheckpointContainerRequest
+		class error
+		msg   string
+	}{
+		{"no location", noCRIU, &runtime.CheckpointContainerRequest{ContainerId: "run"}, errdefs.ErrInvalidArgument, "location"},
+		{"unknown", noCRIU, &runtime.CheckpointContainerRequest{ContainerId: "nope", Location: "/x.tar"}, errdefs.ErrNotFound, "nope"},
+		{"not running", noCRIU, &runtime.CheckpointContainerRequest{ContainerId: "made", Location: "/x.tar"}, errdefs.ErrFailedPrecondition, "not running"},
+		{"CRIU cannot run", noCRIU, &runtime.CheckpointContainerRequest{ContainerId: "run", Location: "/x.tar"}, errdefs.ErrFailedPrecondition, "vdso"},
+		{"CRIU runs", withCRIU, &runtime.CheckpointContainerRequest{ContainerId: "run", Location: "/x.tar"}, errdefs.ErrNotImplemented, "does not checkpoint"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(config.Default())
+			e.s.criu = tt.criu
+			e.containers.byID["run"] = container("run", "p1", store.ContainerRunning, nil)
+			e.containers.byID["made"] = container("made", "p1", store.ContainerCreated, nil)
+			_, err := e.s.CheckpointContainer(ctx, tt.req)
+			wantClass(t, err, tt.class)
+			if err == nil || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("err = %v, want it to say %q", err, tt.msg)
+			}
+		})
+	}
+	e := newEnv(config.Default())
+	e.s.criu = noCRIU
+	_, err := e.s.RestorePod(ctx, &runtime.RestorePodRequest{CheckpointPath: "/c", Config: &runtime.PodSandboxConfig{}})
+	wantClass(t, err, errdefs.ErrFailedPrecondition)
+	_, err = e.s.RestorePod(ctx, &runtime.RestorePodRequest{})
+	wantClass(t, err, errdefs.ErrInvalidArgument)
+	_, err = e.s.CheckpointPod(ctx, &runtime.CheckpointPodRequest{PodSandboxId: "p1"})
+	wantClass(t, err, errdefs.ErrInvalidArgument)
+}
