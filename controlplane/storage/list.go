@@ -68,9 +68,9 @@ func (s *Store) List(ctx context.Context, prefix string, opts ListOptions) (*Lis
 		if err != nil {
 			return nil, fmt.Errorf("list %s: %w", prefix, etcdError(err))
 		}
-		rev = resp.Header.Revision
-		if opts.Revision > 0 || opts.Continue != "" {
-			rev = max(rev, opts.Revision)
+		if rev == 0 {
+			// The first read fixes the revision of every later page.
+			rev = resp.Header.Revision
 		}
 		for i, kv := range resp.Kvs {
 			obj, err := s.codec.Decode(kv.Value, kv.ModRevision)

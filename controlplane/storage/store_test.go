@@ -124,6 +124,14 @@ func TestListPagesAndFilters(t *testing.T) {
 				if res.Continue == "" {
 					break
 				}
+				// A write between pages changes neither the pages nor
+				// their revision.
+				key := storage.Key("", "configmaps", "ns", fmt.Sprintf("z%d", len(pages)))
+				late := cm("z", "1")
+				if err := s.Create(ctx, key, late); err != nil {
+					t.Fatal(err)
+				}
+				defer s.Delete(ctx, key, rv(t, late))
 				opts.Continue = res.Continue
 			}
 			if fmt.Sprint(pages) != fmt.Sprint(tc.pages) {
