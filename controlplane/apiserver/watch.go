@@ -49,10 +49,14 @@ func (h *resourceHandler) watch() {
 		switch {
 		case ev.Type == watch.Error:
 		case a.out == outTable:
-			t := h.st.Table([]runtime.Object{obj}, topts.IncludeObject, topts.NoHeaders)
+			rows := []runtime.Object{obj}
+			if ev.Type == watch.Bookmark {
+				rows = nil // a bookmark carries a revision, no row
+			}
+			t := h.st.Table(rows, topts.IncludeObject, topts.NoHeaders)
 			t.APIVersion = "meta.k8s.io/" + a.version
 			t.ResourceVersion = accessorRV(obj)
-			topts.NoHeaders = true
+			topts.NoHeaders = topts.NoHeaders || rows != nil
 			obj = t
 		case a.out == outPartial:
 			obj = partial(obj, a.version)
