@@ -151,9 +151,12 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 		ln.Close()
 		return err
 	}
-	// Requests run in ctx, so SIGTERM ends open watches and Shutdown
-	// does not wait for them.
-	srv.BaseContext = func(net.Listener) context.Context { return ctx }
+	// Requests run in serving, so that ending it ends open watches and
+	// Shutdown does not wait for them. It ends after the scheduler, which
+	// releases its Lease through the API on the way out.
+	serving, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServing()
+	srv.BaseContext = func(net.Listener) context.Context { return serving }
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ServeTLS(ln, "", "") }()
 
@@ -161,7 +164,7 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 		return err
 	}
 	slog.Info("serving", "address", ln.Addr().String())
-	stopScheduler, err := startScheduler(ctx, ca, f.pkiDir, serverURL(ln.Addr()))
+	stopScheduler, err := startScheduler(serving, ca, f.pkiDir, serverURL(ln.Addr()), identity(ln.Addr()))
 	if err != nil {
 		return err
 	}
@@ -176,6 +179,8 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 	case err := <-etcdFailed:
 		return fmt.Errorf("etcd: %w", err)
 	}
+	stopScheduler()
+	stopServing()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(sctx)
@@ -313,6 +318,13 @@ func writeAdminKubeconfig(ca *pki.CA, f *serverFlags, addr net.Addr) error {
 		return err
 	}
 	return pki.WriteKubeconfig(f.kubeconfig, serverURL(addr), ca, admin)
+}
+
+// identity tells this server from the others in leader elections: its
+// host name and address, stable across restarts on a fixed port.
+func identity(addr net.Addr) string {
+	host, _ := os.Hostname()
+	return host + "_" + addr.String()
 }
 
 // serverURL is the URL clients on this machine reach the API at addr by.

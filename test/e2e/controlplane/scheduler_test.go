@@ -174,7 +174,7 @@ func TestSchedulerFilters(t *testing.T) {
 }
 
 // TestSchedulerSpreadsAndWaits: a controller's pods spread over the
-// nodes; pods scheduled back to back do not share a node's last place;
+// nodes (by the scheduler that holds the kube-scheduler Lease); pods scheduled back to back do not share a node's last place;
 // a pod that fits nowhere waits, not on a cordoned node, and is placed
 // once a node that fits is there.
 func TestSchedulerSpreadsAndWaits(t *testing.T) {
@@ -193,6 +193,11 @@ func TestSchedulerSpreadsAndWaits(t *testing.T) {
 	}
 	s.k("apply", "-f", s.writeFile("web.yaml", manifest))
 	s.eventually(t, "n1 n1 n2 n2 n3 n3", "get", "pods", "--sort-by=.spec.nodeName", "-o", "jsonpath={.items[*].spec.nodeName}")
+	// The scheduler runs while it holds its Lease.
+	holder := s.k("get", "lease", "-n", "kube-system", "kube-scheduler", "-o", "jsonpath={.spec.holderIdentity}")
+	if !strings.Contains(holder, "_127.0.0.1:") {
+		t.Fatalf("kube-scheduler lease held by %q", holder)
+	}
 
 	// One place is left per node: of four pods at once, three take them
 	// and one waits.
