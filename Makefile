@@ -12,6 +12,19 @@ BUILDTAGS ?= seccomp
 
 BIN := $(CURDIR)/bin
 
+# skiff-pause is the no-libc C program cmd/skiff-pause/pause.c where its
+# x86-64 system call stubs apply: GOARCH amd64 and a C compiler for
+# x86_64 (gcc, from install-deps). Elsewhere (arm64…) it is the Go
+# program cmd/skiff-pause/fallback: same behaviour, 0.66 MB more per pod.
+PAUSE_C := $(shell [ "$$($(GO) env GOARCH)" = amd64 ] && $(CC) -dumpmachine 2>/dev/null | grep -q '^x86_64' && echo yes)
+PAUSE_CFLAGS := -static -nostdlib -Os -Wall -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fno-ident -Wl,--build-id=none -Wl,-z,noseparate-code -Wl,-z,norelro -s
+ifeq ($(PAUSE_C),yes)
+build-pause = $(CC) $(PAUSE_CFLAGS) -DVERSION='"$(VERSION)"' -o $(BIN)/skiff-pause cmd/skiff-pause/pause.c
+else
+build-pause = CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w -X main.version=$(VERSION)' -o $(BIN)/skiff-pause ./cmd/skiff-pause/fallback
+endif
+
 # make install: where, and an optional staging root.
 PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
@@ -32,7 +45,8 @@ test-deps: deps
 build: deps
 	$(GO) build -tags '$(BUILDTAGS)' -ldflags '$(LDFLAGS)' -o $(BIN)/skiffd ./cmd/skiffd
 	$(GO) build -tags '$(BUILDTAGS)' -ldflags '$(LDFLAGS)' -o $(BIN)/skiff-shim ./cmd/skiff-shim
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w -X main.version=$(VERSION)' -o $(BIN)/skiff-pause ./cmd/skiff-pause
+	@mkdir -p $(BIN)
+	$(build-pause)
 	$(GO) build -o $(BIN)/skiff-testregistry ./cmd/skiff-testregistry
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/skiff ./cmd/skiff
 

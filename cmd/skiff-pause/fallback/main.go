@@ -1,7 +1,11 @@
-// Command skiff-pause is the program of a pod's infra (pause) container.
-// It holds the pod's namespaces open by doing nothing: it sleeps until
-// SIGINT or SIGTERM, then exits 0. As pid 1 of a shared PID namespace it
-// reaps the orphans that are re-parented to it.
+// Command fallback is skiff-pause in Go, built as bin/skiff-pause where
+// the C program (../pause.c, no libc, x86-64 system call stubs) does not
+// build: on any architecture but x86-64. It behaves the same: it holds
+// the pod's namespaces open by doing nothing, sleeps until SIGINT or
+// SIGTERM, then exits 0, and as pid 1 of a shared PID namespace it reaps
+// the orphans that are re-parented to it. It costs the Go runtime's
+// floor, about 0.66 MB private memory per pod, where the C one has a few
+// pages.
 //
 // It is linked statically so that skiffd can build a pause rootfs from
 // this one file, with no image and no registry.
