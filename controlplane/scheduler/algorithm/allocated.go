@@ -4,7 +4,7 @@ import corev1 "k8s.io/api/core/v1"
 
 // leastAllocated favours the node with the most cpu and memory left
 // after placing the pod: per resource, the free share of allocatable
-// (0..MaxScore), averaged. Requests count with the scoring defaults
+// (0..maxScore), averaged. Requests count with the scoring defaults
 // (nonZeroRequests), so that pods without requests spread too.
 func leastAllocated(pod *corev1.Pod, n *NodeInfo) int64 {
 	alloc := n.allocatable()
@@ -18,10 +18,10 @@ func leastAllocated(pod *corev1.Pod, n *NodeInfo) int64 {
 }
 
 // freeShare is the part of capacity left once requested is taken, from 0
-// to MaxScore.
+// to maxScore.
 func freeShare(capacity, requested int64) int64 {
 	if capacity <= 0 || requested > capacity {
 		return 0
 	}
-	return (capacity - requested) * MaxScore / capacity
+	return (capacity - requested) * maxScore / capacity
 }

@@ -19,12 +19,12 @@ func resourcesFit(pod *corev1.Pod, n *NodeInfo) []string {
 	if int64(len(n.Pods))+1 > alloc[corev1.ResourcePods] {
 		reasons = append(reasons, reasonTooManyPods)
 	}
-	req := PodRequests(pod)
+	req := requests(pod)
 	for _, name := range slices.Sorted(maps.Keys(req)) {
 		if name == corev1.ResourcePods || req[name] <= 0 {
 			continue
 		}
-		if req[name] > alloc[name]-n.Requested[name] {
+		if req[name] > alloc[name]-n.requested[name] {
 			reasons = append(reasons, "Insufficient "+string(name))
 		}
 	}

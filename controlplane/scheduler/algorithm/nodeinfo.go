@@ -8,24 +8,24 @@ import corev1 "k8s.io/api/core/v1"
 type NodeInfo struct {
 	Node *corev1.Node
 	Pods []*corev1.Pod
-	// Requested is the sum of the pods' PodRequests.
-	Requested Resources
+	// requested is the sum of the pods' requests.
+	requested amounts
 	// nonZeroRequested is the sum of their nonZeroRequests, for scoring.
-	nonZeroRequested Resources
+	nonZeroRequested amounts
 }
 
 // NewNodeInfo sums the requests of pods on node.
 func NewNodeInfo(node *corev1.Node, pods ...*corev1.Pod) *NodeInfo {
-	n := &NodeInfo{Node: node, Pods: pods, Requested: Resources{}, nonZeroRequested: Resources{}}
+	n := &NodeInfo{Node: node, Pods: pods, requested: amounts{}, nonZeroRequested: amounts{}}
 	for _, p := range pods {
-		n.Requested.add(PodRequests(p))
+		n.requested.add(requests(p))
 		n.nonZeroRequested.add(nonZeroRequests(p))
 	}
 	return n
 }
 
 // allocatable is what the node offers to pods.
-func (n *NodeInfo) allocatable() Resources { return ResourcesOf(n.Node.Status.Allocatable) }
+func (n *NodeInfo) allocatable() amounts { return amountsOf(n.Node.Status.Allocatable) }
 
 // Terminated tells a pod that holds no place on its node any more.
 func Terminated(p *corev1.Pod) bool {

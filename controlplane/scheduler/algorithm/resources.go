@@ -5,14 +5,14 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-// Resources are amounts by resource name: cpu in millicores, everything
+// amounts are quantities by resource name: cpu in millicores, everything
 // else (memory, ephemeral-storage, hugepages, extended resources) in
 // units. A missing name is zero.
-type Resources map[corev1.ResourceName]int64
+type amounts map[corev1.ResourceName]int64
 
-// ResourcesOf converts a ResourceList.
-func ResourcesOf(list corev1.ResourceList) Resources {
-	out := make(Resources, len(list))
+// amountsOf converts a ResourceList.
+func amountsOf(list corev1.ResourceList) amounts {
+	out := make(amounts, len(list))
 	for name, q := range list {
 		out[name] = amount(name, q)
 	}
@@ -27,14 +27,14 @@ func amount(name corev1.ResourceName, q resource.Quantity) int64 {
 }
 
 // add adds r to rs.
-func (rs Resources) add(r Resources) {
+func (rs amounts) add(r amounts) {
 	for name, v := range r {
 		rs[name] += v
 	}
 }
 
 // raise sets each of rs to at least r's.
-func (rs Resources) raise(r Resources) {
+func (rs amounts) raise(r amounts) {
 	for name, v := range r {
 		if v > rs[name] {
 			rs[name] = v
@@ -50,20 +50,20 @@ const (
 	defaultMemoryRequest   = 200 * 1024 * 1024
 )
 
-// PodRequests is what a pod asks of its node, as upstream computes it:
+// requests is what a pod asks of its node, as upstream computes it:
 // the sum of its containers, or the largest init container when that is
 // bigger (an init container runs beside the sidecars started before it,
 // and sidecars, restartable init containers, add to the sum), replaced by
 // the pod-level requests where spec.resources has them, plus overhead.
-func PodRequests(pod *corev1.Pod) Resources {
-	return podRequests(pod, func(c *corev1.Container) Resources { return ResourcesOf(c.Resources.Requests) })
+func requests(pod *corev1.Pod) amounts {
+	return aggregate(pod, func(c *corev1.Container) amounts { return amountsOf(c.Resources.Requests) })
 }
 
-// nonZeroRequests is PodRequests with the scoring defaults for
+// nonZeroRequests is requests with the scoring defaults for
 // containers that leave cpu or memory unset.
-func nonZeroRequests(pod *corev1.Pod) Resources {
-	return podRequests(pod, func(c *corev1.Container) Resources {
-		r := ResourcesOf(c.Resources.Requests)
+func nonZeroRequests(pod *corev1.Pod) amounts {
+	return aggregate(pod, func(c *corev1.Container) amounts {
+		r := amountsOf(c.Resources.Requests)
 		if _, ok := c.Resources.Requests[corev1.ResourceCPU]; !ok {
 			r[corev1.ResourceCPU] = defaultMilliCPURequest
 		}
@@ -74,12 +74,12 @@ func nonZeroRequests(pod *corev1.Pod) Resources {
 	})
 }
 
-func podRequests(pod *corev1.Pod, requestsOf func(*corev1.Container) Resources) Resources {
-	total := Resources{}
+func aggregate(pod *corev1.Pod, requestsOf func(*corev1.Container) amounts) amounts {
+	total := amounts{}
 	for i := range pod.Spec.Containers {
 		total.add(requestsOf(&pod.Spec.Containers[i]))
 	}
-	sidecars, initPeak := Resources{}, Resources{}
+	sidecars, initPeak := amounts{}, amounts{}
 	for i := range pod.Spec.InitContainers {
 		c := &pod.Spec.InitContainers[i]
 		r := requestsOf(c)
@@ -100,7 +100,7 @@ func podRequests(pod *corev1.Pod, requestsOf func(*corev1.Container) Resources) 
 			}
 		}
 	}
-	total.add(ResourcesOf(pod.Spec.Overhead))
+	total.add(amountsOf(pod.Spec.Overhead))
 	return total
 }
 

@@ -10,34 +10,32 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// A Filter tells why a pod cannot go to a node: nil when it can, else
+// A filter tells why a pod cannot go to a node: nil when it can, else
 // one reason or more, which FitError counts over the nodes.
-type Filter func(pod *corev1.Pod, n *NodeInfo) []string
+type filter func(pod *corev1.Pod, n *NodeInfo) []string
 
 // filters run in upstream's order; the first that refuses a node gives
 // its reasons.
-var filters = []Filter{nodeUnschedulable, taintToleration, nodeAffinity, nodePorts, resourcesFit}
+var filters = []filter{nodeUnschedulable, taintToleration, nodeAffinity, nodePorts, resourcesFit}
 
-// MaxScore is the best normalized score of a node.
-const MaxScore = 100
+// maxScore is the best normalized score of a node.
+const maxScore = 100
 
 // A scorer rates a node for a pod; normalize (when set) then maps the raw
-// scores of all feasible nodes, in place, to 0..MaxScore. The weighted
+// scores of all feasible nodes, in place, to 0..maxScore. The weighted
 // sum of the scorers picks the node.
 type scorer struct {
-	name      string
 	weight    int64
 	score     func(pod *corev1.Pod, n *NodeInfo) int64
 	normalize func(scores []int64)
 }
 
-// scorers and their weights are upstream's defaults for the plugins they
-// stand for.
+// scorers, weighted as upstream's default plugins they stand for.
 var scorers = []scorer{
-	{"TaintToleration", 3, preferNoSchedule, normalizeReverse},
-	{"NodeAffinity", 2, preferredAffinity, normalize},
-	{"Spread", 2, siblings, normalizeReverse},
-	{"LeastAllocated", 1, leastAllocated, nil},
+	{3, preferNoSchedule, normalizeReverse}, // TaintToleration
+	{2, preferredAffinity, normalize},       // NodeAffinity
+	{2, siblings, normalizeReverse},         // PodTopologySpread's default spreading
+	{1, leastAllocated, nil},                // NodeResourcesFit, LeastAllocated
 }
 
 // ErrNoNodes: there is no node at all.
@@ -68,7 +66,7 @@ func Schedule(pod *corev1.Pod, nodes []*NodeInfo, rnd *rand.Rand) (string, error
 	if len(nodes) == 0 {
 		return "", ErrNoNodes
 	}
-	feasible, fitErr := filter(pod, nodes)
+	feasible, fitErr := feasibleNodes(pod, nodes)
 	if len(feasible) == 0 {
 		return "", fitErr
 	}
@@ -78,8 +76,8 @@ func Schedule(pod *corev1.Pod, nodes []*NodeInfo, rnd *rand.Rand) (string, error
 	return pick(feasible, score(pod, feasible), rnd), nil
 }
 
-// filter returns the nodes that fit, and what kept the others out.
-func filter(pod *corev1.Pod, nodes []*NodeInfo) ([]*NodeInfo, *FitError) {
+// feasibleNodes returns the nodes that fit, and what kept the others out.
+func feasibleNodes(pod *corev1.Pod, nodes []*NodeInfo) ([]*NodeInfo, *FitError) {
 	var feasible []*NodeInfo
 	fitErr := &FitError{NumNodes: len(nodes), Reasons: map[string]int{}}
 	for _, n := range nodes {
@@ -140,25 +138,25 @@ func pick(nodes []*NodeInfo, scores []int64, rnd *rand.Rand) string {
 	return nodes[best].Node.Name
 }
 
-// normalize scales scores so that the highest is MaxScore.
+// normalize scales scores so that the highest is maxScore.
 func normalize(scores []int64) {
 	highest := slices.Max(scores)
 	for i := range scores {
 		if highest > 0 {
-			scores[i] = scores[i] * MaxScore / highest
+			scores[i] = scores[i] * maxScore / highest
 		}
 	}
 }
 
 // normalizeReverse scales scores so that the lowest raw score gets
-// MaxScore and the highest 0 (all MaxScore when all are 0).
+// maxScore and the highest 0 (all maxScore when all are 0).
 func normalizeReverse(scores []int64) {
 	highest := slices.Max(scores)
 	for i := range scores {
 		if highest > 0 {
-			scores[i] = MaxScore - scores[i]*MaxScore/highest
+			scores[i] = maxScore - scores[i]*maxScore/highest
 		} else {
-			scores[i] = MaxScore
+			scores[i] = maxScore
 		}
 	}
 }
