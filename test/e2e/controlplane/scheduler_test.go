@@ -157,6 +157,10 @@ func TestSchedulerFilters(t *testing.T) {
 			t.Fatalf("PodScheduled of huge: %q", c)
 		}
 	})
+	t.Run("an untainted node takes the pod that did not tolerate it", func(t *testing.T) {
+		s.k("taint", "nodes", "gpu", "dedicated-")
+		s.waitBound(t, "intolerant", "gpu")
+	})
 	t.Run("a pod with a node name skips the scheduler", func(t *testing.T) {
 		s.k("apply", "-f", s.writeFile("p.yaml", podManifest("pinned", "64", "", "  nodeName: small")))
 		s.waitBound(t, "pinned", "small")
