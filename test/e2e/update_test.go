@@ -88,13 +88,13 @@ func TestMemoryLimitUpdateLeadsToOOMKill(t *testing.T) {
 	cfg := ownCgroupPod(t, "oom")
 	pod := d.runPod(t, cfg)
 	defer d.removePod(t, pod)
-	// 20 MiB at once; 100 MiB more once /tmp/go exists.
-	ctr := d.runContainer(t, pod, cfg, "grow", `a=$(head -c 20971520 /dev/zero | tr '\0' a)
+	// 40 MiB at once; 100 MiB more once /tmp/go exists.
+	ctr := d.runContainer(t, pod, cfg, "grow", `a=$(head -c 41943040 /dev/zero | tr '\0' a)
 while [ ! -e /tmp/go ]; do sleep 0.1; done
 b=$(head -c 104857600 /dev/zero | tr '\0' b)
 sleep 1000`)
-	waitFor(t, "20 MiB in use", func() bool { return d.containerStats(t, ctr).GetMemory().GetWorkingSetBytes().GetValue() >= 20*mib })
-	err := d.update(t, ctr, &runtime.LinuxContainerResources{MemoryLimitInBytes: 8 * mib})
+	waitFor(t, "40 MiB in use", func() bool { return d.containerStats(t, ctr).GetMemory().GetWorkingSetBytes().GetValue() >= 40*mib })
+	err := d.update(t, ctr, &runtime.LinuxContainerResources{MemoryLimitInBytes: 24 * mib})
 	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "memory") {
 		t.Errorf("a limit below the usage = %v, want FailedPrecondition (cgroup v1 cannot reclaim)", err)
 	}
