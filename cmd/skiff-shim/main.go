@@ -9,6 +9,10 @@
 // session, waits until it has created the container, prints one JSON line
 // ({"shim_pid":…,"pid":…} or {"error":{…}}) and exits.
 //
+// "skiff-shim create|kill|delete <flags>" are the helper verbs: one
+// libcontainer operation each, one JSON line (api.Reply) on stdout, then
+// exit (see api.HelperOptions).
+//
 // This binary is also libcontainer's init: libcontainer re-executes it as
 // "skiff-shim init" inside the new container's namespaces.
 package main
@@ -42,6 +46,8 @@ func main() {
 			os.Exit(start(os.Args[2:]))
 		case "run":
 			os.Exit(run(os.Args[2:]))
+		case api.VerbCreate, api.VerbKill, api.VerbDelete:
+			os.Exit(helper(os.Args[1], os.Args[2:]))
 		}
 	}
 	fmt.Fprintln(os.Stderr, "skiff-shim: started by skiffd, once per container; not meant to be run by hand")
@@ -76,6 +82,25 @@ func run(args []string) int {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)).With(log.KeyContainerID, opts.ID))
 	if err := monitor.Run(opts, ready); err != nil {
 		slog.Error("shim failed", log.KeyError, err)
+		return 1
+	}
+	return 0
+}
+
+// helper runs a helper verb and prints its reply: exit status 0 on
+// success, 1 on failure, 2 on a bad command line.
+func helper(verb string, args []string) int {
+	opts, err := api.ParseHelperOptions(verb, args)
+	if err != nil {
+		json.NewEncoder(os.Stdout).Encode(&api.Reply{ID: opts.ID, Error: api.AsError(err)})
+		return 2
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)).With(log.KeyContainerID, opts.ID))
+	rep, err := monitor.Helper(opts)
+	if err != nil {
+		rep = &api.Reply{ID: opts.ID, Error: api.AsError(err)}
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(rep); err != nil || rep.Error != nil {
 		return 1
 	}
 	return 0

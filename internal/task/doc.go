@@ -27,6 +27,14 @@
 // cannot deliver its report removes its container, and Create shuts down
 // one that could.
 //
+// # Tasks without a monitor
+//
+// CreateDetached runs "skiff-shim create --detached" (api.HelperOptions),
+// which creates and starts the container and exits: the container's init
+// is re-parented to skiffd and nothing records its exit. The caller
+// knows it by pid and start time (internal/proc). DeleteDetached runs
+// "skiff-shim delete --force", then Delete. Pause containers run so.
+//
 // # Protocol and errors
 //
 // One request per connection on the shim's unix socket (package api).

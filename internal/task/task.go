@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -60,25 +59,18 @@ func (r *Runner) client(id string) *client { return dial(r.socket(id)) }
 // the process's pid.
 func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o CreateOptions) (int, error) {
 	endSpan := log.Span(ctx, "bundle.write")
-	dir := r.dir(id)
-	for _, d := range []string{dir, r.SocketDir} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return 0, fmt.Errorf("task %s: %w", id, err)
-		}
-	}
-	raw, err := json.Marshal(spec)
-	if err != nil {
-		return 0, fmt.Errorf("task %s: encode spec: %w", id, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), raw, 0o600); err != nil {
+	if err := os.MkdirAll(r.SocketDir, 0o700); err != nil {
 		return 0, fmt.Errorf("task %s: %w", id, err)
+	}
+	if err := r.writeBundle(id, spec); err != nil {
+		return 0, err
 	}
 	endSpan()
 	endSpan = log.Span(ctx, "shim.launch+create")
 	defer endSpan()
 	started, err := launch(ctx, r.ShimBinary, api.Options{
 		ID:         id,
-		Bundle:     dir,
+		Bundle:     r.dir(id),
 		StateRoot:  r.StateRoot,
 		LogPath:    o.LogPath,
 		Socket:     r.socket(id),

@@ -1,7 +1,8 @@
 // Package api is what skiffd and skiff-shim agree on: the shim's command
 // line (Options), the wire protocol on its unix socket (Request, Response,
-// framing, error codes), the messages (State, ExecRequest, ExecResult …)
-// and the exit file (Exit, WriteExit, ReadExit).
+// framing, error codes), the messages (State, ExecRequest, ExecResult …),
+// the exit file (Exit, WriteExit, ReadExit) and the helper verbs, the
+// short-lived "skiff-shim create|kill|delete" (HelperOptions, Reply).
 //
 // It is imported by the shim binary, so it stays small: the standard
 // library (encoding/json, flag), the OCI runtime spec's types (which the

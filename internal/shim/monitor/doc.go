@@ -53,6 +53,14 @@
 // started; reason is Completed (code 0), OOMKilled (the kernel OOM-killed
 // a process of the container) or Error.
 //
+// # Helper verbs
+//
+// Helper (helper.go) runs the short-lived verbs of api.HelperOptions, one
+// libcontainer operation each: create (with --detached, create and
+// start), kill and delete. skiffd runs pause containers with them, and
+// no monitor; a monitor without libcontainer is meant to call them for
+// application containers too.
+//
 // The package is linked into the shim binary only: it keeps to the
 // standard library, libcontainer, package api and internal/log, no gRPC
 // (memory).
