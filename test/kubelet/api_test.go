@@ -119,16 +119,33 @@ type summary struct {
 		PodRef struct {
 			Name string `json:"name"`
 		} `json:"podRef"`
-		CPU *struct {
-			UsageNanoCores *uint64 `json:"usageNanoCores"`
-		} `json:"cpu"`
-		Memory *struct {
-			WorkingSetBytes *uint64 `json:"workingSetBytes"`
-		} `json:"memory"`
+		usage
 		Containers []struct {
 			Name string `json:"name"`
+			usage
 		} `json:"containers"`
 	} `json:"pods"`
+}
+
+// usage is the CPU and memory of a pod or container in the summary.
+type usage struct {
+	CPU *struct {
+		UsageNanoCores *uint64 `json:"usageNanoCores"`
+	} `json:"cpu"`
+	Memory *struct {
+		WorkingSetBytes *uint64 `json:"workingSetBytes"`
+	} `json:"memory"`
+}
+
+// missing names what u lacks: a CPU rate or a working set above zero.
+func (u usage) missing() string {
+	switch {
+	case u.CPU == nil || u.CPU.UsageNanoCores == nil:
+		return "CPU"
+	case u.Memory == nil || u.Memory.WorkingSetBytes == nil || *u.Memory.WorkingSetBytes == 0:
+		return "memory"
+	}
+	return ""
 }
 
 // ready reports whether the pod's Ready condition is True.

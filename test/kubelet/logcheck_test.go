@@ -36,8 +36,6 @@ var knownErrors = []knownError{
 		"the crash pod's container fails on purpose; the kubelet reports each back-off"},
 	{regexp.MustCompile(`"Exec cmd from runtime service failed" err="rpc error: code = Unimplemented`),
 		"skiffd's Exec RPC answers Unimplemented until the streaming issue (9) lands"},
-	{regexp.MustCompile(`(ListContainerStats|ListPodSandboxStats|ContainerStats|PodSandboxStats).*(Unimplemented|not implemented)|"Eviction manager: failed to get summary stats" err=".*not implemented"`),
-		"skiffd's stats RPCs answer Unimplemented until the stats issue (10) lands"},
 }
 
 // klogError matches a klog error line: E<mmdd> <hh:mm:ss.micro> ...
