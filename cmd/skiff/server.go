@@ -152,8 +152,9 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 		return err
 	}
 	// Requests run in serving, so that ending it ends open watches and
-	// Shutdown does not wait for them. It ends after the scheduler, which
-	// releases its Lease through the API on the way out.
+	// Shutdown does not wait for them. It ends after the scheduler and the
+	// controllers, which release their Leases through the API on the way
+	// out.
 	serving, stopServing := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopServing()
 	srv.BaseContext = func(net.Listener) context.Context { return serving }
@@ -169,6 +170,11 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 		return err
 	}
 	defer stopScheduler()
+	stopControllers, err := startControllers(serving, ca, f.pkiDir, serverURL(ln.Addr()), identity(ln.Addr()))
+	if err != nil {
+		return err
+	}
+	defer stopControllers()
 	fmt.Fprintf(stdout, "export KUBECONFIG=%s\n", f.kubeconfig)
 
 	select {
@@ -180,6 +186,7 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 		return fmt.Errorf("etcd: %w", err)
 	}
 	stopScheduler()
+	stopControllers()
 	stopServing()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
