@@ -9,6 +9,7 @@ import (
 	"k8s.io/client-go/metadata"
 
 	"github.com/skiffrt/skiff/controlplane/controller"
+	"github.com/skiffrt/skiff/controlplane/controller/replicaset"
 	"github.com/skiffrt/skiff/controlplane/leader"
 	"github.com/skiffrt/skiff/controlplane/pki"
 	"github.com/skiffrt/skiff/internal/log"
@@ -66,6 +67,12 @@ func startControllers(ctx context.Context, ca *pki.CA, pkiDir, url, identity str
 // and runs them until ctx ends.
 func runControllers(ctx context.Context, client kubernetes.Interface, md metadata.Interface) error {
 	deps := controller.NewDeps(client, md)
-	deps.Run(ctx)
+	replicaSets, err := replicaset.New(deps)
+	if err != nil {
+		return err
+	}
+	deps.Run(ctx,
+		controller.Start{Controller: replicaSets, Workers: 5},
+	)
 	return nil
 }
