@@ -50,6 +50,7 @@ func openServices(ctx context.Context, cfg config.Config, reg prometheus.Registe
 		Dir:        filepath.Join(cfg.RunRoot, "tasks"),
 		SocketDir:  filepath.Join(cfg.RunRoot, "s"),
 		StateRoot:  filepath.Join(cfg.RunRoot, "runc"),
+		ShimCgroup: cfg.ShimCgroup,
 	}
 	s.events = events.NewBroker(events.DefaultBuffer, func(reason string) { s.metrics.EventsDropped(reason) })
 	s.metrics = metrics.NewRuntime(reg, metrics.RuntimeGauges{
@@ -108,6 +109,7 @@ func openServices(ctx context.Context, cfg config.Config, reg prometheus.Registe
 	}, container.Config{
 		Dir: containersDir, PodsDir: podsDir,
 		CgroupManager: cfg.CgroupManager, MinOOMScoreAdj: minOOM, Features: features,
+		SeccompProfileRoot: cfg.SeccompProfileRoot,
 	})
 	network, err := cni.New(cni.Config{
 		ConfDir: cfg.CNI.ConfDir, BinDirs: cfg.CNI.BinDirs, CacheDir: filepath.Join(cfg.Root, "cni", "cache"),

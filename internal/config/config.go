@@ -44,6 +44,15 @@ type Config struct {
 	// skiff-pause (e.g. "registry.k8s.io/pause:3.10"): pulled on first
 	// use and pinned.
 	PauseImage string `toml:"pause_image" json:"pause_image"`
+	// ShimCgroup is the cgroup the shims move into, out of skiffd's, so
+	// that a restart of skiffd or a limit on it never touches them: with
+	// the cgroupfs manager an absolute path shared by all shims (default
+	// /skiff-shims), with systemd a slice (default system.slice) in which
+	// each shim gets a scope skiff-shim-<id>.scope.
+	ShimCgroup string `toml:"shim_cgroup" json:"shim_cgroup"`
+	// SeccompProfileRoot is where relative Localhost seccomp profiles
+	// are found (kubelet sends absolute ones).
+	SeccompProfileRoot string `toml:"seccomp_profile_root" json:"seccomp_profile_root"`
 	// ShutdownTimeout bounds how long in-flight RPCs may run after
 	// SIGTERM before they are cut off.
 	ShutdownTimeout Duration `toml:"shutdown_timeout" json:"shutdown_timeout"`
@@ -78,12 +87,13 @@ type Registry struct {
 // Default returns the built-in configuration.
 func Default() Config {
 	return Config{
-		Root:            "/var/lib/skiff",
-		RunRoot:         "/run/skiff",
-		Listen:          "/run/skiff/skiff.sock",
-		LogLevel:        "info",
-		LogFormat:       "text",
-		ShutdownTimeout: Duration(10 * time.Second),
+		Root:               "/var/lib/skiff",
+		RunRoot:            "/run/skiff",
+		Listen:             "/run/skiff/skiff.sock",
+		LogLevel:           "info",
+		LogFormat:          "text",
+		SeccompProfileRoot: "/var/lib/kubelet/seccomp",
+		ShutdownTimeout:    Duration(10 * time.Second),
 		CNI: CNI{
 			ConfDir: "/etc/cni/net.d",
 			BinDirs: []string{"/usr/lib/cni", "/opt/cni/bin"},

@@ -130,6 +130,14 @@ func TestLoadErrors(t *testing.T) {
 		{"bad mirror flag", map[string]string{"skiff.toml": ""}, []string{"--registry-mirror", "docker.io=ftp://x"},
 			[]string{"flag --registry-mirror", "ftp://x"}},
 		{"missing explicit file", map[string]string{}, nil, []string{"skiff.toml", "no such file"}},
+		{"shim cgroup neither path nor slice", map[string]string{"skiff.toml": "shim_cgroup = \"shims\"\n"}, nil,
+			[]string{`key "shim_cgroup"`, "neither"}},
+		{"slice for cgroupfs", map[string]string{"skiff.toml": "cgroup_manager = \"cgroupfs\"\nshim_cgroup = \"shims.slice\"\n"}, nil,
+			[]string{`key "shim_cgroup"`, "give an absolute path"}},
+		{"path for systemd", map[string]string{"skiff.toml": ""}, []string{"--cgroup-manager", "systemd", "--shim-cgroup", "/shims"},
+			[]string{"flag --shim-cgroup", "give a slice"}},
+		{"relative seccomp root", map[string]string{"skiff.toml": "seccomp_profile_root = \"seccomp\"\n"}, nil,
+			[]string{`key "seccomp_profile_root"`, "absolute"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,6 +151,26 @@ func TestLoadErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestResolveShimCgroup(t *testing.T) {
+	for _, tt := range []struct{ manager, set, want string }{
+		{CgroupfsManager, "", "/skiff-shims"},
+		{SystemdManager, "", "system.slice"},
+		{CgroupfsManager, "/my/shims", "/my/shims"},
+		{SystemdManager, "shims.slice", "shims.slice"},
+	} {
+		c := Default()
+		c.CgroupManager, c.ShimCgroup = tt.manager, tt.set
+		if err := c.Resolve(); err != nil || c.ShimCgroup != tt.want {
+			t.Errorf("%s %q: resolved to %q, %v; want %q", tt.manager, tt.set, c.ShimCgroup, err, tt.want)
+		}
+	}
+	c := Default()
+	c.CgroupManager, c.ShimCgroup = SystemdManager, "/shims"
+	if err := c.Resolve(); err == nil {
+		t.Error("a cgroupfs path for systemd resolved")
 	}
 }
 

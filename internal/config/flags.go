@@ -35,6 +35,8 @@ var stringKeys = []struct {
 	{"shim_path", "skiff-shim binary (default: beside skiffd)", func(c *Config) *string { return &c.ShimPath }},
 	{"pause_image", "image for pause containers instead of skiff-pause (default: none)", func(c *Config) *string { return &c.PauseImage }},
 	{"pause_path", "static skiff-pause program for pause containers (default: beside skiffd)", func(c *Config) *string { return &c.PausePath }},
+	{"shim_cgroup", "the shims' cgroup: a cgroupfs path, or a systemd slice (default: /skiff-shims or system.slice)", func(c *Config) *string { return &c.ShimCgroup }},
+	{"seccomp_profile_root", "directory of relative Localhost seccomp profiles", func(c *Config) *string { return &c.SeccompProfileRoot }},
 }
 
 // RegisterFlags defines the configuration flags on fs.

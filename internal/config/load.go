@@ -71,8 +71,9 @@ func decodeFile(c *Config, path string, missingOK bool) error {
 }
 
 // Resolve fills the values whose defaults depend on the host: the shim
-// and pause programs beside the running executable, and the cgroup manager the host's init
-// system implies.
+// and pause programs beside the running executable, the cgroup manager
+// the host's init system implies, and the shims' cgroup that manager
+// takes.
 func (c *Config) Resolve() error {
 	for _, p := range []struct {
 		path *string
@@ -92,6 +93,12 @@ func (c *Config) Resolve() error {
 		if systemdBooted() {
 			c.CgroupManager = SystemdManager
 		}
+	}
+	if c.ShimCgroup == "" {
+		c.ShimCgroup = map[string]string{CgroupfsManager: "/skiff-shims", SystemdManager: "system.slice"}[c.CgroupManager]
+	}
+	if err := shimCgroup(c.ShimCgroup, c.CgroupManager); err != nil {
+		return &KeyError{Key: "shim_cgroup", Err: err}
 	}
 	return nil
 }

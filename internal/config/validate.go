@@ -55,6 +55,8 @@ func (c *Config) Validate() error {
 		{"cgroup_manager", oneOf(c.CgroupManager, "", CgroupfsManager, SystemdManager)},
 		{"shim_path", optionalAbsPath(c.ShimPath)},
 		{"pause_path", optionalAbsPath(c.PausePath)},
+		{"shim_cgroup", shimCgroup(c.ShimCgroup, c.CgroupManager)},
+		{"seccomp_profile_root", optionalAbsPath(c.SeccompProfileRoot)},
 		{"shutdown_timeout", positive(c.ShutdownTimeout)},
 		{"registry.mirrors", mirrors(c.Registry.Mirrors)},
 		{"registry.insecure", hosts(c.Registry.Insecure)},
@@ -92,6 +94,23 @@ func absPaths(ps []string) error {
 func optionalAbsPath(p string) error {
 	if p != "" && !filepath.IsAbs(p) {
 		return fmt.Errorf("%q is not an absolute path", p)
+	}
+	return nil
+}
+
+// shimCgroup accepts an absolute cgroupfs path or a systemd slice name,
+// whichever the cgroup manager (when set) takes.
+func shimCgroup(v, manager string) error {
+	slice := strings.HasSuffix(v, ".slice") && !strings.ContainsAny(v, "/:")
+	switch {
+	case v == "":
+		return nil
+	case !slice && !filepath.IsAbs(v):
+		return fmt.Errorf("%q is neither an absolute cgroupfs path nor a systemd slice", v)
+	case slice && manager == CgroupfsManager:
+		return fmt.Errorf("%q is a systemd slice, but cgroup_manager is %s: give an absolute path", v, manager)
+	case !slice && manager == SystemdManager:
+		return fmt.Errorf("%q is a cgroupfs path, but cgroup_manager is %s: give a slice such as system.slice", v, manager)
 	}
 	return nil
 }

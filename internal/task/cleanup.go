@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/skiffrt/skiff/internal/errdefs"
+	"github.com/skiffrt/skiff/internal/shim/api"
 )
 
 // cleanupPoll is how often cleanup looks whether the killed processes
@@ -26,8 +27,9 @@ const cleanupPoll = 20 * time.Millisecond
 // removes the cgroups and libcontainer's state directory stateRoot/id.
 //
 // The cgroup paths recorded in the state directory are used when they
-// are there; otherwise cgroupPath, the spec's absolute linux.cgroupsPath
-// (a relative one would be relative to the dead shim's own cgroup, and is
+// are there; otherwise cgroupPath, the spec's linux.cgroupsPath: an
+// absolute cgroupfs path or a systemd scope "slice:prefix:name" (a
+// relative path would be relative to the dead shim's own cgroup, and is
 // refused; an empty one skips the cgroups). Parent cgroups are left
 // alone. cleanup is idempotent: nothing left is no error.
 func cleanup(ctx context.Context, stateRoot, id, cgroupPath string) error {
@@ -53,10 +55,14 @@ func cleanup(ctx context.Context, stateRoot, id, cgroupPath string) error {
 // removeCgroups kills the processes in the cgroups at paths, or at
 // cgroupPath when paths is nil, and removes the cgroups.
 func removeCgroups(ctx context.Context, cgroupPath string, paths map[string]string) error {
-	if paths == nil && !filepath.IsAbs(cgroupPath) {
-		return fmt.Errorf("%w: cgroup path %q is not absolute", errdefs.ErrInvalidArgument, cgroupPath)
+	cg := &cgroups.Cgroup{Path: cgroupPath, Resources: &cgroups.Resources{}}
+	if slice, prefix, name, ok := api.SystemdUnit(cgroupPath); ok && paths == nil {
+		// A scope: systemd knows where it is, and stops it on Destroy.
+		cg = &cgroups.Cgroup{Systemd: true, Parent: slice, ScopePrefix: prefix, Name: name, Resources: cg.Resources}
+	} else if paths == nil && !filepath.IsAbs(cgroupPath) {
+		return fmt.Errorf("%w: cgroup path %q is neither absolute nor slice:prefix:name", errdefs.ErrInvalidArgument, cgroupPath)
 	}
-	cm, err := manager.NewWithPaths(&cgroups.Cgroup{Path: cgroupPath, Resources: &cgroups.Resources{}}, paths)
+	cm, err := manager.NewWithPaths(cg, paths)
 	if err != nil {
 		return fmt.Errorf("cgroup manager: %w", err)
 	}

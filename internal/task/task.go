@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,7 +33,10 @@ type Runner struct {
 	SocketDir string
 	// StateRoot is libcontainer's state root.
 	StateRoot string
-	// ShimCgroup, when set, is the cgroup the shims move into.
+	// ShimCgroup is the cgroup each shim moves into, out of skiffd's: a
+	// cgroupfs path shared by the shims, or a systemd slice (".slice") in
+	// which each shim gets a scope skiff-shim-<id>.scope. Empty leaves
+	// the shims where skiffd is.
 	ShimCgroup string
 }
 
@@ -53,6 +57,14 @@ func (r *Runner) socket(id string) string {
 }
 
 func (r *Runner) client(id string) *client { return dial(r.socket(id)) }
+
+// shimCgroup is the cgroup of task id's shim, as the shim takes it.
+func (r *Runner) shimCgroup(id string) string {
+	if strings.HasSuffix(r.ShimCgroup, ".slice") {
+		return r.ShimCgroup + ":skiff-shim:" + id
+	}
+	return r.ShimCgroup
+}
 
 // Create writes the bundle of task id with spec and starts its shim, which
 // creates the container with its process paused before exec. It returns
@@ -75,7 +87,7 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 		LogPath:    o.LogPath,
 		Socket:     r.socket(id),
 		ExitFile:   r.exitFile(id),
-		ShimCgroup: r.ShimCgroup,
+		ShimCgroup: r.shimCgroup(id),
 		Stdin:      o.Stdin,
 	})
 	if err != nil {

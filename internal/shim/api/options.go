@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 )
 
 // maxSocketPath is the longest path a unix socket address holds.
@@ -21,8 +22,10 @@ type Options struct {
 	Socket    string // the shim's unix socket
 	ExitFile  string // where the exit is recorded
 	ShimLog   string // the shim's own log (its stderr); default Bundle/shim.log
-	// ShimCgroup, when set, is the cgroup (e.g. /skiff-shims) the shim
-	// moves itself into on every hierarchy, to leave skiffd's.
+	// ShimCgroup, when set, is the cgroup the shim moves itself into
+	// before anything else, to leave skiffd's: a cgroupfs path (e.g.
+	// /skiff-shims) or libcontainer's systemd form "slice:prefix:name" (a
+	// transient scope prefix-name.scope in slice).
 	ShimCgroup string
 	Stdin      bool // give the process a stdin pipe (held open by the shim)
 	Terminal   bool // a tty instead of pipes: not supported yet
@@ -103,4 +106,15 @@ func (o Options) Validate() error {
 		return Errorf(CodeNotImplemented, "shim options: terminal (tty) containers are not supported yet")
 	}
 	return nil
+}
+
+// SystemdUnit splits a cgroup path of libcontainer's systemd form
+// "slice:prefix:name" (a scope prefix-name.scope in slice); ok is false
+// for a cgroupfs path.
+func SystemdUnit(cgroupPath string) (slice, prefix, name string, ok bool) {
+	parts := strings.Split(cgroupPath, ":")
+	if len(parts) != 3 {
+		return "", "", "", false
+	}
+	return parts[0], parts[1], parts[2], true
 }

@@ -12,13 +12,13 @@
 // {"shim_pid":…,"pid":…} or {"error":{"code":…,"message":…}}) and
 // exits. run is then reparented to init or the nearest subreaper.
 //
-// run (Run) moves itself into Options.ShimCgroup on every hierarchy (out
-// of skiffd's cgroup), becomes child subreaper, loads the bundle's
-// config.json, converts it with specconv (oom_score_adj clamped to the
-// shim's own), creates the container with libcontainer, listens on its
-// socket and starts the container's process paused before exec, with
-// stdout and stderr on pipes copied into the CRI log file. Then it
-// reports. When the container's process exits, run reads the memory
+// run (Run) moves itself into Options.ShimCgroup (a cgroupfs path, or a
+// systemd scope of its own), out of skiffd's cgroup, becomes child
+// subreaper, loads the bundle's config.json, converts it with specconv
+// (oom_score_adj clamped to the shim's own), creates the container with
+// libcontainer, listens on its socket and starts the container's process
+// paused before exec, with stdout and stderr on pipes copied into the CRI
+// log file. Then it reports. When the container's process exits, run reads the memory
 // cgroup's OOM-kill counter, destroys the container (leftover processes,
 // cgroups, state directory), lets the log copiers drain, records the exit
 // in the exit file, answers pending Wait and Shutdown requests, removes

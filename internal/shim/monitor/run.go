@@ -55,7 +55,9 @@ func setUp(opts api.Options) (*container, *net.UnixListener, error) {
 		return nil, nil, api.Errorf(api.CodeInvalidArgument, "bundle: %v", err)
 	}
 	if opts.ShimCgroup != "" {
-		joinCgroup(opts.ShimCgroup)
+		if err := joinCgroup(opts.ShimCgroup); err != nil {
+			return nil, nil, err
+		}
 	}
 	r, err := newReaper()
 	if err != nil {

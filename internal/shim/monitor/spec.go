@@ -48,7 +48,7 @@ func libcontainerConfig(id string, s *specs.Spec) (*configs.Config, error) {
 	clampOOMScoreAdj(s.Process)
 	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{
 		CgroupName:       id,
-		UseSystemdCgroup: s.Linux != nil && strings.Count(s.Linux.CgroupsPath, ":") == 2,
+		UseSystemdCgroup: s.Linux != nil && isSystemdUnit(s.Linux.CgroupsPath),
 		Spec:             s,
 	})
 	if err != nil {
@@ -59,6 +59,11 @@ func libcontainerConfig(id string, s *specs.Spec) (*configs.Config, error) {
 	}
 	cfg.AppArmorProfile = s.Process.ApparmorProfile
 	return cfg, nil
+}
+
+func isSystemdUnit(cgroupPath string) bool {
+	_, _, _, ok := api.SystemdUnit(cgroupPath)
+	return ok
 }
 
 // clampOOMScoreAdj raises the process's oom_score_adj to the shim's own:
