@@ -45,6 +45,10 @@ func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.Con
 	if err != nil {
 		return "", err
 	}
+	targetPID, err := m.targetPID(sb.ID, cfg)
+	if err != nil {
+		return "", err
+	}
 	id := store.NewID()
 	ctx = log.WithAttrs(ctx, log.KeyContainerID, id, log.KeySandboxID, sb.ID)
 	imageName, imageDigest := imageNames(img, cfg.GetImage())
@@ -79,6 +83,7 @@ func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.Con
 		CgroupManager:      m.cfg.CgroupManager,
 		MinOOMScoreAdj:     m.cfg.MinOOMScoreAdj,
 		SeccompProfileRoot: m.cfg.SeccompProfileRoot,
+		TargetPID:          targetPID,
 		Features:           m.cfg.Features,
 	})
 	if err != nil {
@@ -127,6 +132,28 @@ func (m *Manager) usePod(ctx context.Context, id string) (store.Sandbox, func(),
 		return sb, nil, err
 	}
 	return sb, release, nil
+}
+
+// targetPID is, for a container in pid namespace mode TARGET (an
+// ephemeral container of kubectl debug --target), the pid of the target
+// container's process, whose namespace it joins: the target must run, in
+// the same pod. It is 0 in the other modes.
+func (m *Manager) targetPID(podID string, cfg *runtime.ContainerConfig) (int, error) {
+	ns := cfg.GetLinux().GetSecurityContext().GetNamespaceOptions()
+	if ns.GetPid() != runtime.NamespaceMode_TARGET || ns.GetTargetId() == "" {
+		return 0, nil // the spec refuses a TARGET without an ID
+	}
+	const field = "container config: linux.security_context.namespace_options.target_id"
+	t, err := m.Get(ns.GetTargetId())
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%s: target container: %w", field, err)
+	case t.SandboxID != podID:
+		return 0, fmt.Errorf("%w: %s: target container %s is in another pod", errdefs.ErrInvalidArgument, field, t.ID)
+	case t.State != store.ContainerRunning || t.Pid <= 0:
+		return 0, fmt.Errorf("%w: %s: target container %s is %s, not running", errdefs.ErrFailedPrecondition, field, t.ID, t.State)
+	}
+	return t.Pid, nil
 }
 
 // sandboxOf is what a container's spec takes from its pod.

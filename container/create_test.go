@@ -2,6 +2,7 @@ package container
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -108,6 +109,56 @@ func TestCreateRollback(t *testing.T) {
 				t.Fatalf("Create = %v, want the injected failure", err)
 			}
 			e.assertNothingLeft(t)
+		})
+	}
+}
+
+func TestCreateTargetPID(t *testing.T) {
+	e := newEnv(t)
+	target := e.run(t, "target")
+	created := e.create(t, "created")
+	other := e.pod
+	other.ID, other.Name = store.NewID(), "k8s_other_ns_u9_0"
+	e.st.Sandboxes.Add(other)
+	elsewhere, err := e.m.Create(ctxT(t), other.ID, config("elsewhere"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.m.Start(ctxT(t), elsewhere)
+	debug := func(target string) *runtime.ContainerConfig {
+		c := config("debug-" + target[:4])
+		c.Linux = &runtime.LinuxContainerConfig{SecurityContext: &runtime.LinuxContainerSecurityContext{
+			NamespaceOptions: &runtime.NamespaceOption{Pid: runtime.NamespaceMode_TARGET, TargetId: target},
+		}}
+		return c
+	}
+	id, err := e.m.Create(ctxT(t), e.pod.ID, debug(target))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, _ := e.m.Get(target)
+	want := fmt.Sprintf("/proc/%d/ns/pid", tc.Pid)
+	var got string
+	for _, ns := range e.tasks.Get(id).Spec.Linux.Namespaces {
+		if ns.Type == "pid" {
+			got = ns.Path
+		}
+	}
+	if got != want {
+		t.Errorf("pid namespace %q, want the target's %q", got, want)
+	}
+	for _, tt := range []struct {
+		name, target string
+		class        error
+		msg          string
+	}{
+		{"not running", created, errdefs.ErrFailedPrecondition, "not running"},
+		{"unknown", "feedbeef", errdefs.ErrNotFound, "target container"},
+		{"another pod", elsewhere, errdefs.ErrInvalidArgument, "another pod"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.m.Create(ctxT(t), e.pod.ID, debug(tt.target))
+			wantErr(t, err, tt.class, tt.msg)
 		})
 	}
 }
