@@ -70,6 +70,7 @@ func start(args []string) int {
 // run is "skiff-shim run", the long-lived shim, started by "start" with
 // the report pipe on fd 3 and its log on stderr.
 func run(args []string) int {
+	monitor.SetProcessName()
 	// One P is plenty for a process that mostly waits; it keeps the
 	// runtime's per-P caches small (measured: a little less memory).
 	runtime.GOMAXPROCS(1)

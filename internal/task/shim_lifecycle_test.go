@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -329,6 +330,16 @@ func TestSurvivesStarter(t *testing.T) {
 		if !strings.HasSuffix(l, ":"+shimCgroup) {
 			t.Errorf("shim cgroup line %q: not in %s", l, shimCgroup)
 		}
+	}
+	// ps, top and pgrep know it by its name.
+	if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", started.ShimPid)); string(comm) != "skiff-shim\n" {
+		t.Errorf("shim comm %q, want skiff-shim", comm)
+	}
+	if cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", started.ShimPid)); !strings.HasPrefix(string(cmdline), "skiff-shim\x00run\x00") {
+		t.Errorf("shim cmdline %q", cmdline)
+	}
+	if out, err := exec.Command("pgrep", "-x", "skiff-shim").Output(); err != nil || !slices.Contains(strings.Fields(string(out)), fmt.Sprint(started.ShimPid)) {
+		t.Errorf("pgrep -x skiff-shim: %q, %v; want it to find %d", out, err, started.ShimPid)
 	}
 	if sid := sessionOf(t, started.ShimPid); sid != started.ShimPid {
 		t.Errorf("shim session = %d, want its own (%d)", sid, started.ShimPid)

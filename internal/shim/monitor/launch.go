@@ -42,7 +42,7 @@ func launch(opts api.Options) *api.Ready {
 	// /proc/self/exe: the very binary that runs now, even if the file
 	// has been replaced since.
 	cmd := exec.Command("/proc/self/exe", append([]string{"run"}, opts.Args()...)...)
-	cmd.Args[0] = "skiff-shim"
+	cmd.Args[0] = Name // its cmdline; SetProcessName sets its comm
 	cmd.Stderr = logf
 	cmd.ExtraFiles = []*os.File{w} // fd 3: the report
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
