@@ -89,7 +89,7 @@ func TestCompute(t *testing.T) {
 		{name: "new pod with init containers: the first one only", pod: withInit, st: &state.Pod{},
 			want: want{killPod: true, create: true, init: "i1"}},
 		{name: "running: nothing to do", pod: always,
-			st:   &state.Pod{Sandboxes: []*state.Sandbox{ready(0)}, Containers: []*state.Container{ctr(always, "a", state.Running, 0, time.Time{}), ctr(always, "b", state.Running, 0, time.Time{})}}},
+			st: &state.Pod{Sandboxes: []*state.Sandbox{ready(0)}, Containers: []*state.Container{ctr(always, "a", state.Running, 0, time.Time{}), ctr(always, "b", state.Running, 0, time.Time{})}}},
 		{name: "sandbox died: new attempt", pod: always,
 			st:   &state.Pod{Sandboxes: []*state.Sandbox{{ID: "sb", Attempt: 2}}, Containers: []*state.Container{ctr(always, "a", state.Exited, 137, t0)}},
 			want: want{killPod: true, create: true, attempt: 3, start: []string{"a", "b"}}},

@@ -37,6 +37,15 @@ func (f fakeObjects) Secret(_ context.Context, ns, name string) (*corev1.Secret,
 
 func ptr[T any](v T) *T { return &v }
 
+// vars builds an environment from name, value pairs.
+func vars(kv ...string) []podspec.EnvVar {
+	var out []podspec.EnvVar
+	for i := 0; i < len(kv); i += 2 {
+		out = append(out, podspec.EnvVar{Name: kv[i], Value: kv[i+1]})
+	}
+	return out
+}
+
 func testPod() Pod {
 	return Pod{
 		Pod: &corev1.Pod{
@@ -67,7 +76,7 @@ func TestResolve(t *testing.T) {
 	}{
 		{name: "values expand against earlier ones",
 			c:    corev1.Container{Env: []corev1.EnvVar{{Name: "A", Value: "1"}, {Name: "B", Value: "$(A)-$(C)"}, {Name: "C", Value: "3"}, {Name: "A", Value: "again"}}},
-			want: []podspec.EnvVar{{"A", "again"}, {"B", "1-$(C)"}, {"C", "3"}}},
+			want: vars("A", "again", "B", "1-$(C)", "C", "3")},
 		{name: "field refs",
 			c: corev1.Container{Env: []corev1.EnvVar{
 				{Name: "NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}},
@@ -77,7 +86,7 @@ func TestResolve(t *testing.T) {
 				{Name: "HOST", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.hostIP"}}},
 				{Name: "APP", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.labels['app']"}}},
 			}},
-			want: []podspec.EnvVar{{"NAME", "web"}, {"NODE", "node1"}, {"IP", "10.88.0.5"}, {"IPS", "10.88.0.5,fd00::5"}, {"HOST", "192.0.2.10"}, {"APP", "web"}}},
+			want: vars("NAME", "web", "NODE", "node1", "IP", "10.88.0.5", "IPS", "10.88.0.5,fd00::5", "HOST", "192.0.2.10", "APP", "web")},
 		{name: "resource refs: limit, node allocatable, divisor",
 			c: corev1.Container{
 				Resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}, Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("250m")}},
@@ -87,7 +96,7 @@ func TestResolve(t *testing.T) {
 					{Name: "REQ", ValueFrom: &corev1.EnvVarSource{ResourceFieldRef: &corev1.ResourceFieldSelector{Resource: "requests.cpu"}}},
 					{Name: "REQM", ValueFrom: &corev1.EnvVarSource{ResourceFieldRef: &corev1.ResourceFieldSelector{Resource: "requests.cpu", Divisor: resource.MustParse("1m")}}},
 				}},
-			want: []podspec.EnvVar{{"MEM", "64"}, {"CPU", "2"}, {"REQ", "1"}, {"REQM", "250"}}},
+			want: vars("MEM", "64", "CPU", "2", "REQ", "1", "REQM", "250")},
 		{name: "configmap and secret keys; optional missing ones unset",
 			c: corev1.Container{Env: []corev1.EnvVar{
 				{Name: "COLOR", ValueFrom: cmKey("cfg", "color", false)},
@@ -95,7 +104,7 @@ func TestResolve(t *testing.T) {
 				{Name: "GONE", ValueFrom: cmKey("gone", "x", true)},
 				{Name: "PW", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "creds"}, Key: "password"}}},
 			}},
-			want: []podspec.EnvVar{{"COLOR", "blue"}, {"PW", "s3cret"}}},
+			want: vars("COLOR", "blue", "PW", "s3cret")},
 		{name: "missing key", c: corev1.Container{Env: []corev1.EnvVar{{Name: "X", ValueFrom: cmKey("cfg", "nope", false)}}},
 			wantErr: "couldn't find key nope in configmap cfg"},
 		{name: "missing configmap", c: corev1.Container{Env: []corev1.EnvVar{{Name: "X", ValueFrom: cmKey("gone", "x", false)}}},
@@ -109,7 +118,7 @@ func TestResolve(t *testing.T) {
 					{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "gone"}, Optional: ptr(true)}},
 				},
 				Env: []corev1.EnvVar{{Name: "CFG_color", Value: "red"}}},
-			want:        []podspec.EnvVar{{"SIZE", "3"}, {"color", "blue"}, {"CFG_9lives", "x"}, {"CFG_SIZE", "3"}, {"CFG_color", "red"}, {"password", "s3cret"}},
+			want:        vars("SIZE", "3", "color", "blue", "CFG_9lives", "x", "CFG_SIZE", "3", "CFG_color", "red", "password", "s3cret"),
 			wantSkipped: []string{"9lives"}},
 		{name: "envFrom missing secret", c: corev1.Container{EnvFrom: []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "none"}}}}},
 			wantErr: `secret "none" not found`},
