@@ -89,9 +89,16 @@ func TestActions(t *testing.T) {
 	defer srv.Close()
 	host, port := hostPort(t, srv.URL)
 	target := Target{PodIP: host, Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: int32(port)}},
-		Exec: &fakeExec{exit: func(cmd []string) int32 { return map[string]int32{"true": 0}[cmd[0]] + map[string]int32{"false": 1}[cmd[0]] }}}
+		Exec: &fakeExec{exit: func(cmd []string) int32 {
+			return map[string]int32{"true": 0}[cmd[0]] + map[string]int32{"false": 1}[cmd[0]]
+		}}}
 	named := intstr.FromString("http")
-	closed := func() int { l, _ := net.Listen("tcp", "127.0.0.1:0"); p := l.Addr().(*net.TCPAddr).Port; l.Close(); return p }()
+	closed := func() int {
+		l, _ := net.Listen("tcp", "127.0.0.1:0")
+		p := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		return p
+	}()
 	tests := []struct {
 		name    string
 		probe   corev1.ProbeHandler

@@ -54,6 +54,7 @@ func Read(ctx context.Context, rt Runtime, uid types.UID) (*Pod, error) {
 			return nil, err
 		}
 		if st != nil {
+			st.SandboxID = c.PodSandboxId
 			p.Containers = append(p.Containers, st)
 		}
 	}

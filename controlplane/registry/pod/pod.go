@@ -42,7 +42,7 @@ var podsResource = corev1.SchemeGroupVersion.WithResource("pods").GroupResource(
 type strategy struct{}
 
 func (strategy) PrepareForCreate(p *corev1.Pod) {
-	p.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: qosClass(&p.Spec)}
+	p.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: QOSClass(&p.Spec)}
 }
 
 func (strategy) PrepareForUpdate(p, old *corev1.Pod) {}
@@ -111,8 +111,8 @@ func (strategy) SelectableFields(p *corev1.Pod) fields.Set {
 	}
 }
 
-// qosClass is the pod's QoS class from its containers' resources.
-func qosClass(s *corev1.PodSpec) corev1.PodQOSClass {
+// QOSClass is the pod's QoS class from its containers' resources.
+func QOSClass(s *corev1.PodSpec) corev1.PodQOSClass {
 	any, guaranteed := false, true
 	for _, c := range append(append([]corev1.Container{}, s.InitContainers...), s.Containers...) {
 		for _, name := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
