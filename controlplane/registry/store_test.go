@@ -231,6 +231,15 @@ func TestDeletion(t *testing.T) {
 	if err != nil || gone || *obj.(*corev1.Pod).DeletionGracePeriodSeconds != 30 {
 		t.Fatalf("graceful delete: gone=%v err=%v", gone, err)
 	}
+	// Its node's status updates meanwhile do not remove it.
+	stopped := obj.(*corev1.Pod).DeepCopy()
+	stopped.Status.Phase = corev1.PodSucceeded
+	if _, err := s.pod.Update(ctx, "default", "p", "status", stopped, opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pod.Get(ctx, "default", "p"); err != nil {
+		t.Fatalf("a status update removed a pod in its grace period: %v", err)
+	}
 	if _, gone, err = s.pod.Delete(ctx, "default", "p", &metav1.DeleteOptions{GracePeriodSeconds: ptr(int64(0))}); err != nil || !gone {
 		t.Fatalf("grace 0: gone=%v err=%v", gone, err)
 	}

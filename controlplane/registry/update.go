@@ -97,8 +97,10 @@ func (s *Store) updateOnce(ctx context.Context, key string, cur runtime.Object, 
 		return v.get(s.typed(obj)), false, nil
 	}
 	m := accessor(obj)
-	if m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0 && !s.finalizing(obj) {
-		// The last finalizer of a deleted object is gone: delete it.
+	if g := cm.GetDeletionGracePeriodSeconds(); m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0 && !s.finalizing(obj) && g != nil && *g == 0 {
+		// The last finalizer of a deleted object is gone: delete it. An
+		// object in its grace period (a pod its node is stopping) stays
+		// until deleted with grace 0, as upstream.
 		gone, err := s.storage.Delete(ctx, key, rev(cm))
 		if err != nil {
 			return nil, rv != "", fmt.Errorf("update: %w", err)
