@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/skiffrt/skiff/controlplane/agent/actions"
 	"github.com/skiffrt/skiff/controlplane/agent/state"
 )
 
@@ -22,9 +23,6 @@ type Probes interface {
 	Started(id string) bool
 }
 
-// Waiting is why the last sync left a container waiting.
-type Waiting struct{ Reason, Message string }
-
 // Input is everything Generate looks at.
 type Input struct {
 	Pod   *corev1.Pod
@@ -32,7 +30,7 @@ type Input struct {
 	// Probes may be nil (then only containers without probes are ready).
 	Probes Probes
 	// Waiting are the sync's reasons, by container name.
-	Waiting map[string]Waiting
+	Waiting map[string]actions.Waiting
 	// HostIPs are the node's addresses; host-network pods have them too.
 	HostIPs []string
 	// RuntimeName prefixes container IDs ("skiff://<id>").

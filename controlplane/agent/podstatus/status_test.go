@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/skiffrt/skiff/controlplane/agent/actions"
 	"github.com/skiffrt/skiff/controlplane/agent/state"
 )
 
@@ -64,7 +65,7 @@ func TestPhaseAndConditions(t *testing.T) {
 		pod                              *corev1.Pod
 		st                               *state.Pod
 		probes                           Probes
-		waiting                          map[string]Waiting
+		waiting                          map[string]actions.Waiting
 		phase                            corev1.PodPhase
 		initialized, ctrsReady, podReady corev1.ConditionStatus
 		readyReason                      string
@@ -103,10 +104,10 @@ func TestPhaseAndConditions(t *testing.T) {
 			phase: corev1.PodRunning, initialized: "True", ctrsReady: "False", podReady: "False", readyReason: ReasonNotReady},
 		{name: "crash loop: running phase", pod: newPod(corev1.RestartPolicyAlways, nil, "a"),
 			st:      &state.Pod{Sandboxes: []*state.Sandbox{sandbox()}, Containers: []*state.Container{exited("a", 1, 3)}},
-			waiting: map[string]Waiting{"a": {Reason: "CrashLoopBackOff", Message: "back-off 40s"}},
+			waiting: map[string]actions.Waiting{"a": {Reason: "CrashLoopBackOff", Message: "back-off 40s"}},
 			phase:   corev1.PodRunning, initialized: "True", ctrsReady: "False", podReady: "False", readyReason: ReasonNotReady},
 		{name: "image pull error: pending", pod: newPod(corev1.RestartPolicyAlways, nil, "a"), st: &state.Pod{Sandboxes: []*state.Sandbox{sandbox()}},
-			waiting: map[string]Waiting{"a": {Reason: "ErrImagePull"}},
+			waiting: map[string]actions.Waiting{"a": {Reason: "ErrImagePull"}},
 			phase:   corev1.PodPending, initialized: "True", ctrsReady: "False", podReady: "False", readyReason: ReasonNotReady},
 		{name: "terminal phase is kept", pod: func() *corev1.Pod {
 			p := newPod(corev1.RestartPolicyNever, nil, "a")
@@ -179,7 +180,7 @@ func TestWaitingReasons(t *testing.T) {
 		t.Errorf("init not run: %+v", s.InitContainerStatuses[0].State)
 	}
 	st := &state.Pod{Sandboxes: []*state.Sandbox{sandbox()}, Containers: []*state.Container{exited("a", 1, 4), exited("init", 0, 0)}}
-	s = Generate(Input{Pod: pod, State: st, Waiting: map[string]Waiting{"a": {"CrashLoopBackOff", "back-off 1m20s restarting failed container=a pod=p_ns(u)"}}, Now: t1})
+	s = Generate(Input{Pod: pod, State: st, Waiting: map[string]actions.Waiting{"a": {Reason: "CrashLoopBackOff", Message: "back-off 1m20s restarting failed container=a pod=p_ns(u)"}}, Now: t1})
 	a := s.ContainerStatuses[0]
 	if a.State.Waiting == nil || a.State.Waiting.Reason != "CrashLoopBackOff" || a.LastTerminationState.Terminated == nil || a.LastTerminationState.Terminated.ExitCode != 1 || a.RestartCount != 4 {
 		t.Errorf("crash loop status: %+v", a)

@@ -41,8 +41,17 @@ func (r *Runner) RemovePod(ctx context.Context, pod *corev1.Pod, st *state.Pod) 
 			return err
 		}
 	}
-	if pod != nil && r.cgroups != nil && r.node.CgroupDriver != podspec.SystemdDriver {
+	if r.cgroups == nil || r.node.CgroupDriver == podspec.SystemdDriver {
+		return nil
+	}
+	if pod != nil {
 		return r.cgroups.RemovePod(r.cgroupParent(pod))
+	}
+	// Without the pod its QoS class is unknown: try each.
+	for _, q := range []corev1.PodQOSClass{corev1.PodQOSGuaranteed, corev1.PodQOSBurstable, corev1.PodQOSBestEffort} {
+		if err := r.cgroups.RemovePod(podspec.CgroupParent(r.node.CgroupRoot, r.node.CgroupDriver, q, st.UID)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -123,14 +123,27 @@ func (r *Runner) Sync(ctx context.Context, pod *corev1.Pod, st *state.Pod, a act
 			return res, err
 		}
 	}
+	if sb := st.Sandbox(); sb == nil || !sb.Ready {
+		return res, nil // the pod is done, or its sandbox failed
+	}
+	p := &podRun{r: r, pod: pod, st: st, sandboxID: sandboxID, result: &res}
+	// Every sync refreshes the volumes: ConfigMap, Secret and downward
+	// API changes reach running containers this way.
+	vols, err := r.volumes.Setup(ctx, p.envPod())
+	if err != nil {
+		r.event(pod, corev1.EventTypeWarning, "FailedMount", "MountVolume.SetUp failed: %v", err)
+		for _, c := range starting(a) {
+			res.wait(c.Name, ReasonCreateConfigError, err.Error())
+		}
+		return res, nil
+	}
+	p.vols = vols
 	if a.Init == nil && len(a.Start) == 0 {
 		return res, nil
 	}
-	sc, err := r.sandboxConfig(pod, st.Sandbox().Attempt)
-	if err != nil {
+	if p.sandboxConfig, err = r.sandboxConfig(pod, st.Sandbox().Attempt); err != nil {
 		return res, err
 	}
-	p := &podRun{r: r, pod: pod, st: st, sandboxID: sandboxID, sandboxConfig: sc, result: &res}
 	if a.Init != nil {
 		p.start(ctx, a.Init, backoff)
 	}
@@ -138,6 +151,18 @@ func (r *Runner) Sync(ctx context.Context, pod *corev1.Pod, st *state.Pod, a act
 		p.start(ctx, &a.Start[i], backoff)
 	}
 	return res, nil
+}
+
+// starting are the containers the actions start.
+func starting(a actions.Actions) []*corev1.Container {
+	var out []*corev1.Container
+	if a.Init != nil {
+		out = append(out, a.Init.Container)
+	}
+	for _, s := range a.Start {
+		out = append(out, s.Container)
+	}
+	return out
 }
 
 func findContainer(st *state.Pod, id string) *state.Container {

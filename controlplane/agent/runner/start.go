@@ -33,7 +33,7 @@ type podRun struct {
 	sandboxID     string
 	sandboxConfig *runtimeapi.PodSandboxConfig
 	result        *Result
-	vols          map[string]volume.Volume // prepared on first use
+	vols          map[string]volume.Volume
 }
 
 func qos(p *corev1.Pod) corev1.PodQOSClass {
@@ -122,12 +122,6 @@ func (p *podRun) containerConfig(ctx context.Context, c *corev1.Container, image
 	if len(skipped) > 0 {
 		p.r.event(p.pod, corev1.EventTypeWarning, "InvalidEnvironmentVariableNames",
 			"Keys %v from the EnvFrom of container %s were skipped since they are invalid environment variable names", skipped, c.Name)
-	}
-	if p.vols == nil {
-		if p.vols, err = p.r.volumes.Setup(ctx, ep); err != nil {
-			p.r.event(p.pod, corev1.EventTypeWarning, "FailedMount", "MountVolume.SetUp failed: %v", err)
-			return nil, err
-		}
 	}
 	lookup := func(s string) string {
 		return podspec.Expand(s, func(n string) (string, bool) {

@@ -41,6 +41,9 @@ func writeAtomic(dir string, payload map[string]File, gid int) error {
 	if err != nil {
 		return err
 	}
+	if err := os.Chmod(ts, 0o755); err != nil {
+		return err
+	}
 	if err := writeFiles(ts, payload, gid); err != nil {
 		os.RemoveAll(ts)
 		return err
