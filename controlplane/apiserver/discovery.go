@@ -68,6 +68,10 @@ func apiResources(k *registry.Kind) []metav1.APIResource {
 			out = append(out, metav1.APIResource{Name: k.Resource + "/" + name, Namespaced: k.Namespaced,
 				Group: a.Kind.Group, Version: a.Kind.Version, Kind: a.Kind.Kind, Verbs: metav1.Verbs{"create"}})
 		}
+		if st, ok := k.Streams[name]; ok {
+			out = append(out, metav1.APIResource{Name: k.Resource + "/" + name, Namespaced: k.Namespaced,
+				Kind: st.Kind, Verbs: metav1.Verbs(st.Verbs)})
+		}
 	}
 	return out
 }

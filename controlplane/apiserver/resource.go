@@ -24,6 +24,10 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, info requ
 		writeError(w, r, notFound())
 		return
 	}
+	if _, ok := st.Kind().Streams[info.Subresource]; ok && info.Subresource != "" {
+		s.serveStream(w, r, info)
+		return
+	}
 	ctx, warnings := registry.WithWarnings(r.Context())
 	r = r.WithContext(ctx)
 	h := resourceHandler{s: s, st: st, info: info, w: &warningWriter{ResponseWriter: w, warnings: warnings}, r: r}

@@ -38,6 +38,9 @@ type Config struct {
 	Metrics *Metrics
 	// Version is what /version reports.
 	Version version.Info
+	// Streams serves the kinds' stream subresources (pods/log, exec,
+	// attach, portforward) through their nodes; nil answers 503.
+	Streams StreamServer
 }
 
 // Server is the API server's HTTP handler.

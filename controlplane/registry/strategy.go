@@ -118,6 +118,10 @@ type Kind struct {
 	// Actions are subresources taking a POST (a Pod's binding and
 	// eviction), by name.
 	Actions map[string]Action
+	// Streams are subresources that are streams from the object's node,
+	// not objects (a Pod's log, exec, attach and portforward), by name.
+	// The API server serves them through its Config's StreamServer.
+	Streams map[string]Stream
 	// StoredAs, when set, keeps the objects as another kind's.
 	StoredAs *StoredAs
 	// Admit, when set, runs on every create and every update through the
@@ -128,6 +132,16 @@ type Kind struct {
 	Admit func(ctx context.Context, obj, old runtime.Object, list ListFunc) error
 	// Strategy is the kind's behaviour.
 	Strategy Strategy
+}
+
+// Stream describes a stream subresource for discovery.
+type Stream struct {
+	// Kind is the kind discovery names: the parent's for a log, the
+	// options' for the others (PodExecOptions …).
+	Kind string
+	// Verbs are "get" (log), or "create" and "get" (exec, attach,
+	// portforward: POST for SPDY, GET for WebSocket).
+	Verbs []string
 }
 
 // ListFunc lists every object of a kind, in all namespaces.
@@ -170,6 +184,9 @@ func (k *Kind) Subresources() []string {
 		subs = append(subs, "scale")
 	}
 	for name := range k.Actions {
+		subs = append(subs, name)
+	}
+	for name := range k.Streams {
 		subs = append(subs, name)
 	}
 	sort.Strings(subs)

@@ -87,3 +87,12 @@ func setCondition(st *corev1.PodStatus, c corev1.PodCondition) {
 	c.LastTransitionTime = now
 	st.Conditions = append(st.Conditions, c)
 }
+
+// streams are the stream subresources of pods, served by the pod's node
+// agent through the API server.
+var streams = map[string]registry.Stream{
+	"log":         {Kind: "Pod", Verbs: []string{"get"}},
+	"exec":        {Kind: "PodExecOptions", Verbs: []string{"create", "get"}},
+	"attach":      {Kind: "PodAttachOptions", Verbs: []string{"create", "get"}},
+	"portforward": {Kind: "PodPortForwardOptions", Verbs: []string{"create", "get"}},
+}

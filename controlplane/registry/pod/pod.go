@@ -19,6 +19,7 @@ func Kind() registry.Kind {
 		Status:      true,
 		GracePeriod: gracePeriod,
 		Actions:     actions,
+		Streams:     streams,
 		Strategy:    registry.Typed[*corev1.Pod](strategy{}),
 	}
 }
