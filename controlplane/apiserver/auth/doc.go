@@ -8,6 +8,7 @@
 //   - Tokens: static bearer tokens;
 //   - Admin: everything for the system:masters group, nothing for others.
 //
-// A node authorizer (node credentials limited to their own objects) is
-// another Authorizer in a Union.
+// Nodes lets node agents (system:node:<name> in system:nodes) do what an
+// agent does on any node's objects; a node authorizer limiting each to
+// its own objects replaces it.
 package auth
