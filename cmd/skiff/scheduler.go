@@ -21,7 +21,7 @@ import (
 // holds the kube-system/kube-scheduler Lease, as a client of the API at
 // url with a certificate of its own; stop waits for it to finish.
 func startScheduler(ctx context.Context, ca *pki.CA, pkiDir, url, identity string) (stop func(), err error) {
-	cfg, err := clientConfig(ca, pkiDir, url, "scheduler", "system:kube-scheduler")
+	cfg, err := clientConfig(ca, pkiDir, url, "scheduler", "system:kube-scheduler", auth.MastersGroup)
 	if err != nil {
 		return nil, err
 	}
@@ -69,9 +69,9 @@ func runScheduler(ctx context.Context, client kubernetes.Interface) error {
 
 // clientConfig is the configuration of an in-process client of the API
 // at url, authenticated by the client certificate <pkiDir>/<name>.crt of
-// user. Only system:masters is authorized for now, so it is one.
-func clientConfig(ca *pki.CA, pkiDir, url, name, user string) (*rest.Config, error) {
-	cert, err := ca.Client(pkiDir, name, user, []string{auth.MastersGroup})
+// user in groups.
+func clientConfig(ca *pki.CA, pkiDir, url, name, user string, groups ...string) (*rest.Config, error) {
+	cert, err := ca.Client(pkiDir, name, user, groups)
 	if err != nil {
 		return nil, err
 	}

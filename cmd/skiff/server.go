@@ -28,6 +28,7 @@ import (
 
 	"github.com/skiffrt/skiff/controlplane/apiserver"
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
+	"github.com/skiffrt/skiff/controlplane/apiserver/nodeproxy"
 	"github.com/skiffrt/skiff/controlplane/apiserver/openapi"
 	"github.com/skiffrt/skiff/controlplane/pki"
 	"github.com/skiffrt/skiff/controlplane/registry"
@@ -48,6 +49,8 @@ type serverFlags struct {
 	compaction, eventTTL      time.Duration
 	services                  service.Config
 	logLevel                  slog.Level
+	runAgent                  bool
+	agent                     agentFlags
 }
 
 func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
@@ -85,6 +88,8 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 		return err
 	})
 	fs.TextVar(&f.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
+	fs.BoolVar(&f.runAgent, "agent", true, "run a node agent for the local skiffd (see --cri-socket)")
+	f.agent.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -132,7 +137,11 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 	}
 	defer stopEtcd()
 
-	handler, store, err := newAPI(client, f)
+	kubelet, err := kubeletTransport(ca, f.pkiDir)
+	if err != nil {
+		return err
+	}
+	handler, store, err := newAPI(client, f, kubelet)
 	if err != nil {
 		return err
 	}
@@ -175,6 +184,8 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 		return err
 	}
 	defer stopControllers()
+	stopAgent := startLocalAgent(serving, ca, f, serverURL(ln.Addr()))
+	defer stopAgent()
 	fmt.Fprintf(stdout, "export KUBECONFIG=%s\n", f.kubeconfig)
 
 	select {
@@ -187,6 +198,7 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 	}
 	stopScheduler()
 	stopControllers()
+	stopAgent()
 	stopServing()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
@@ -201,7 +213,7 @@ type api struct {
 }
 
 // newAPI wires storage, the served kinds and the handler.
-func newAPI(client *clientv3.Client, f *serverFlags) (*api, *storage.Store, error) {
+func newAPI(client *clientv3.Client, f *serverFlags, kubelet *http.Transport) (*api, *storage.Store, error) {
 	scheme := apiserver.NewScheme()
 	store := storage.New(client, storage.NewCodec(scheme), "/registry")
 	deps := registry.Deps{Storage: store, Scheme: scheme, TypeConverter: applyconfigurations.NewTypeConverter(scheme)}
@@ -225,7 +237,8 @@ func newAPI(client *clientv3.Client, f *serverFlags) (*api, *storage.Store, erro
 		Scheme:        scheme,
 		Decoder:       registry.NewDecoder(scheme),
 		Authenticator: auth.Union{auth.Certs{}},
-		Authorizer:    auth.Authorizers{auth.Admin{}},
+		Authorizer:    auth.Authorizers{auth.Admin{}, auth.Nodes{}},
+		Streams:       nodeproxy.New(a.stores["pods"], a.stores["nodes"], kubelet),
 		Ready: func(ctx context.Context) error {
 			_, err := store.Revision(ctx)
 			return err

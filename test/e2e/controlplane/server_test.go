@@ -50,7 +50,7 @@ type server struct {
 
 // startServer starts `skiff server` with its state in dir (a new temp dir
 // when ""), and stops it at the end of the test; extra flags follow the
-// test's own.
+// test's own. Its node agent is off unless extra turns it on.
 func startServer(t *testing.T, dir string, extra ...string) *server {
 	t.Helper()
 	if dir == "" {
@@ -60,7 +60,7 @@ func startServer(t *testing.T, dir string, extra ...string) *server {
 	s.cmd = exec.Command(filepath.Join(s.bin, "skiff"), "server",
 		"--state-dir", filepath.Join(dir, "state"), "--kubeconfig", s.kubeconfig,
 		"--listen", "127.0.0.1:0", "--etcd-client-addr", "127.0.0.1:0", "--etcd-peer-addr", "127.0.0.1:0",
-		"--log-level", "debug")
+		"--log-level", "debug", "--agent=false")
 	s.cmd.Args = append(s.cmd.Args, extra...)
 	s.cmd.Stderr = &s.stderr
 	out, err := s.cmd.StdoutPipe()

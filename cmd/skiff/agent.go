@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/skiffrt/skiff/controlplane/agent"
+	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
+	"github.com/skiffrt/skiff/controlplane/pki"
+	"github.com/skiffrt/skiff/internal/log"
+)
+
+// agentFlags configure a node agent, in `skiff agent` and `skiff server`.
+type agentFlags struct {
+	nodeName, nodeIP          string
+	criSocket                 string
+	rootDir, logDir           string
+	cgroupRoot, manifestDir   string
+	listen                    string
+	clusterDNS                []string
+	clusterDomain, resolvConf string
+}
+
+func (a *agentFlags) register(fs *flag.FlagSet) {
+	host, _ := os.Hostname()
+	fs.StringVar(&a.nodeName, "node-name", strings.ToLower(host), "name of this node")
+	fs.StringVar(&a.nodeIP, "node-ip", "", "the node's InternalIP (default: the address of the default route)")
+	fs.StringVar(&a.criSocket, "cri-socket", "/run/skiff/skiff.sock", "skiffd's CRI socket")
+	fs.StringVar(&a.rootDir, "root-dir", "/var/lib/skiff/agent", "directory of the pods' volumes")
+	fs.StringVar(&a.logDir, "pod-log-dir", "/var/log/pods", "directory of the pods' logs")
+	fs.StringVar(&a.cgroupRoot, "cgroup-root", "/kubepods", "parent cgroup of the pods")
+	fs.StringVar(&a.manifestDir, "manifest-dir", "/etc/skiff/manifests", "directory of static pod manifests (\"\" disables them)")
+	fs.StringVar(&a.listen, "agent-listen", "0.0.0.0:10250", "HTTPS address for the API server's logs, exec, attach and port-forward")
+	fs.Func("cluster-dns", "IP of the cluster DNS server (repeatable)", func(s string) error {
+		a.clusterDNS = append(a.clusterDNS, s)
+		return nil
+	})
+	fs.StringVar(&a.clusterDomain, "cluster-domain", "cluster.local", "the cluster's DNS domain")
+	fs.StringVar(&a.resolvConf, "resolv-conf", "/etc/resolv.conf", "resolv.conf of pods on the host's resolver")
+}
+
+// config is the agent's Config for client and the CRI connection.
+func (a *agentFlags) config(client kubernetes.Interface, conn *grpc.ClientConn, ca *x509.CertPool) agent.Config {
+	return agent.Config{
+		NodeName: a.nodeName, NodeIP: a.nodeIP, Client: client,
+		Runtime: runtimeapi.NewRuntimeServiceClient(conn), Images: runtimeapi.NewImageServiceClient(conn),
+		RootDir: a.rootDir, LogDir: a.logDir, CgroupRoot: a.cgroupRoot, ManifestDir: a.manifestDir,
+		ClusterDNS: a.clusterDNS, ClusterDomain: a.clusterDomain, ResolvConf: a.resolvConf,
+		Listen: a.listen, ClientCA: ca,
+	}
+}
+
+// dialCRI connects to skiffd's socket (lazily: calls fail until it is up).
+func dialCRI(socket string) (*grpc.ClientConn, error) {
+	return grpc.NewClient("unix://"+socket, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(16<<20)))
+}
+
+// runAgent runs an agent until ctx ends; when it fails (skiffd not up
+// yet, the API unreachable) it starts again after a pause.
+func runAgent(ctx context.Context, a *agentFlags, restCfg *rest.Config, ca *x509.CertPool) error {
+	client, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		return err
+	}
+	conn, err := dialCRI(a.criSocket)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for {
+		err := runAgentOnce(ctx, a.config(client, conn, ca))
+		if ctx.Err() != nil {
+			return nil
+		}
+		slog.Error("node agent stopped; starting again in 5s", "error", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+func runAgentOnce(ctx context.Context, cfg agent.Config) error {
+	ag, err := agent.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return ag.Run(ctx)
+}
+
+// runAgentCommand is `skiff agent`: a worker's node agent.
+func runAgentCommand(args []string, stderr io.Writer) int {
+	var a agentFlags
+	var server, token, caFile, kubeconfig string
+	logLevel := slog.LevelInfo
+	fs := flag.NewFlagSet("skiff agent", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	a.register(fs)
+	fs.StringVar(&server, "server", "", "URL of the API server (with --token)")
+	fs.StringVar(&token, "token", "", "bearer token of the node's credential (with --server)")
+	fs.StringVar(&caFile, "certificate-authority", "", "the cluster CA (with --server)")
+	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the node's credential (instead of --server/--token)")
+	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return 0
+	} else if err != nil {
+		return 2
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel})))
+	restCfg, err := agentRestConfig(server, token, caFile, kubeconfig)
+	if err != nil {
+		fmt.Fprintf(stderr, "skiff agent: %v\n", err)
+		return 2
+	}
+	ca, err := caPool(restCfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "skiff agent: %v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := runAgent(ctx, &a, restCfg, ca); err != nil {
+		slog.Error("skiff agent", "error", err)
+		return 1
+	}
+	return 0
+}
+
+// agentRestConfig is the client configuration from a kubeconfig, or
+// from a server URL, a token and the CA.
+func agentRestConfig(server, token, caFile, kubeconfig string) (*rest.Config, error) {
+	switch {
+	case kubeconfig != "" && (server != "" || token != ""):
+		return nil, errors.New("give --kubeconfig, or --server with --token, not both")
+	case kubeconfig != "":
+		return clientcmd.BuildConfigFromFlags("", kubeconfig)
+	case server == "" || token == "" || caFile == "":
+		return nil, errors.New("need --kubeconfig, or --server, --token and --certificate-authority")
+	}
+	return &rest.Config{Host: server, BearerToken: token, TLSClientConfig: rest.TLSClientConfig{CAFile: caFile}}, nil
+}
+
+// caPool is the cluster CA from a client configuration: it verifies the
+// API server's certificate when it calls the agent.
+func caPool(cfg *rest.Config) (*x509.CertPool, error) {
+	data := cfg.TLSClientConfig.CAData
+	if len(data) == 0 && cfg.TLSClientConfig.CAFile != "" {
+		var err error
+		if data, err = os.ReadFile(cfg.TLSClientConfig.CAFile); err != nil {
+			return nil, err
+		}
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, errors.New("no cluster CA in the client configuration")
+	}
+	return pool, nil
+}
+
+// startLocalAgent runs the node agent of `skiff server` for the local
+// skiffd until ctx ends (unless --agent=false), as a client of the API at
+// url with a node credential the server's CA issues (system:node:<name>
+// in system:nodes); stop waits for it to finish.
+func startLocalAgent(ctx context.Context, ca *pki.CA, f *serverFlags, url string) (stop func()) {
+	if !f.runAgent {
+		return func() {}
+	}
+	name := f.agent.nodeName
+	ctx, cancel := context.WithCancel(log.WithAttrs(ctx, "component", "agent"))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		cfg, err := clientConfig(ca, f.pkiDir, url, "node-"+name, auth.NodeUserPrefix+name, auth.NodesGroup)
+		if err == nil {
+			err = runAgent(ctx, &f.agent, cfg, ca.Pool())
+		}
+		if err != nil {
+			log.G(ctx).Error("node agent", log.KeyError, err)
+		}
+	})
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
+
+// kubeletTransport calls node agents with the API server's client
+// certificate for them. Agents' serving certificates are self-signed and
+// not verified, as kube-apiserver without --kubelet-certificate-authority.
+func kubeletTransport(ca *pki.CA, dir string) (*http.Transport, error) {
+	cert, err := ca.Client(dir, "apiserver-kubelet-client", agent.DefaultClientName, []string{auth.MastersGroup})
+	if err != nil {
+		return nil, err
+	}
+	return &http.Transport{
+		TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{cert}, InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}, //nolint:gosec // see above
+		Proxy:           nil,
+		IdleConnTimeout: 90 * time.Second,
+	}, nil
+}
