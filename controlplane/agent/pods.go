@@ -16,7 +16,13 @@ import (
 func (a *Agent) podHandler(ctx context.Context, wg *sync.WaitGroup) cache.ResourceEventHandler {
 	return cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj any) {
-			if p, ok := obj.(*corev1.Pod); ok && !static.IsMirror(p) {
+			p, ok := obj.(*corev1.Pod)
+			switch {
+			case !ok:
+			case static.IsMirror(p):
+				// A new mirror pod waits for its static pod's status.
+				a.poke(types.UID(p.Annotations[static.AnnotationMirror]))
+			default:
 				a.dispatch(ctx, wg, p, false)
 			}
 		},
