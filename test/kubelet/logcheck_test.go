@@ -18,7 +18,7 @@ type knownError struct {
 // knownErrors are the kubelet's error lines on this host that skiff does
 // not cause. Every other error line fails the test.
 var knownErrors = []knownError{
-	{regexp.MustCompile(`"Skipping pod synchronization" err="\[?container runtime status check may not have completed yet`),
+	{regexp.MustCompile(`"Skipping pod synchronization" err="\[?(container runtime status check may not have completed yet|PLEG is not healthy: pleg has yet to be successful)`),
 		"the kubelet's first sync loops run before its first runtime status check and relist; it logs this at start-up with any runtime"},
 	{regexp.MustCompile(`err="rpc error: code = Canceled desc = context canceled"`),
 		"the kubelet cancelled its own call: a pod update interrupts the sync in flight"},
