@@ -37,10 +37,13 @@ all: build
 deps:
 	@hack/install-deps.sh
 
-# The static busybox the test images are built from: compiled once from
-# Debian's source package, then cached (hack/busybox.sh).
+# The static busybox the test images are built from, and the CRIU that
+# checkpoint and restore use (Debian 12's fails on kernels >= 6.13):
+# compiled once from Debian's source packages, then cached under
+# /var/cache/skiff (hack/busybox.sh, hack/criu.sh).
 test-deps: deps
 	@echo "busybox for test images: $$(hack/busybox.sh)"
+	@echo "criu for checkpoint and restore: $$(hack/criu.sh)"
 
 build: deps
 	$(GO) build -tags '$(BUILDTAGS)' -ldflags '$(LDFLAGS)' -o $(BIN)/skiffd ./cmd/skiffd

@@ -10,7 +10,7 @@ packages=(
 	libseccomp-dev                                    # seccomp in skiff-shim
 	iproute2 iptables                                 # pod networking
 	containernetworking-plugins                       # CNI plugins in /usr/lib/cni
-	criu                                              # checkpoint and restore (libcontainer drives it)
+	criu                                              # checkpoint and restore, and the libraries of hack/criu.sh's build
 )
 if [[ ${1:-} == bench ]]; then
 	packages+=(containerd runc) # the reference runtime of test/bench
