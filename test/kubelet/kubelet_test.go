@@ -126,6 +126,8 @@ func (n *node) checkRun(t *testing.T, p *corev1.Pod, version string) {
 		{"cat /www/index.html", "web " + version + "\n"},
 		{"cat /tmp/poststart", "started\n"},
 		{"hostname", webPod + "\n"},
+		{"cat /sys/fs/cgroup/memory/memory.limit_in_bytes", "67108864\n"},
+		{"cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us", "20000\n"},
 	} {
 		out, err := n.api.run(webPod, "web", c.cmd)
 		if err != nil || out != c.want {

@@ -53,6 +53,9 @@ spec:
       wait
     volumeMounts: [{name: www, mountPath: /www}]
     ports: [{containerPort: 8080}]
+    resources:
+      requests: {cpu: 100m, memory: 32Mi}
+      limits: {cpu: 200m, memory: 64Mi}
     lifecycle:
       postStart:
         exec: {command: ["sh", "-c", "echo started > /tmp/poststart"]}
