@@ -62,8 +62,9 @@
 // the write. Update (PUT, PATCH of every type, server-side apply) goes
 // through one loop: read, mutate, carry uid/creationTimestamp/
 // deletionTimestamp over, keep status (main resource) or everything but
-// status (status subresource), PrepareForUpdate, Default, generation+1
-// when the spec changed, managedFields, validate, then a write
+// status, labels and annotations (status subresource), PrepareForUpdate,
+// Default, generation+1 when the spec changed, managedFields, validate,
+// then a write
 // conditioned on the revision read; a stale resourceVersion from the
 // client is a 409, a lost race without one is retried. An update that
 // removes the last finalizer of a deleted object deletes it. Delete

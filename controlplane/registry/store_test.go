@@ -140,16 +140,22 @@ func TestUpdateSemantics(t *testing.T) {
 	_, err = s.deploy.Update(ctx, "default", "web", "", d.DeepCopy(), opts)
 	wantCode(t, err, 409)
 
-	// Status through /status changes only status.
+	// Status through /status changes status, labels and annotations
+	// (the Deployment controller records the revision so), not the spec
+	// nor the owners.
 	cur := obj.(*appsv1.Deployment).DeepCopy()
 	cur.Status.ReadyReplicas = 1
 	cur.Spec.Replicas = ptr(int32(7))
+	cur.Annotations = map[string]string{"deployment.kubernetes.io/revision": "1"}
+	cur.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: "x", UID: "x"}}
 	obj, err = s.deploy.Update(ctx, "default", "web", "status", cur, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u := obj.(*appsv1.Deployment); u.Status.ReadyReplicas != 1 || *u.Spec.Replicas != 1 {
-		t.Fatalf("status update: status %d, replicas %d", u.Status.ReadyReplicas, *u.Spec.Replicas)
+	if u := obj.(*appsv1.Deployment); u.Status.ReadyReplicas != 1 || *u.Spec.Replicas != 1 ||
+		u.Annotations["deployment.kubernetes.io/revision"] != "1" || len(u.OwnerReferences) != 0 {
+		t.Fatalf("status update: status %d, replicas %d, annotations %v, owners %v", u.Status.ReadyReplicas, *u.Spec.Replicas,
+			u.Annotations, u.OwnerReferences)
 	}
 
 	// A spec change moves the generation; the selector is immutable.

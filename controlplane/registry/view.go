@@ -41,13 +41,19 @@ func (s *Store) view(sub string) (view, error) {
 	return view{}, s.noSubresource(sub)
 }
 
-// putStatus returns cur with in's status; nothing else of in is kept.
+// putStatus returns cur with in's status, labels and annotations, as
+// upstream's status strategies, which keep only the spec and the owner
+// references (the Deployment controller writes a Deployment's revision
+// annotation with its status); nothing else of in is kept.
 func putStatus(cur, in runtime.Object) (runtime.Object, error) {
 	st := statusOf(in)
 	if !st.IsValid() || st.Type() != statusOf(cur).Type() {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("%T is not the object of this resource", in))
 	}
 	statusOf(cur).Set(st)
+	m, im := accessor(cur), accessor(in)
+	m.SetLabels(im.GetLabels())
+	m.SetAnnotations(im.GetAnnotations())
 	return cur, nil
 }
 
