@@ -8,6 +8,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 
+	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
 	"github.com/skiffrt/skiff/controlplane/controller"
 	"github.com/skiffrt/skiff/controlplane/controller/replicaset"
 	"github.com/skiffrt/skiff/controlplane/leader"
@@ -28,7 +29,7 @@ var controllersLease = leader.Config{
 // holds the kube-system/kube-controller-manager Lease, as clients of the
 // API at url with a certificate of their own; stop waits for them.
 func startControllers(ctx context.Context, ca *pki.CA, pkiDir, url, identity string) (stop func(), err error) {
-	cfg, err := clientConfig(ca, pkiDir, url, "controller-manager", "system:kube-controller-manager")
+	cfg, err := clientConfig(ca, pkiDir, url, "controller-manager", "system:kube-controller-manager", auth.MastersGroup)
 	if err != nil {
 		return nil, err
 	}
