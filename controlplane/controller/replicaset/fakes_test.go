@@ -86,8 +86,8 @@ func (f *fakePods) Patch(_ context.Context, _, name string, _ []byte) error {
 // testController is a controller over listers holding objs.
 func testController(t *testing.T, objs ...any) (*Controller, *fakeAPI, *fakePods) {
 	t.Helper()
-	rsIndexer := cache.NewIndexer(cache.MetaNamespaceKeyFunc, ownerref.Indexers())
-	podIndexer := cache.NewIndexer(cache.MetaNamespaceKeyFunc, ownerref.Indexers())
+	rsIndexer := cache.NewIndexer(cache.MetaNamespaceKeyFunc, withNamespace(ownerref.Indexers()))
+	podIndexer := cache.NewIndexer(cache.MetaNamespaceKeyFunc, withNamespace(ownerref.Indexers()))
 	a := &fakeAPI{sets: map[string]*appsv1.ReplicaSet{}}
 	for _, o := range objs {
 		var err error
@@ -157,4 +157,9 @@ func podNames(n int, owner types.UID) []any {
 		out = append(out, pod(fmt.Sprintf("p%d", i), owner, time.Hour))
 	}
 	return out
+}
+
+func withNamespace(ix cache.Indexers) cache.Indexers {
+	ix[cache.NamespaceIndex] = cache.MetaNamespaceIndexFunc
+	return ix
 }
