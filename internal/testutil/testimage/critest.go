@@ -27,6 +27,13 @@ const (
 	HostNetNginxPort = 12003
 )
 
+// LibraryHttpd and LibraryHttpdNext are the Apache stand-in under Docker
+// Hub names: two tags a Deployment can roll between.
+const (
+	LibraryHttpd     = "docker.io/library/httpd:2.4"
+	LibraryHttpdNext = "docker.io/library/httpd:2.4.62"
+)
+
 // HostNetNginx is critest's host-network web server for this architecture.
 var HostNetNginx = criTools + "hostnet-nginx-" + runtime.GOARCH + ":latest"
 
@@ -41,7 +48,7 @@ func e2eImages(b *builder) ([]Image, error) {
 	steps := []step{
 		{[]string{E2EBusybox}, busyboxSpec(docker)},
 		{[]string{E2ENginx}, nginxSpec(80, "SIGTERM")},
-		{[]string{E2EHttpd}, httpdSpec()},
+		{[]string{E2EHttpd, LibraryHttpd, LibraryHttpdNext}, httpdSpec()},
 		{[]string{Pause, PauseK8sGCR, Pause310}, pauseSpec()},
 	}
 	// The nonewprivs program is x86-64 machine code.

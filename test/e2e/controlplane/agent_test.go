@@ -399,13 +399,7 @@ func TestAgentAdoptsAfterRestarts(t *testing.T) {
 // TestServerRunsLocalAgent: `skiff server` runs a node agent for the
 // local skiffd; pods run and their logs come back through it.
 func TestServerRunsLocalAgent(t *testing.T) {
-	n := &node{t: t, dir: t.TempDir(), cgroupRoot: fmt.Sprintf("/skiff-e2e-agent-%d", time.Now().UnixNano()%1e6)}
-	n.registry = startTestRegistry(t)
-	n.startSkiffd()
-	n.manifests = n.dir + "/manifests"
-	n.s = startServer(t, "", append([]string{"--agent=true"}, n.agentFlags()...)...)
-	n.client = n.clientFor()
-	n.waitReady()
+	n := startLocalNode(t)
 	n.s.k("run", "hello", "--image=busybox:1.36", "--restart=Never", "--overrides", `{"spec":{"nodeName":"`+nodeName+`"}}`, "--", "echo", "hello from the local agent")
 	n.waitPod("hello", time.Minute, "succeeded", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodSucceeded })
 	if out := n.s.k("logs", "hello"); out != "hello from the local agent\n" {

@@ -83,12 +83,15 @@ func TestKubectlWorkflow(t *testing.T) {
 	})
 
 	t.Run("get columns", func(t *testing.T) {
+		// The controllers create the ReplicaSet and its pods; no node
+		// runs them.
+		s.eventually(t, "2", "get", "deploy", "web", "-o", "jsonpath={.status.updatedReplicas}")
 		out := s.k("get", "deployments")
 		expectLine(t, out, "NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE")
-		expectLine(t, out, "web", "0/2", "0", "0")
+		expectLine(t, out, "web", "0/2", "2", "0")
 		out = s.k("get", "deploy", "-o", "wide")
 		expectLine(t, out, "NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR")
-		expectLine(t, out, "web", "0/2", "0", "0", "*", "httpd", "busybox:1.36", "app=web")
+		expectLine(t, out, "web", "0/2", "2", "0", "*", "httpd", "busybox:1.36", "app=web")
 		expectLine(t, s.k("get", "cm", "settings"), "settings", "1")
 		expectLine(t, s.k("get", "ns"), "kube-system", "Active")
 	})

@@ -70,6 +70,20 @@ func startNode(t *testing.T) *node {
 	return n
 }
 
+// startLocalNode starts the registry, skiffd, and a `skiff server` that
+// runs the node agent itself, and waits for the Node to be Ready.
+func startLocalNode(t *testing.T) *node {
+	t.Helper()
+	n := &node{t: t, dir: t.TempDir(), cgroupRoot: fmt.Sprintf("/skiff-e2e-agent-%d", time.Now().UnixNano()%1e6)}
+	n.registry = startTestRegistry(t)
+	n.startSkiffd()
+	n.manifests = n.dir + "/manifests"
+	n.s = startServer(t, "", append([]string{"--agent=true"}, n.agentFlags()...)...)
+	n.client = n.clientFor()
+	n.waitReady()
+	return n
+}
+
 // startSkiffd starts (or restarts) skiffd in n.dir, its registries
 // mirrored to the test registry and nothing else reachable, and connects
 // to it. At the end of the test every pod it has is removed, then it
