@@ -30,7 +30,7 @@ var controllersLease = leader.Config{
 // holds the kube-system/kube-controller-manager Lease, as clients of the
 // API at url with a certificate of their own; stop waits for them.
 func startControllers(ctx context.Context, ca *pki.CA, pkiDir, url, identity string) (stop func(), err error) {
-	cfg, err := clientConfig(ca, pkiDir, url, "controller-manager", "system:kube-controller-manager", auth.MastersGroup)
+	cfg, err := clientConfig(ca, pkiDir, url, "controller-manager", auth.ControllerManagerUser)
 	if err != nil {
 		return nil, err
 	}

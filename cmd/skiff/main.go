@@ -2,6 +2,8 @@
 //
 //	skiff server [flags]   API server over an embedded etcd (or --etcd-servers),
 //	                       with a node agent for the local skiffd
+//	skiff server token create [--ttl D]
+//	                       a bootstrap token for a node to join
 //	skiff agent [flags]    a worker's node agent
 //	skiff etcd [flags]     a member of an etcd cluster for --etcd-servers
 //	skiff version          print the version

@@ -21,7 +21,7 @@ import (
 // holds the kube-system/kube-scheduler Lease, as a client of the API at
 // url with a certificate of its own; stop waits for it to finish.
 func startScheduler(ctx context.Context, ca *pki.CA, pkiDir, url, identity string) (stop func(), err error) {
-	cfg, err := clientConfig(ca, pkiDir, url, "scheduler", "system:kube-scheduler", auth.MastersGroup)
+	cfg, err := clientConfig(ca, pkiDir, url, "scheduler", auth.SchedulerUser)
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,9 @@ import (
 	"github.com/skiffrt/skiff/controlplane/apiserver"
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
 	"github.com/skiffrt/skiff/controlplane/apiserver/nodeproxy"
+	"github.com/skiffrt/skiff/controlplane/apiserver/auth/node"
+	"github.com/skiffrt/skiff/controlplane/apiserver/auth/noderestriction"
+	"github.com/skiffrt/skiff/controlplane/apiserver/nodecert"
 	"github.com/skiffrt/skiff/controlplane/apiserver/openapi"
 	"github.com/skiffrt/skiff/controlplane/pki"
 	"github.com/skiffrt/skiff/controlplane/registry"
@@ -106,6 +109,9 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 }
 
 func runServer(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "token" {
+		return runToken(args[1:], stdout, stderr)
+	}
 	f, err := parseServerFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -141,10 +147,11 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	handler, store, err := newAPI(client, f, kubelet)
+	handler, store, err := newAPI(client, f, ca, kubelet)
 	if err != nil {
 		return err
 	}
+	go handler.nodeGraph.Run(ctx, handler.stores["pods"])
 	if err := bootstrap(ctx, handler.stores, f.services); err != nil {
 		return err
 	}
@@ -210,14 +217,20 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 type api struct {
 	http   http.Handler
 	stores map[string]*registry.Store // by group resource ("services", "events.events.k8s.io")
+	// nodeGraph tells the node authorizer what nodes' pods reference;
+	// it follows the pods once started (Run).
+	nodeGraph *node.Graph
 }
 
-// newAPI wires storage, the served kinds and the handler.
-func newAPI(client *clientv3.Client, f *serverFlags, kubelet *http.Transport) (*api, *storage.Store, error) {
+// newAPI wires storage, the served kinds, authentication, authorization
+// and admission, and the handler.
+func newAPI(client *clientv3.Client, f *serverFlags, ca *pki.CA, kubelet *http.Transport) (*api, *storage.Store, error) {
 	scheme := apiserver.NewScheme()
 	store := storage.New(client, storage.NewCodec(scheme), "/registry")
-	deps := registry.Deps{Storage: store, Scheme: scheme, TypeConverter: applyconfigurations.NewTypeConverter(scheme)}
-	a := &api{stores: map[string]*registry.Store{}}
+	restriction := &noderestriction.Plugin{}
+	deps := registry.Deps{Storage: store, Scheme: scheme, TypeConverter: applyconfigurations.NewTypeConverter(scheme),
+		Admission: restriction}
+	a := &api{stores: map[string]*registry.Store{}, nodeGraph: node.NewGraph()}
 	var stores []*registry.Store
 	for _, k := range kinds(f.services, f.eventTTL) {
 		st, err := registry.NewStore(k, deps)
@@ -227,18 +240,20 @@ func newAPI(client *clientv3.Client, f *serverFlags, kubelet *http.Transport) (*
 		stores = append(stores, st)
 		a.stores[k.GroupResource().String()] = st
 	}
+	restriction.Nodes = a.stores["nodes"]
 	docs, err := openapi.New(openapiKinds(stores, scheme))
 	if err != nil {
 		return nil, nil, err
 	}
 	h, err := apiserver.New(apiserver.Config{
-		OpenAPI:       docs,
-		Stores:        stores,
-		Scheme:        scheme,
-		Decoder:       registry.NewDecoder(scheme),
-		Authenticator: auth.Union{auth.Certs{}},
-		Authorizer:    auth.Authorizers{auth.Admin{}, auth.Nodes{}},
-		Streams:       nodeproxy.New(a.stores["pods"], a.stores["nodes"], kubelet),
+		OpenAPI:          docs,
+		Stores:           stores,
+		Scheme:           scheme,
+		Decoder:          registry.NewDecoder(scheme),
+		Authenticator:    auth.Union{auth.Certs{}, auth.BootstrapTokens{Secrets: a.stores["secrets"]}},
+		Authorizer:       auth.Authorizers{auth.Admin{}, &node.Authorizer{Graph: a.nodeGraph}, auth.DefaultPolicy()},
+		NodeCertificates: &nodecert.Handler{Signer: ca, CAPEM: ca.PEM},
+		Streams:          nodeproxy.New(a.stores["pods"], a.stores["nodes"], kubelet),
 		Ready: func(ctx context.Context) error {
 			_, err := store.Revision(ctx)
 			return err

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/util/sets"
 )
 
@@ -57,7 +58,26 @@ func parseRequest(r *http.Request) requestInfo {
 	if len(parts) > 3 {
 		info.Verb = "" // deeper paths are not served
 	}
+	if (info.Verb == "list" || info.Verb == "watch") && info.Name == "" {
+		info.Name = selectedName(r.URL.Query().Get("fieldSelector"))
+	}
 	return info
+}
+
+// selectedName is the name a list or watch is limited to by a
+// metadata.name field selector, as kube-apiserver's request info has it,
+// so that authorizers may allow a list of one object they would allow a
+// get of.
+func selectedName(selector string) string {
+	if selector == "" {
+		return ""
+	}
+	sel, err := fields.ParseSelector(selector)
+	if err != nil {
+		return ""
+	}
+	name, _ := sel.RequiresExactMatch("metadata.name")
+	return name
 }
 
 func verb(method string, named bool, watch string) string {

@@ -19,6 +19,9 @@ func TestParseRequest(t *testing.T) {
 		{"GET", "/apis/apps/v1/deployments", requestInfo{Resource: true, Verb: "list", Group: "apps", Version: "v1", Kind: "deployments"}},
 		{"POST", "/api/v1/namespaces/ns/pods/p/binding", requestInfo{Resource: true, Verb: "create", Version: "v1", Namespace: "ns", Kind: "pods", Name: "p", Subresource: "binding"}},
 		{"GET", "/api/v1/namespaces/ns/pods/p/a/b", requestInfo{Resource: true, Version: "v1", Namespace: "ns", Kind: "pods", Name: "p", Subresource: "a"}},
+		{"GET", "/api/v1/namespaces/ns/secrets?fieldSelector=metadata.name%3Ds1", requestInfo{Resource: true, Verb: "list", Version: "v1", Namespace: "ns", Kind: "secrets", Name: "s1"}},
+		{"GET", "/api/v1/namespaces/ns/secrets?watch=1&fieldSelector=metadata.name%3Ds1%2Ctype%3Dx", requestInfo{Resource: true, Verb: "watch", Version: "v1", Namespace: "ns", Kind: "secrets", Name: "s1"}},
+		{"GET", "/api/v1/namespaces/ns/secrets?fieldSelector=metadata.name%21%3Ds1", requestInfo{Resource: true, Verb: "list", Version: "v1", Namespace: "ns", Kind: "secrets"}},
 		{"GET", "/apis/apps", requestInfo{}},
 		{"GET", "/healthz", requestInfo{}},
 	}

@@ -32,6 +32,9 @@ type Config struct {
 	Authorizer    auth.Authorizer
 	// OpenAPI serves /openapi/v2 and /openapi/v3[/…]; nil answers 404.
 	OpenAPI http.Handler
+	// NodeCertificates serves auth.NodeCertificatePath (a node's client
+	// certificate for a bootstrap token); nil answers 404.
+	NodeCertificates http.Handler
 	// Ready reports whether the store answers (for /readyz).
 	Ready func(ctx context.Context) error
 	// Metrics serves /metrics and counts requests; nil disables both.
@@ -94,6 +97,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, r, apierrors.NewUnauthorized("Unauthorized"))
 		return
 	}
+	r = r.WithContext(auth.WithUser(r.Context(), user))
 	if isReview(info) {
 		s.serveReview(rec, r, user, info)
 		return
@@ -152,6 +156,8 @@ func (s *Server) serveNonResource(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.cfg.Version)
 	case p == "/metrics" && s.cfg.Metrics != nil:
 		s.cfg.Metrics.handler.ServeHTTP(w, r)
+	case p == auth.NodeCertificatePath && s.cfg.NodeCertificates != nil:
+		s.cfg.NodeCertificates.ServeHTTP(w, r)
 	case strings.HasPrefix(p, "/openapi/") && s.cfg.OpenAPI != nil:
 		s.cfg.OpenAPI.ServeHTTP(w, r)
 	case p == "/api" || p == "/apis" || strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/apis/"):

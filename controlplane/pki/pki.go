@@ -20,6 +20,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -106,10 +107,21 @@ func (ca *CA) Serving(dir, name string, hosts []string) (tls.Certificate, error)
 
 // Client loads or creates dir/<name>.{crt,key}, a client certificate for
 // user in groups (CommonName and Organizations, as Kubernetes reads them).
+// A certificate for another user or other groups is issued again.
 func (ca *CA) Client(dir, name, user string, groups []string) (tls.Certificate, error) {
 	tmpl := template(user, groups, certValidity)
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
-	return ca.loadOrIssue(dir, name, tmpl, func(c *x509.Certificate) bool { return c.Subject.CommonName == user })
+	return ca.loadOrIssue(dir, name, tmpl, func(c *x509.Certificate) bool {
+		return c.Subject.CommonName == user && slices.Equal(c.Subject.Organization, groups)
+	})
+}
+
+// SignClient issues a client certificate for pub, of user in groups,
+// valid for a year; it returns the certificate's DER.
+func (ca *CA) SignClient(pub crypto.PublicKey, user string, groups []string) ([]byte, error) {
+	tmpl := template(user, groups, certValidity)
+	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	return x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, pub, ca.Key)
 }
 
 func (ca *CA) loadOrIssue(dir, name string, tmpl *x509.Certificate, fits func(*x509.Certificate) bool) (tls.Certificate, error) {
@@ -187,6 +199,13 @@ func WriteKubeconfig(path, server string, ca *CA, client tls.Certificate) error 
 	if err != nil {
 		return err
 	}
+	return WriteKubeconfigPEM(path, server, "admin", ca.PEM, cert, key)
+}
+
+// WriteKubeconfigPEM writes a kubeconfig (mode 0600) for server with the
+// CA and a client certificate and key given as PEM, for user, as context
+// "skiff".
+func WriteKubeconfigPEM(path, server, user string, caPEM, cert, key []byte) error {
 	b64 := base64.StdEncoding.EncodeToString
 	cfg := fmt.Sprintf(`apiVersion: v1
 kind: Config
@@ -196,7 +215,7 @@ clusters:
     server: %s
     certificate-authority-data: %s
 users:
-- name: admin
+- name: %s
   user:
     client-certificate-data: %s
     client-key-data: %s
@@ -204,9 +223,9 @@ contexts:
 - name: skiff
   context:
     cluster: skiff
-    user: admin
+    user: %s
 current-context: skiff
-`, server, b64(ca.PEM), b64(cert), b64(key))
+`, server, b64(caPEM), user, b64(cert), b64(key), user)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}

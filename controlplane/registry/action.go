@@ -35,6 +35,15 @@ func (s *Store) Act(ctx context.Context, ns, name, sub string, req runtime.Objec
 	if err := s.checkIdentity(req, ns, name); err != nil {
 		return err
 	}
+	if s.admission != nil {
+		cur, err := s.Get(ctx, ns, name)
+		if err != nil {
+			return err
+		}
+		if err := s.admitWrite(ctx, OpCreate, sub, req, cur); err != nil {
+			return err
+		}
+	}
 	return a.Do(ctx, s, ns, name, req, opts)
 }
 

@@ -44,6 +44,9 @@ func (s *Store) create(ctx context.Context, obj runtime.Object, opts WriteOption
 	if err := s.admit(ctx, obj, nil); err != nil {
 		return nil, err
 	}
+	if err := s.admitWrite(ctx, OpCreate, "", obj, nil); err != nil {
+		return nil, err
+	}
 	m := accessor(obj)
 	if err := s.checkNamespace(ctx, m.GetNamespace()); err != nil {
 		return nil, err

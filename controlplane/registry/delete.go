@@ -46,6 +46,9 @@ func (s *Store) deleteOnce(ctx context.Context, key string, cur runtime.Object, 
 	if err := s.checkPreconditions(cm, opts.Preconditions); err != nil {
 		return nil, false, err
 	}
+	if err := s.admitWrite(ctx, OpDelete, "", nil, cur); err != nil {
+		return nil, false, err
+	}
 	var grace int64
 	if s.kind.GracePeriod != nil {
 		grace = s.kind.GracePeriod(cur)

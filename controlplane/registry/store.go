@@ -21,6 +21,8 @@ type Deps struct {
 	// TypeConverter knows the structured-merge-diff schema of every
 	// served kind (client-go's applyconfigurations.NewTypeConverter).
 	TypeConverter managedfields.TypeConverter
+	// Admission, when set, checks every write (see Admission).
+	Admission Admission
 }
 
 // Store serves one kind: the REST verbs over storage, with the kind's
@@ -33,6 +35,8 @@ type Store struct {
 	raw      *storage.Store
 	scheme   *runtime.Scheme
 	managers map[string]*managedfields.FieldManager // by subresource
+	// admission checks every write; nil admits all.
+	admission Admission
 }
 
 // NewStore returns the Store of kind.
@@ -41,7 +45,7 @@ func NewStore(kind Kind, deps Deps) (*Store, error) {
 	if kind.TTL > 0 {
 		st = st.WithTTL(kind.TTL)
 	}
-	s := &Store{kind: &kind, storage: st, raw: deps.Storage, scheme: deps.Scheme}
+	s := &Store{kind: &kind, storage: st, raw: deps.Storage, scheme: deps.Scheme, admission: deps.Admission}
 	if kind.StoredAs != nil {
 		s.storage = converting{s: st, as: kind.StoredAs}
 	}

@@ -90,6 +90,9 @@ func (s *Store) updateOnce(ctx context.Context, key string, cur runtime.Object, 
 			return nil, false, err
 		}
 	}
+	if err := s.admitWrite(ctx, OpUpdate, sub, obj, cur); err != nil {
+		return nil, false, err
+	}
 	if apiequality.Semantic.DeepEqual(obj, cur) {
 		return v.get(cur), false, nil
 	}

@@ -114,15 +114,21 @@ func (Admin) Authorize(_ context.Context, a Attributes) (Decision, string, error
 }
 
 // Authorizers asks each Authorizer in turn; the first that allows or
-// denies decides.
+// denies decides. When none does, the first reason given with a
+// NoOpinion explains the refusal (the node authorizer's "no relationship
+// found", as kube-apiserver reports it).
 type Authorizers []Authorizer
 
 func (as Authorizers) Authorize(ctx context.Context, a Attributes) (Decision, string, error) {
+	var why string
 	for _, z := range as {
 		d, reason, err := z.Authorize(ctx, a)
 		if err != nil || d != NoOpinion {
 			return d, reason, err
 		}
+		if why == "" {
+			why = reason
+		}
 	}
-	return NoOpinion, "", nil
+	return NoOpinion, why, nil
 }

@@ -5,10 +5,13 @@
 // (small interfaces declared here); `skiff server` wires:
 //   - Certs: a client certificate signed by the cluster CA (verified by
 //     TLS); its CommonName is the user and its Organizations the groups;
-//   - Tokens: static bearer tokens;
-//   - Admin: everything for the system:masters group, nothing for others.
+//   - BootstrapTokens: kubeadm-style bootstrap tokens, kept as Secrets in
+//     kube-system, for system:bootstrap:<id> in system:bootstrappers;
+//   - Admin: everything for the system:masters group;
+//   - the Node authorizer (package node) for system:nodes;
+//   - DefaultPolicy: a static, RBAC-like Policy for the scheduler, the
+//     controllers, bootstrap tokens, and discovery for every user.
 //
-// Nodes lets node agents (system:node:<name> in system:nodes) do what an
-// agent does on any node's objects; a node authorizer limiting each to
-// its own objects replaces it.
+// The authenticated user travels in the request's context (WithUser), so
+// that admission (package noderestriction) can see it.
 package auth
