@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,7 +23,6 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/skiffrt/skiff/controlplane/agent"
@@ -57,6 +58,25 @@ func (a *agentFlags) register(fs *flag.FlagSet) {
 	})
 	fs.StringVar(&a.clusterDomain, "cluster-domain", "cluster.local", "the cluster's DNS domain")
 	fs.StringVar(&a.resolvConf, "resolv-conf", "/etc/resolv.conf", "resolv.conf of pods on the host's resolver")
+}
+
+// stayLocal keeps the agent of a server that listens only on loopback
+// there too: its endpoint on 127.0.0.1, and 127.0.0.1 as the node's
+// address (where the API server calls it), unless the flags say
+// otherwise. Such a cluster has no other node to reach it.
+func (a *agentFlags) stayLocal(fs *flag.FlagSet, apiListen string) {
+	host, _, err := net.SplitHostPort(apiListen)
+	if ip := net.ParseIP(host); err != nil || (ip == nil && host != "localhost") || (ip != nil && !ip.IsLoopback()) {
+		return
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["agent-listen"] {
+		a.listen = "127.0.0.1:10250"
+	}
+	if !set["node-ip"] {
+		a.nodeIP = "127.0.0.1"
+	}
 }
 
 // config is the agent's Config for client and the CRI connection.
@@ -118,18 +138,23 @@ func runAgentCommand(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("skiff agent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	a.register(fs)
-	fs.StringVar(&server, "server", "", "URL of the API server (with --token)")
-	fs.StringVar(&token, "token", "", "bearer token of the node's credential (with --server)")
-	fs.StringVar(&caFile, "certificate-authority", "", "the cluster CA (with --server)")
-	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the node's credential (instead of --server/--token)")
+	fs.StringVar(&server, "server", "", "URL of the API server, to join with --token")
+	fs.StringVar(&token, "token", "", "bootstrap token (skiff server token create), to join with --server")
+	fs.StringVar(&caFile, "certificate-authority", "", "the cluster CA, to join with --server")
+	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the node's credential; joining writes it (default <root-dir>/kubeconfig)")
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return 0
 	} else if err != nil {
 		return 2
 	}
+	if kubeconfig == "" {
+		kubeconfig = filepath.Join(a.rootDir, "kubeconfig")
+	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel})))
-	restCfg, err := agentRestConfig(server, token, caFile, kubeconfig)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	restCfg, err := nodeClientConfig(ctx, nodeJoin{Server: server, Token: token, CAFile: caFile, Kubeconfig: kubeconfig, Node: a.nodeName})
 	if err != nil {
 		fmt.Fprintf(stderr, "skiff agent: %v\n", err)
 		return 2
@@ -139,27 +164,11 @@ func runAgentCommand(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "skiff agent: %v\n", err)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
 	if err := runAgent(ctx, &a, restCfg, ca); err != nil {
 		slog.Error("skiff agent", "error", err)
 		return 1
 	}
 	return 0
-}
-
-// agentRestConfig is the client configuration from a kubeconfig, or
-// from a server URL, a token and the CA.
-func agentRestConfig(server, token, caFile, kubeconfig string) (*rest.Config, error) {
-	switch {
-	case kubeconfig != "" && (server != "" || token != ""):
-		return nil, errors.New("give --kubeconfig, or --server with --token, not both")
-	case kubeconfig != "":
-		return clientcmd.BuildConfigFromFlags("", kubeconfig)
-	case server == "" || token == "" || caFile == "":
-		return nil, errors.New("need --kubeconfig, or --server, --token and --certificate-authority")
-	}
-	return &rest.Config{Host: server, BearerToken: token, TLSClientConfig: rest.TLSClientConfig{CAFile: caFile}}, nil
 }
 
 // caPool is the cluster CA from a client configuration: it verifies the

@@ -105,6 +105,7 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	if f.etcdDir == "" {
 		f.etcdDir = filepath.Join(f.stateDir, "etcd")
 	}
+	f.agent.stayLocal(fs, f.listen)
 	return f, nil
 }
 

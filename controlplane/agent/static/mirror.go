@@ -32,7 +32,10 @@ func (m *Mirrors) Mirror(p *corev1.Pod) *corev1.Pod {
 	}
 	mp.Annotations[AnnotationMirror] = p.Annotations[AnnotationHash]
 	if n := m.Node(); n != nil {
-		mp.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: n.Name, UID: n.UID}}
+		// Controlled by the node, as NodeRestriction requires of a node's
+		// mirror pods.
+		controller := true
+		mp.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: n.Name, UID: n.UID, Controller: &controller}}
 	}
 	return mp
 }

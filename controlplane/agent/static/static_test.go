@@ -88,7 +88,7 @@ func TestMirrors(t *testing.T) {
 	}
 	mp := &list.Items[0]
 	if mp.Name != "web-node1" || mp.Annotations[AnnotationMirror] != string(static[0].UID) || mp.Spec.NodeName != "node1" ||
-		mp.OwnerReferences[0].UID != "node-uid" || mp.UID == static[0].UID {
+		mp.OwnerReferences[0].UID != "node-uid" || mp.OwnerReferences[0].Controller == nil || !*mp.OwnerReferences[0].Controller || mp.UID == static[0].UID {
 		t.Errorf("mirror %+v", mp.ObjectMeta)
 	}
 

@@ -27,7 +27,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
-	"github.com/skiffrt/skiff/controlplane/pki"
 	"github.com/skiffrt/skiff/internal/testutil/testimage"
 	"github.com/skiffrt/skiff/internal/testutil/testregistry"
 )
@@ -160,23 +159,16 @@ func (n *node) waitCRI() {
 	}
 }
 
-// startAgent runs `skiff agent` with a node credential from the server's
-// CA (system:node:node1 in system:nodes).
+// startAgent runs `skiff agent`, which joins with a bootstrap token:
+// it buys its node credential (system:node:node1 in system:nodes) and
+// keeps it in its kubeconfig.
 func (n *node) startAgent() {
 	t := n.t
-	ca, err := pki.LoadOrCreateCA(filepath.Join(n.s.dir, "state", "pki"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := ca.Client(n.dir, "node", "system:node:"+nodeName, []string{"system:nodes"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kubeconfig := filepath.Join(n.dir, "node.kubeconfig")
-	if err := pki.WriteKubeconfig(kubeconfig, n.s.restConfig().Host, ca, cert); err != nil {
-		t.Fatal(err)
-	}
-	n.agent = startProc(t, "skiff agent", filepath.Join(n.s.bin, "skiff"), append([]string{"agent", "--kubeconfig", kubeconfig}, n.agentFlags()...))
+	token := n.s.createToken("--ttl", "10m")
+	args := []string{"agent", "--server", n.s.restConfig().Host, "--token", token,
+		"--certificate-authority", filepath.Join(n.s.dir, "state", "pki", "ca.crt"),
+		"--kubeconfig", filepath.Join(n.dir, "node.kubeconfig")}
+	n.agent = startProc(t, "skiff agent", filepath.Join(n.s.bin, "skiff"), append(args, n.agentFlags()...))
 	t.Cleanup(n.agent.stop)
 }
 
