@@ -37,6 +37,8 @@ type Store struct {
 	managers map[string]*managedfields.FieldManager // by subresource
 	// admission checks every write; nil admits all.
 	admission Admission
+	// fanout shares one storage watch among the kind's watchers.
+	fanout *fanout
 }
 
 // NewStore returns the Store of kind.
@@ -46,6 +48,7 @@ func NewStore(kind Kind, deps Deps) (*Store, error) {
 		st = st.WithTTL(kind.TTL)
 	}
 	s := &Store{kind: &kind, storage: st, raw: deps.Storage, scheme: deps.Scheme, admission: deps.Admission}
+	s.fanout = &fanout{s: s}
 	if kind.StoredAs != nil {
 		s.storage = converting{s: st, as: kind.StoredAs}
 	}

@@ -42,7 +42,7 @@ func (s *Store) Watch(ctx context.Context, ns string, opts *metav1.ListOptions) 
 				return
 			}
 		}
-		w.follow(ctx, s.storage.Watch(ctx, s.key(ns, ""), start))
+		w.follow(ctx, ns, start)
 	}()
 	return out, nil
 }
@@ -78,21 +78,59 @@ func (w watcher) initial(ctx context.Context, ns string, watchList bool) (int64,
 	return res.Revision, true
 }
 
-// follow relays storage events until the stream ends.
-func (w watcher) follow(ctx context.Context, events <-chan storage.Event) {
-	for ev := range events {
-		e, ok := w.convert(ev)
-		if !ok {
-			continue
+// follow relays the changes of namespace ns (all when "") after
+// revision rev until ctx ends or an error: from the kind's shared feed
+// while it can, then from a storage watch of its own.
+func (w watcher) follow(ctx context.Context, ns string, rev int64) {
+	if c, ok := w.s.fanout.join(rev); ok {
+		var more bool
+		rev, more = w.followFeed(ctx, c, ns, rev)
+		c.leave()
+		if !more {
+			return
 		}
-		if !w.send(ctx, e) || e.Type == watch.Error {
+	}
+	for ev := range w.s.storage.Watch(ctx, w.s.key(ns, ""), rev) {
+		if ev.Object != nil {
+			w.s.typed(ev.Object)
+		}
+		if !w.relay(ctx, ev) {
 			return
 		}
 	}
 }
 
-// convert maps a storage event through the selectors: an object that
-// starts to match is ADDED, one that stops matching is DELETED.
+// followFeed relays the feed's events of namespace ns. It returns the
+// revision reached, and whether to go on by other means (the feed could
+// not keep up).
+func (w watcher) followFeed(ctx context.Context, c *cursor, ns string, rev int64) (int64, bool) {
+	for {
+		ev, ok := c.read(ctx)
+		if !ok {
+			return rev, ctx.Err() == nil
+		}
+		rev = ev.Revision
+		if ns != "" && ev.Object != nil && accessor(ev.Object).GetNamespace() != ns {
+			continue
+		}
+		if !w.relay(ctx, ev) {
+			return rev, false
+		}
+	}
+}
+
+// relay sends ev through the selectors; false ends the watch.
+func (w watcher) relay(ctx context.Context, ev storage.Event) bool {
+	e, ok := w.convert(ev)
+	if !ok {
+		return true
+	}
+	return w.send(ctx, e) && e.Type != watch.Error
+}
+
+// convert maps a storage event, whose objects are typed and shared,
+// through the selectors: an object that starts to match is ADDED, one
+// that stops matching is DELETED.
 func (w watcher) convert(ev storage.Event) (watch.Event, bool) {
 	switch ev.Type {
 	case watch.Error:
@@ -104,16 +142,19 @@ func (w watcher) convert(ev storage.Event) (watch.Event, bool) {
 	prev := ev.Prev != nil && w.p.matches(ev.Prev)
 	switch {
 	case ev.Type == watch.Deleted && prev:
-		return watch.Event{Type: watch.Deleted, Object: w.s.typed(ev.Object)}, true
+		return watch.Event{Type: watch.Deleted, Object: ev.Object}, true
 	case ev.Type == watch.Deleted:
 		return watch.Event{}, false
 	case cur && prev:
-		return watch.Event{Type: watch.Modified, Object: w.s.typed(ev.Object)}, true
+		return watch.Event{Type: watch.Modified, Object: ev.Object}, true
 	case cur:
-		return watch.Event{Type: watch.Added, Object: w.s.typed(ev.Object)}, true
+		return watch.Event{Type: watch.Added, Object: ev.Object}, true
 	case prev:
-		accessor(ev.Prev).SetResourceVersion(fmt.Sprint(ev.Revision))
-		return watch.Event{Type: watch.Deleted, Object: w.s.typed(ev.Prev)}, true
+		// The object as it was, at the revision it stopped matching (a
+		// copy: events may be shared between watchers).
+		gone := ev.Prev.DeepCopyObject()
+		accessor(gone).SetResourceVersion(fmt.Sprint(ev.Revision))
+		return watch.Event{Type: watch.Deleted, Object: w.s.typed(gone)}, true
 	}
 	return watch.Event{}, false
 }
