@@ -38,6 +38,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/registry/namespace"
 	"github.com/skiffrt/skiff/controlplane/registry/service"
 	"github.com/skiffrt/skiff/controlplane/storage"
+	"github.com/skiffrt/skiff/internal/memtrim"
 	skiffversion "github.com/skiffrt/skiff/internal/version"
 )
 
@@ -195,6 +196,7 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 	stopAgent := startLocalAgent(serving, ca, f, serverURL(ln.Addr()))
 	defer stopAgent()
 	fmt.Fprintf(stdout, "export KUBECONFIG=%s\n", f.kubeconfig)
+	go trimAfterStart(serving)
 
 	select {
 	case <-ctx.Done():
@@ -370,4 +372,25 @@ func serverURL(addr net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return "https://" + net.JoinHostPort(host, port)
+}
+
+// trimSettle is how long after its start the server's start-up memory is
+// handed back: by then its informers have synced and its clients run.
+const trimSettle = 20 * time.Second
+
+// trimAfterStart hands back, once, the memory only the start used: the
+// free heap and the executable's pages its initialisation touched (see
+// internal/memtrim).
+func trimAfterStart(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(trimSettle):
+	}
+	n, err := memtrim.Trim()
+	if err != nil {
+		slog.WarnContext(ctx, "memory trim", "error", err)
+		return
+	}
+	slog.DebugContext(ctx, "memory trimmed", "executable_bytes", n)
 }
