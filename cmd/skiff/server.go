@@ -28,10 +28,10 @@ import (
 
 	"github.com/skiffrt/skiff/controlplane/apiserver"
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
-	"github.com/skiffrt/skiff/controlplane/apiserver/nodeproxy"
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth/node"
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth/noderestriction"
 	"github.com/skiffrt/skiff/controlplane/apiserver/nodecert"
+	"github.com/skiffrt/skiff/controlplane/apiserver/nodeproxy"
 	"github.com/skiffrt/skiff/controlplane/apiserver/openapi"
 	"github.com/skiffrt/skiff/controlplane/pki"
 	"github.com/skiffrt/skiff/controlplane/registry"

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 )
@@ -23,12 +24,24 @@ type Config struct {
 	ClientAddr string
 	PeerAddr   string
 	// InitialCluster lists the members of a new cluster as
-	// name=http://host:port,…; empty for a single member.
+	// name=http://host:port,… (https with PeerTLS); empty for a single
+	// member.
 	InitialCluster string
+	// PeerTLS, when set, makes members speak TLS to each other: each
+	// presents its certificate (server and client use) and requires the
+	// others' to be signed by the CA.
+	PeerTLS *TLS
 	// JoinExisting joins a running cluster instead of starting a new one.
 	JoinExisting bool
 	// LogLevel is etcd's own (zap) level: debug, info, warn, error.
 	LogLevel string
+}
+
+// TLS are the files of a member's TLS, as etcd's flags name them.
+type TLS struct {
+	CertFile, KeyFile, TrustedCAFile string
+	// ClientCertAuth requires the other side's certificate.
+	ClientCertAuth bool
 }
 
 // readyTimeout bounds the wait for a member to serve.
@@ -49,6 +62,11 @@ func Start(ctx context.Context, c Config) (*Server, error) {
 	cfg.Dir = c.Dir
 	cfg.LogLevel = c.LogLevel
 	cu, pu := url.URL{Scheme: "http", Host: c.ClientAddr}, url.URL{Scheme: "http", Host: c.PeerAddr}
+	if t := c.PeerTLS; t != nil {
+		pu.Scheme = "https"
+		cfg.PeerTLSInfo = transport.TLSInfo{CertFile: t.CertFile, KeyFile: t.KeyFile, TrustedCAFile: t.TrustedCAFile,
+			ClientCertAuth: t.ClientCertAuth}
+	}
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
 	cfg.InitialCluster = c.InitialCluster

@@ -86,8 +86,20 @@ func (ca *CA) Pool() *x509.CertPool {
 // hosts (DNS names and IPs). A certificate that lacks one of hosts is
 // issued again.
 func (ca *CA) Serving(dir, name string, hosts []string) (tls.Certificate, error) {
+	return ca.hostCert(dir, name, hosts, x509.ExtKeyUsageServerAuth)
+}
+
+// Peer loads or creates dir/<name>.{crt,key}, a certificate for hosts
+// that serves and also authenticates as a client: an etcd member's, for
+// its peers.
+func (ca *CA) Peer(dir, name string, hosts []string) (tls.Certificate, error) {
+	return ca.hostCert(dir, name, hosts, x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth)
+}
+
+// hostCert loads or issues a certificate named for hosts, CommonName name.
+func (ca *CA) hostCert(dir, name string, hosts []string, usage ...x509.ExtKeyUsage) (tls.Certificate, error) {
 	tmpl := template(name, nil, certValidity)
-	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	tmpl.ExtKeyUsage = usage
 	for _, h := range hosts {
 		if ip := net.ParseIP(h); ip != nil {
 			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
@@ -101,7 +113,7 @@ func (ca *CA) Serving(dir, name string, hosts []string) (tls.Certificate, error)
 				return false
 			}
 		}
-		return true
+		return slices.Equal(c.ExtKeyUsage, usage)
 	})
 }
 
