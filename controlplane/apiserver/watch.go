@@ -18,8 +18,8 @@ type watchEvent struct {
 	Object runtime.Object  `json:"object"`
 }
 
-// watch streams events as newline-separated JSON objects, flushed one by
-// one, until timeoutSeconds, the client leaves, or an ERROR event. With
+// watch streams events as newline-separated JSON objects, flushed as
+// soon as no further event is ready, until timeoutSeconds, the client leaves, or an ERROR event. With
 // the Table Accept each object is a one-row Table; only the first carries
 // the column definitions, as kube-apiserver.
 func (h *resourceHandler) watch() {
@@ -45,33 +45,60 @@ func (h *resourceHandler) watch() {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	for ev := range events {
-		obj := ev.Object
-		switch {
-		case ev.Type == watch.Error:
-		case a.out == outTable:
-			rows := []runtime.Object{obj}
-			if ev.Type == watch.Bookmark {
-				rows = nil // a bookmark carries a revision, no row
-			}
-			t := h.st.Table(rows, topts.IncludeObject, topts.NoHeaders)
-			t.APIVersion = "meta.k8s.io/" + a.version
-			t.ResourceVersion = accessorRV(obj)
-			topts.NoHeaders = topts.NoHeaders || rows != nil
-			obj = t
-		case a.out == outPartial:
-			obj = partial(obj, a.version)
-		}
-		buf.Reset()
-		if err := enc.Encode(watchEvent{Type: ev.Type, Object: obj}); err != nil {
+		if !h.writeEvent(&buf, enc, ev, a, &topts) {
 			return
 		}
-		if _, err := h.w.Write(buf.Bytes()); err != nil {
+		// Flush when no other event is ready: a burst goes out in a few
+		// writes instead of one TLS record per event.
+		if !h.drain(events, &buf, enc, a, &topts) {
 			return
 		}
 		if flusher != nil {
 			flusher.Flush()
 		}
 	}
+}
+
+// drain writes the events that are ready without waiting; false when the
+// stream ends.
+func (h *resourceHandler) drain(events <-chan watch.Event, buf *bytes.Buffer, enc *json.Encoder, a accepted, topts *metav1.TableOptions) bool {
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok || !h.writeEvent(buf, enc, ev, a, topts) {
+				return false
+			}
+		default:
+			return true
+		}
+	}
+}
+
+// writeEvent writes one event in the negotiated form; false when the
+// client is gone.
+func (h *resourceHandler) writeEvent(buf *bytes.Buffer, enc *json.Encoder, ev watch.Event, a accepted, topts *metav1.TableOptions) bool {
+	obj := ev.Object
+	switch {
+	case ev.Type == watch.Error:
+	case a.out == outTable:
+		rows := []runtime.Object{obj}
+		if ev.Type == watch.Bookmark {
+			rows = nil // a bookmark carries a revision, no row
+		}
+		t := h.st.Table(rows, topts.IncludeObject, topts.NoHeaders)
+		t.APIVersion = "meta.k8s.io/" + a.version
+		t.ResourceVersion = accessorRV(obj)
+		topts.NoHeaders = topts.NoHeaders || rows != nil
+		obj = t
+	case a.out == outPartial:
+		obj = partial(obj, a.version)
+	}
+	buf.Reset()
+	if err := enc.Encode(watchEvent{Type: ev.Type, Object: obj}); err != nil {
+		return false
+	}
+	_, err := h.w.Write(buf.Bytes())
+	return err == nil
 }
 
 func accessorRV(obj runtime.Object) string {
