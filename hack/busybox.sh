@@ -13,8 +13,9 @@
 # binary exists the script prints it and exits without calling apt.
 #
 # Steps on a cache miss (unattended, as root):
-#   1. add a deb-src entry for the release's main component (bookworm here)
-#      as /etc/apt/sources.list.d/skiff-src.sources, if there is none;
+#   1. if no deb-src entry is configured, add one for the release's main
+#      component, derived from the apt source that serves its binaries
+#      (/etc/apt/sources.list.d/skiff-src.sources or .list);
 #   2. apt-get update; install dpkg-dev and build-essential if missing;
 #   3. apt-get source busybox into a temporary directory;
 #   4. make defconfig, then CONFIG_STATIC=y and the conditional disables
@@ -57,31 +58,39 @@ cached_binary() {
 }
 
 # ensure_deb_src adds a deb-src entry for the release's main component,
-# with the URI and keyring of the release's deb entry in debian.sources.
+# made from the machine's own apt source that serves it (apt-get
+# indextargets names it): the same URIs, keyring and options, so that no
+# host is written here and a mirror or proxy configured for apt is used.
 ensure_deb_src() {
-	local codename uri keyring
+	local codename entry file n dst
 	if grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
 		return 0
 	fi
-	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
-	# The deb822 stanza whose Suites list the bare codename.
-	read -r uri keyring < <(awk -v suite="$codename" '
-		/^$/ { if (hit) exit; uri = ""; key = ""; hit = 0 }
-		/^URIs:/ { uri = $2 }
-		/^Signed-By:/ { key = $2 }
-		/^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite) hit = 1 }
-		END { if (hit) print uri, key }
-	' /etc/apt/sources.list.d/debian.sources 2>/dev/null) || true
-	uri=${uri:-http://deb.debian.org/debian}
-	keyring=${keyring:-/usr/share/keyrings/debian-archive-keyring.gpg}
-	log "adding /etc/apt/sources.list.d/skiff-src.sources ($uri $codename main)"
-	cat >/etc/apt/sources.list.d/skiff-src.sources <<-EOF
-		Types: deb-src
-		URIs: $uri
-		Suites: $codename
-		Components: main
-		Signed-By: $keyring
-	EOF
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	[[ -n $codename ]] || { log "no VERSION_CODENAME in /etc/os-release"; return 1; }
+	entry=$(apt-get indextargets --format '$(SOURCESENTRY)' \
+		"Identifier: Packages" "Release: $codename" "Component: main" | head -n1)
+	[[ -n $entry ]] || { log "no apt source serves $codename main: add a deb-src entry for it"; return 1; }
+	file=${entry%:*} n=${entry##*:}
+	case $file in
+	*.sources) # deb822: n counts stanzas; keep it whole but its type and suite
+		dst=/etc/apt/sources.list.d/skiff-src.sources
+		awk -v n="$n" -v suite="$codename" 'BEGIN { RS = ""; ORS = "\n" } NR == n {
+			gsub(/(^|\n)Types:[^\n]*/, "\nTypes: deb-src"); gsub(/(^|\n)Suites:[^\n]*/, "\nSuites: " suite)
+			sub(/^\n/, ""); print; exit }' "$file" >"$dst.tmp"
+		;;
+	*) # one-line format: n counts lines; "deb [options] uri suite components"
+		dst=/etc/apt/sources.list.d/skiff-src.list
+		sed -n "${n}s/^[[:space:]]*deb[[:space:]]/deb-src /p" "$file" >"$dst.tmp"
+		;;
+	esac
+	if ! grep -qE '^(Types: deb-src|deb-src )' "$dst.tmp"; then
+		rm -f "$dst.tmp"
+		log "could not derive a deb-src entry from $entry"
+		return 1
+	fi
+	mv "$dst.tmp" "$dst"
+	log "added $dst, from $entry"
 }
 
 ensure_tools() {
