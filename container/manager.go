@@ -122,19 +122,8 @@ type held struct {
 // hold looks container id (or a unique prefix) up, takes its lock and
 // returns the record as it is under the lock.
 func (m *Manager) hold(ctx context.Context, id string) (held, error) {
-	c, err := m.containers.Get(id)
-	if err != nil {
-		return held{}, err
-	}
-	release, err := m.locks.Lock(ctx, c.ID)
-	if err != nil {
-		return held{}, err
-	}
-	if c, err = m.containers.Get(c.ID); err != nil { // removed meanwhile
-		release()
-		return held{}, err
-	}
-	return held{c, release}, nil
+	c, release, err := keylock.Hold(ctx, m.locks, id, m.containers.Get, func(r store.Container) string { return r.ID })
+	return held{c, release}, err
 }
 
 // Name returns the unique name of a container in a pod:

@@ -131,19 +131,8 @@ type held struct {
 // hold looks pod id (or a unique prefix) up, takes its lock and returns
 // the record as it is under the lock.
 func (m *Manager) hold(ctx context.Context, id string) (held, error) {
-	sb, err := m.sandboxes.Get(id)
-	if err != nil {
-		return held{}, err
-	}
-	release, err := m.locks.Lock(ctx, sb.ID)
-	if err != nil {
-		return held{}, err
-	}
-	if sb, err = m.sandboxes.Get(sb.ID); err != nil { // removed meanwhile
-		release()
-		return held{}, err
-	}
-	return held{sb, release}, nil
+	sb, release, err := keylock.Hold(ctx, m.locks, id, m.sandboxes.Get, func(r store.Sandbox) string { return r.ID })
+	return held{sb, release}, err
 }
 
 // cniPod is what the network needs to know of pod id.

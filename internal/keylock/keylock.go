@@ -86,3 +86,25 @@ func class(ctx context.Context) error {
 	}
 	return errdefs.ErrCanceled
 }
+
+// Hold looks an object up by id, which may be a prefix of its ID, takes
+// the lock of its full ID (fullID of what get found) and looks it up
+// again, since it may have changed or gone meanwhile. It returns the
+// object as it is under the lock, and the unlock function; on error
+// nothing is held.
+func Hold[R any](ctx context.Context, m *Map, id string, get func(string) (R, error), fullID func(R) string) (R, func(), error) {
+	r, err := get(id)
+	if err != nil {
+		return r, nil, err
+	}
+	key := fullID(r)
+	unlock, err := m.Lock(ctx, key)
+	if err != nil {
+		return r, nil, err
+	}
+	if r, err = get(key); err != nil {
+		unlock()
+		return r, nil, err
+	}
+	return r, unlock, nil
+}

@@ -96,3 +96,44 @@ func TestCanceledWaiter(t *testing.T) {
 	}
 	again()
 }
+
+func TestHold(t *testing.T) {
+	var m Map
+	var mu sync.Mutex // guards objects, the store of the test
+	objects := map[string]string{"abc123": "v1"}
+	get := func(id string) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		for full, v := range objects {
+			if len(id) > 0 && len(full) >= len(id) && full[:len(id)] == id {
+				return full + "=" + v, nil
+			}
+		}
+		return "", errdefs.ErrNotFound
+	}
+	fullID := func(r string) string { return r[:6] }
+	r, unlock, err := Hold(context.Background(), &m, "abc", get, fullID)
+	if err != nil || r != "abc123=v1" {
+		t.Fatalf("Hold = %q, %v", r, err)
+	}
+	// A second holder waits; the object goes meanwhile: it learns so.
+	done := make(chan error)
+	go func() {
+		_, _, err := Hold(context.Background(), &m, "abc123", get, fullID)
+		done <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	mu.Lock()
+	delete(objects, "abc123")
+	mu.Unlock()
+	unlock()
+	if err := <-done; !errors.Is(err, errdefs.ErrNotFound) {
+		t.Errorf("Hold of an object removed meanwhile: %v", err)
+	}
+	if _, _, err := Hold(context.Background(), &m, "zzz", get, fullID); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Errorf("Hold of nothing: %v", err)
+	}
+	if m.Len() != 0 {
+		t.Errorf("%d keys left", m.Len())
+	}
+}
