@@ -94,8 +94,7 @@ func (c *client) shutdown(ctx context.Context) (*Exit, error) {
 	return &e, c.call(ctx, api.MethodShutdown, nil, &e)
 }
 
-// call makes one request. Closing the connection when ctx ends lets the
-// shim cancel the request.
+// call makes one request.
 func (c *client) call(ctx context.Context, method string, in, out any) error {
 	req := api.Request{Version: api.Version, Method: method}
 	if in != nil {
@@ -111,10 +110,17 @@ func (c *client) call(ctx context.Context, method string, in, out any) error {
 		return c.dialError(ctx, method, err)
 	}
 	defer conn.Close()
+	return c.roundTrip(ctx, conn, method, &req, out)
+}
+
+// roundTrip sends req on conn and reads the answer into out (unless
+// nil). Ending the connection when ctx ends lets the shim cancel the
+// request.
+func (c *client) roundTrip(ctx context.Context, conn net.Conn, method string, req *api.Request, out any) error {
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	var resp api.Response
-	err = api.WriteFrame(conn, &req)
+	err := api.WriteFrame(conn, req)
 	if err == nil {
 		err = api.ReadFrame(conn, &resp, api.MaxFrame)
 	}

@@ -6,8 +6,9 @@
 //
 // Runner is the one handle on tasks, each addressed by its ID: Create
 // writes the bundle and launches the shim; Start, State, Stop, Wait,
-// ExecSync and ReopenLog speak to the shim; Exit reads the exit it
-// recorded; Delete removes a task in any state, with what a shim that
+// ExecSync and ReopenLog speak to the shim; Exec and Attach stream a
+// command's or the task's own stdio through it (Streams); Exit reads the
+// exit it recorded; Delete removes a task in any state, with what a shim that
 // died left behind. Runner holds nothing but paths: all it knows about a
 // task it learns from the shim or, once the shim is gone, from the exit
 // file, so it needs no recovery after a skiffd restart. To add a shim
@@ -37,12 +38,14 @@
 //
 // # Protocol and errors
 //
-// One request per connection on the shim's unix socket (package api).
+// One request per connection on the shim's unix socket (package api);
+// Exec and Attach then keep the connection for their session.
 // client maps the wire codes onto internal/errdefs classes. A shim that
 // is gone (no socket, nobody listening) is errdefs.ErrNotFound; one that
 // dies mid-request is errdefs.ErrUnavailable; a ctx that ends is
 // ErrCanceled or ErrDeadlineExceeded. Closing the connection cancels the
-// request: an ExecSync whose caller gave up is killed.
+// request: an ExecSync or Exec whose caller gave up is killed, an Attach
+// detaches.
 //
 // # Recovery
 //

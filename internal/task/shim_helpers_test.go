@@ -120,6 +120,7 @@ func requireKernel(t *testing.T) {
 type bundle struct {
 	id, dir, stateRoot, socket, exitFile, logPath, cgroupPath string
 	spec                                                      *specs.Spec
+	setOptions                                                func(*api.Options) // changes options(), if set
 }
 
 // newBundle makes a bundle in t.TempDir whose process runs args: a
@@ -215,6 +216,9 @@ func (b *bundle) options() api.Options {
 	o := api.Options{
 		ID: b.id, Bundle: b.dir, StateRoot: b.stateRoot, LogPath: b.logPath,
 		Socket: b.socket, ExitFile: b.exitFile, ShimCgroup: shimCgroup,
+	}
+	if b.setOptions != nil {
+		b.setOptions(&o)
 	}
 	return o
 }

@@ -42,8 +42,9 @@ type Runner struct {
 
 // CreateOptions are the per-task choices of Create.
 type CreateOptions struct {
-	LogPath string // CRI log file; "" discards the output
-	Stdin   bool
+	LogPath   string // CRI log file; "" discards the output
+	Stdin     bool
+	StdinOnce bool // close stdin when the first attach that streams it ends
 }
 
 func (r *Runner) dir(id string) string      { return filepath.Join(r.Dir, id) }
@@ -89,6 +90,7 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 		ExitFile:   r.exitFile(id),
 		ShimCgroup: r.shimCgroup(id),
 		Stdin:      o.Stdin,
+		StdinOnce:  o.StdinOnce,
 	})
 	if err != nil {
 		return 0, err

@@ -43,7 +43,7 @@ func TestFrameErrors(t *testing.T) {
 func TestOptionsRoundTrip(t *testing.T) {
 	o := Options{
 		ID: "abc", Bundle: "/b", StateRoot: "/s", LogPath: "/l/x.log", Socket: "/r/s.sock",
-		ExitFile: "/r/exit", ShimLog: "/b/other.log", ShimCgroup: "/skiff-shims", Stdin: true,
+		ExitFile: "/r/exit", ShimLog: "/b/other.log", ShimCgroup: "/skiff-shims", Stdin: true, StdinOnce: true,
 	}
 	got, err := ParseOptions(o.Args())
 	if err != nil {
@@ -70,7 +70,7 @@ func TestOptionsInvalid(t *testing.T) {
 		{"relative bundle", func(o *Options) { o.Bundle = "b" }, CodeInvalidArgument},
 		{"relative log", func(o *Options) { o.LogPath = "x.log" }, CodeInvalidArgument},
 		{"long socket", func(o *Options) { o.Socket = "/" + strings.Repeat("s", 120) }, CodeInvalidArgument},
-		{"tty", func(o *Options) { o.Terminal = true }, CodeNotImplemented},
+		{"stdin once without stdin", func(o *Options) { o.StdinOnce = true }, CodeInvalidArgument},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := ok

@@ -17,4 +17,13 @@
 // version with CodeInvalidArgument. A client that gives up on a request
 // closes the connection; the shim then cancels the request (an ExecSync
 // kills its process).
+//
+// Streaming sessions: after the answer to Exec or Attach (no error), the
+// connection carries stream frames both ways (stream.go): a kind byte, a
+// 4-byte big-endian length and the raw bytes, at most MaxStreamPayload.
+// The client sends stdin, the end of its stdin and terminal sizes; the
+// shim sends stdout and stderr, then one StreamEnd frame (a SessionEnd:
+// the exec'd command's exit code, or an error) and shuts its side. The
+// client closes the connection on reading it; closing it earlier hangs
+// up: an exec'd command is killed, an attached client detached.
 package api

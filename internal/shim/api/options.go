@@ -27,8 +27,10 @@ type Options struct {
 	// /skiff-shims) or libcontainer's systemd form "slice:prefix:name" (a
 	// transient scope prefix-name.scope in slice).
 	ShimCgroup string
-	Stdin      bool // give the process a stdin pipe (held open by the shim)
-	Terminal   bool // a tty instead of pipes: not supported yet
+	Stdin      bool // give the process a stdin (held open by the shim)
+	// StdinOnce closes the process's stdin when the first attach that
+	// streamed it ends.
+	StdinOnce bool
 }
 
 // Args returns o as command-line flags that ParseOptions reads back.
@@ -46,8 +48,8 @@ func (o Options) Args() []string {
 	if o.Stdin {
 		args = append(args, "--stdin")
 	}
-	if o.Terminal {
-		args = append(args, "--tty")
+	if o.StdinOnce {
+		args = append(args, "--stdin-once")
 	}
 	return args
 }
@@ -66,7 +68,7 @@ func ParseOptions(args []string) (Options, error) {
 	fs.StringVar(&o.ShimLog, "shim-log", "", "shim log file")
 	fs.StringVar(&o.ShimCgroup, "shim-cgroup", "", "cgroup for the shim itself")
 	fs.BoolVar(&o.Stdin, "stdin", false, "open stdin")
-	fs.BoolVar(&o.Terminal, "tty", false, "terminal")
+	fs.BoolVar(&o.StdinOnce, "stdin-once", false, "close stdin after the first attach")
 	if err := fs.Parse(args); err != nil {
 		return Options{}, Errorf(CodeInvalidArgument, "%v", err)
 	}
@@ -99,11 +101,11 @@ func (o Options) Validate() error {
 	if len(o.Socket) > maxSocketPath {
 		errs = append(errs, fmt.Errorf("socket path %q is longer than %d bytes", o.Socket, maxSocketPath))
 	}
+	if o.StdinOnce && !o.Stdin {
+		errs = append(errs, errors.New("stdin-once without stdin"))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return Errorf(CodeInvalidArgument, "shim options: %v", err)
-	}
-	if o.Terminal {
-		return Errorf(CodeNotImplemented, "shim options: terminal (tty) containers are not supported yet")
 	}
 	return nil
 }

@@ -35,10 +35,10 @@ type container struct {
 	spec     *specs.Spec
 	reaper   *reaper
 	log      *logFile
+	stdio    *stdio
 	exitFile string
 	cgroups  map[string]string // the container's cgroup paths, by controller
 	init     *libcontainer.Process
-	stdin    *os.File // the write end of the process's stdin, held open; nil without --stdin
 
 	mu        sync.Mutex // guards the fields below; held across libcontainer's Exec and Signal
 	status    api.Status
@@ -74,41 +74,27 @@ func newContainer(opts api.Options, r *reaper) (*container, error) {
 
 // startInit opens the log file and starts the container's process,
 // paused before it execs the user's program (libcontainer's create), with
-// its stdout and stderr copied into the CRI log. A goroutine then waits
-// for the exit, records it and closes c.done.
-func (c *container) startInit(logPath string, stdin bool) (err error) {
-	if c.log, err = openLogFile(logPath); err != nil {
+// its stdio held by the shim: pipes, or a pty for a terminal, whose
+// output is copied into the CRI log. A goroutine then waits for the
+// exit, records it and closes c.done.
+func (c *container) startInit(opts api.Options) (err error) {
+	if c.log, err = openLogFile(opts.LogPath); err != nil {
 		return fmt.Errorf("open container log: %w", err)
 	}
-	var child, parent []*os.File // pipe ends: the process's, and the shim's
+	tty := c.spec.Process.Terminal
+	if c.stdio, err = newStdio(tty, opts.Stdin, opts.StdinOnce); err != nil {
+		c.log.close()
+		return err
+	}
 	defer func() {
-		closeAll(child)
 		if err != nil {
-			closeAll(parent)
+			c.stdio.io.close()
 			c.log.close()
 		}
 	}()
 	p := newProcess(c.spec.Process)
 	p.Init = true
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		return err
-	}
-	child, parent = append(child, outW), append(parent, outR)
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		return err
-	}
-	child, parent = append(child, errW), append(parent, errR)
-	p.Stdout, p.Stderr = outW, errW
-	if stdin {
-		inR, inW, err := os.Pipe()
-		if err != nil {
-			return err
-		}
-		child, parent = append(child, inR), append(parent, inW)
-		p.Stdin, c.stdin = inR, inW
-	}
+	c.stdio.io.child.apply(p)
 	pid, exited, err := c.reaper.spawn(func() (int, error) {
 		if err := c.lc.Start(p); err != nil {
 			return 0, err
@@ -122,10 +108,12 @@ func (c *container) startInit(logPath string, stdin bool) (err error) {
 	if st, err := c.lc.State(); err == nil {
 		c.cgroups = st.CgroupPaths
 	}
-	var copied sync.WaitGroup
-	copied.Go(func() { copyLines(c.log, "stdout", outR) })
-	copied.Go(func() { copyLines(c.log, "stderr", errR) })
-	go c.waitExit(exited, &copied, outR, errR)
+	if err := c.stdio.start(c.log, opts.Stdin); err != nil {
+		c.reaper.hold(func() error { return c.lc.Signal(unix.SIGKILL) })
+		<-exited
+		return fmt.Errorf("container console: %w", err)
+	}
+	go c.waitExit(exited)
 	return nil
 }
 
@@ -137,9 +125,9 @@ func closeAll(files []*os.File) {
 
 // waitExit waits for the container's process to exit, destroys the
 // container (its cgroups, leftover processes and state directory), lets
-// the log copiers finish, records the exit in the exit file and closes
-// c.done.
-func (c *container) waitExit(exited <-chan unix.WaitStatus, copied *sync.WaitGroup, streams ...*os.File) {
+// the output copiers finish and the attachments end, records the exit in
+// the exit file and closes c.done.
+func (c *container) waitExit(exited <-chan unix.WaitStatus) {
 	ws := <-exited
 	finished := time.Now()
 	c.mu.Lock()
@@ -151,11 +139,8 @@ func (c *container) waitExit(exited <-chan unix.WaitStatus, copied *sync.WaitGro
 	if err := c.reaper.hold(c.lc.Destroy); err != nil {
 		slog.Error("destroy container", log.KeyError, err)
 	}
-	drain(copied, streams)
+	c.stdio.drain(logDrainGrace)
 	c.log.close()
-	if c.stdin != nil {
-		c.stdin.Close()
-	}
 	code, sig := exitCode(ws)
 	e := &api.Exit{
 		Pid: c.pid, ExitCode: code, Signal: sig, StartedAt: started, FinishedAt: finished,
@@ -169,22 +154,6 @@ func (c *container) waitExit(exited <-chan unix.WaitStatus, copied *sync.WaitGro
 	c.exit = e
 	c.mu.Unlock()
 	close(c.done)
-}
-
-// drain waits for the copiers to reach EOF, for logDrainGrace at most,
-// then makes them stop and closes the streams.
-func drain(copied *sync.WaitGroup, streams []*os.File) {
-	done := make(chan struct{})
-	go func() { copied.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(logDrainGrace):
-		for _, f := range streams {
-			f.SetReadDeadline(time.Now())
-		}
-		<-done
-	}
-	closeAll(streams)
 }
 
 func reason(code int, oom bool) string {

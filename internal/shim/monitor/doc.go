@@ -17,8 +17,12 @@
 // subreaper, loads the bundle's config.json, converts it with specconv
 // (oom_score_adj clamped to the shim's own), creates the container with
 // libcontainer, listens on its socket and starts the container's process
-// paused before exec, with stdout and stderr on pipes copied into the CRI
-// log file. Then it reports. When the container's process exits, run reads the memory
+// paused before exec, with its stdio held by the shim: stdout and stderr
+// on pipes copied into the CRI log file, and stdin on a pipe when asked
+// (Options.Stdin); or, for a terminal (the spec's process.terminal), a
+// pty whose master the container's init sends back over libcontainer's
+// console socket, copied into the log as stdout and written to as stdin.
+// Then it reports. When the container's process exits, run reads the memory
 // cgroup's OOM-kill counter, destroys the container (leftover processes,
 // cgroups, state directory), lets the log copiers drain, records the exit
 // in the exit file, answers pending Wait and Shutdown requests, removes
@@ -31,6 +35,28 @@
 // one goroutine per connection; the reaper is the only caller of wait4
 // and hands exits to their waiters; logFile writes the CRI log; execSync
 // runs commands in the container.
+//
+// # Streaming: exec and attach
+//
+// Exec and Attach keep their connection after the answer frame for a
+// session of stream frames (package api): the client's stdin, end of
+// stdin and terminal sizes in, the process's stdout and stderr out, and
+// a last frame with the exit code. An exec'd command gets pipes or a
+// pty of its own (procIO); it is killed when the client hangs up, and
+// its session ends when it exits, background children holding its
+// output or not (execDrainGrace). A command that cannot start ends with
+// 126, or 127 when its file is not in the container (commandExists),
+// its error written to its output. Attach subscribes to the container's
+// output (fanout): every client attached gets it from then on, and one
+// that falls behind is dropped, never slowing the container; a client's
+// input goes to the container's stdin; with stdin_once, the end of the
+// first attachment that streamed stdin ends it (a pipe is closed, a
+// terminal gets VEOF).
+//
+// The I/O — procIO, stdio, fanout, session, attachment, execSession,
+// execSync's capture, pty — makes no libcontainer call: it gets started
+// processes as proc values (exec.go, container.go start them), so that
+// the I/O can live in a process apart from libcontainer's work.
 //
 // # The CRI log
 //

@@ -1,133 +1,52 @@
 package monitor
 
 import (
-	"context"
-	"io"
 	"os"
-	"slices"
-	"sync"
-	"time"
 
+	"github.com/opencontainers/runc/libcontainer"
 	"golang.org/x/sys/unix"
 
 	"github.com/skiffrt/skiff/internal/shim/api"
 )
 
-// execDrainGrace is how long ExecSync keeps reading the process's output
-// after it has exited (or was killed): what it wrote is in the pipes
-// already, and a background child that holds the pipes open must not hold
-// the answer.
-const execDrainGrace = 100 * time.Millisecond
+// proc is a process started in the container, as the I/O side of the
+// shim sees it.
+type proc struct {
+	exited  <-chan unix.WaitStatus // gets its wait status, once
+	signal  func(os.Signal) error
+	release func() // once exited: lets libcontainer forget it
+}
 
-// execSync runs req in the container's namespaces and cgroup and returns
-// its output and exit code. A timeout, or the client hanging up (ctx),
-// kills the process with SIGKILL.
-func (c *container) execSync(ctx context.Context, req *api.ExecRequest) (*api.ExecResult, error) {
-	if len(req.Cmd) == 0 {
-		return nil, api.Errorf(api.CodeInvalidArgument, "exec: no command")
-	}
-	if req.Timeout < 0 {
-		return nil, api.Errorf(api.CodeInvalidArgument, "exec: negative timeout")
-	}
+// startExec starts req's command in the container's namespaces and
+// cgroup with child as its stdio (libcontainer Run, as "runc exec").
+func (c *container) startExec(req *api.ExecRequest, child childIO) (*proc, error) {
 	if _, err := transition(c.state().Status, evExec); err != nil {
 		return nil, err
 	}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		closeAll([]*os.File{outR, outW})
-		return nil, err
-	}
 	p := execProcess(c.spec.Process, req)
-	p.Stdout, p.Stderr = outW, errW
+	child.apply(p)
 	_, exited, err := c.reaper.spawn(func() (int, error) {
 		if err := c.lc.Run(p); err != nil {
 			return 0, err
 		}
 		return p.Pid()
 	})
-	closeAll([]*os.File{outW, errW})
 	if err != nil {
-		closeAll([]*os.File{outR, errR})
 		return nil, classify("exec", err)
 	}
-	stdout, stderr := &capture{}, &capture{}
-	var read sync.WaitGroup
-	read.Go(func() { stdout.readFrom(outR) })
-	read.Go(func() { stderr.readFrom(errR) })
-
-	ws, timedOut := waitExec(ctx, p.Signal, exited, req.Timeout)
-	_, _ = p.Wait() // releases the process; the reaper has its status
-	deadline := time.Now().Add(execDrainGrace)
-	outR.SetReadDeadline(deadline)
-	errR.SetReadDeadline(deadline)
-	read.Wait()
-	closeAll([]*os.File{outR, errR})
-
-	code, _ := exitCode(ws)
-	return &api.ExecResult{
-		Stdout: stdout.buf, Stderr: stderr.buf, ExitCode: code, TimedOut: timedOut,
-		StdoutTruncated: stdout.truncated, StderrTruncated: stderr.truncated,
-	}, nil
+	return &proc{exited: exited, signal: p.Signal, release: func() { _, _ = p.Wait() }}, nil
 }
 
-// waitExec waits for the exec'd process's exit; when the timeout fires
-// or ctx ends first, it kills the process and waits for that.
-func waitExec(ctx context.Context, signal func(os.Signal) error, exited <-chan unix.WaitStatus, timeout time.Duration) (ws unix.WaitStatus, timedOut bool) {
-	var expired <-chan time.Time
-	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		expired = t.C
+// apply gives p the stdio in ch; a nil file stays /dev/null.
+func (ch childIO) apply(p *libcontainer.Process) {
+	if ch.stdin != nil {
+		p.Stdin = ch.stdin
 	}
-	select {
-	case ws = <-exited:
-		return ws, false
-	case <-expired:
-		timedOut = true
-	case <-ctx.Done():
+	if ch.stdout != nil {
+		p.Stdout = ch.stdout
 	}
-	_ = signal(unix.SIGKILL)
-	return <-exited, timedOut
-}
-
-// capture collects up to api.MaxExecOutput bytes of a stream and
-// discards the rest. It reads straight into its buffer, which starts
-// small: most exec'd commands are probes with a line of output, and
-// every byte allocated here is heap the shim keeps until a GC.
-type capture struct {
-	buf       []byte
-	truncated bool
-}
-
-func (c *capture) readFrom(r io.Reader) {
-	var discard []byte
-	for {
-		room := api.MaxExecOutput - len(c.buf)
-		var dst []byte
-		switch {
-		case room <= 0:
-			if discard == nil {
-				discard = make([]byte, 32<<10)
-			}
-			dst = discard
-		case len(c.buf) == cap(c.buf):
-			c.buf = slices.Grow(c.buf, min(max(512, len(c.buf)), room))
-			fallthrough
-		default:
-			dst = c.buf[len(c.buf):min(cap(c.buf), api.MaxExecOutput)]
-		}
-		n, err := r.Read(dst)
-		if room > 0 {
-			c.buf = c.buf[:len(c.buf)+n]
-		} else if n > 0 {
-			c.truncated = true
-		}
-		if err != nil {
-			return
-		}
+	if ch.stderr != nil {
+		p.Stderr = ch.stderr
 	}
+	p.ConsoleSocket = ch.consoleSocket
 }

@@ -72,7 +72,7 @@ func setUp(opts api.Options) (*container, *net.UnixListener, error) {
 		c.reaper.hold(c.lc.Destroy)
 		return nil, nil, fmt.Errorf("listen on %s: %w", opts.Socket, err)
 	}
-	if err := c.startInit(opts.LogPath, opts.Stdin); err != nil {
+	if err := c.startInit(opts); err != nil {
 		ln.Close()
 		c.reaper.hold(c.lc.Destroy)
 		return nil, nil, err

@@ -29,7 +29,8 @@ const (
 )
 
 // server serves the shim's socket: one goroutine per connection, one
-// request per connection.
+// request per connection; a streaming request (Exec, Attach) keeps its
+// connection for its session.
 type server struct {
 	c      *container
 	ln     *net.UnixListener
@@ -98,6 +99,10 @@ func (s *server) handle(conn *net.UnixConn) {
 		return
 	}
 	conn.SetReadDeadline(time.Time{})
+	if req.Version == api.Version && isStream(req.Method) {
+		s.serveStream(conn, &req)
+		return
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { // the client sends nothing more: a read returns when it hangs up

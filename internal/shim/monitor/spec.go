@@ -33,9 +33,6 @@ func loadSpec(bundle string) (*specs.Spec, error) {
 	if s.Process == nil || len(s.Process.Args) == 0 {
 		return nil, api.Errorf(api.CodeInvalidArgument, "OCI spec: no process args")
 	}
-	if s.Process.Terminal {
-		return nil, api.Errorf(api.CodeNotImplemented, "OCI spec: terminal (tty) containers are not supported yet")
-	}
 	return &s, nil
 }
 

@@ -8,7 +8,8 @@ type event string
 
 const (
 	evStart    event = "start"    // Start: exec the user's program
-	evExec     event = "exec"     // ExecSync: run a command beside it
+	evExec     event = "exec"     // ExecSync, Exec: run a command beside it
+	evAttach   event = "attach"   // Attach: stream its stdio
 	evKill     event = "kill"     // Kill: signal the process
 	evShutdown event = "shutdown" // Shutdown: kill a created container and wait
 	evExit     event = "exit"     // the container's process exited
@@ -23,7 +24,8 @@ var lifecycle = map[api.Status]map[event]api.Status{
 		evShutdown: api.StatusCreated, evExit: api.StatusStopped,
 	},
 	api.StatusRunning: {
-		evExec: api.StatusRunning, evKill: api.StatusRunning, evExit: api.StatusStopped,
+		evExec: api.StatusRunning, evAttach: api.StatusRunning, evKill: api.StatusRunning,
+		evExit: api.StatusStopped,
 	},
 	api.StatusStopped: {
 		evShutdown: api.StatusStopped, // answered with the recorded exit

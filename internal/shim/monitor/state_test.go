@@ -20,7 +20,9 @@ func TestTransition(t *testing.T) {
 		{api.StatusCreated, evKill, api.StatusCreated, ok},
 		{api.StatusCreated, evShutdown, api.StatusCreated, ok},
 		{api.StatusCreated, evExec, api.StatusCreated, api.CodeFailedPrecondition},
+		{api.StatusCreated, evAttach, api.StatusCreated, api.CodeFailedPrecondition},
 		{api.StatusRunning, evExec, api.StatusRunning, ok},
+		{api.StatusRunning, evAttach, api.StatusRunning, ok},
 		{api.StatusRunning, evKill, api.StatusRunning, ok},
 		{api.StatusRunning, evExit, api.StatusStopped, ok},
 		{api.StatusRunning, evStart, api.StatusRunning, api.CodeFailedPrecondition},
@@ -29,6 +31,7 @@ func TestTransition(t *testing.T) {
 		{api.StatusStopped, evKill, api.StatusStopped, api.CodeNotFound},
 		{api.StatusStopped, evStart, api.StatusStopped, api.CodeFailedPrecondition},
 		{api.StatusStopped, evExec, api.StatusStopped, api.CodeFailedPrecondition},
+		{api.StatusStopped, evAttach, api.StatusStopped, api.CodeFailedPrecondition},
 		{api.StatusStopped, evExit, api.StatusStopped, api.CodeFailedPrecondition},
 	}
 	for _, tt := range tests {
