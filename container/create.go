@@ -94,7 +94,9 @@ func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.Con
 			return "", fmt.Errorf("container log directory: %w", err)
 		}
 	}
-	pid, err := m.tasks.Create(ctx, id, spec, task.CreateOptions{LogPath: rec.LogPath, Stdin: cfg.GetStdin()})
+	pid, err := m.tasks.Create(ctx, id, spec, task.CreateOptions{
+		LogPath: rec.LogPath, Stdin: cfg.GetStdin(), StdinOnce: cfg.GetStdin() && cfg.GetStdinOnce(),
+	})
 	if err != nil {
 		return "", err
 	}

@@ -202,7 +202,7 @@ func TestStopAllRemoveAll(t *testing.T) {
 func TestExecSync(t *testing.T) {
 	e := newEnv(t)
 	running, created := e.run(t, "running"), e.create(t, "created")
-	e.tasks.Exec = func(req task.ExecRequest) (*task.ExecResult, error) {
+	e.tasks.OnExecSync = func(req task.ExecRequest) (*task.ExecResult, error) {
 		if req.Cmd[0] == "slow" {
 			return &task.ExecResult{TimedOut: true}, nil
 		}

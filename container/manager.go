@@ -52,6 +52,8 @@ type Tasks interface {
 	Stop(ctx context.Context, id string, sig syscall.Signal, timeout time.Duration) (*task.Exit, error)
 	Wait(ctx context.Context, id string) (*task.Exit, error)
 	ExecSync(ctx context.Context, id string, req task.ExecRequest) (*task.ExecResult, error)
+	Exec(ctx context.Context, id string, req task.ExecRequest, s task.Streams) (int, error)
+	Attach(ctx context.Context, id string, s task.Streams) error
 	ReopenLog(ctx context.Context, id string) error
 	Update(ctx context.Context, id string, r *specs.LinuxResources) error
 	Delete(ctx context.Context, id, cgroupPath string) error

@@ -2,6 +2,8 @@ package container
 
 import (
 	"context"
+	"errors"
+	"net"
 	"path/filepath"
 	"testing"
 	"time"
@@ -24,6 +26,10 @@ func (noKernel) RemoveNetNS(string) error                                 { retu
 func (noKernel) NetNSExists(string) bool                                  { return false }
 func (noKernel) MountShm(string) error                                    { return nil }
 func (noKernel) UnmountShm(string) error                                  { return nil }
+func (noKernel) DialLoopback(context.Context, string, uint16) (net.Conn, error) {
+	return nil, errors.ErrUnsupported
+}
+func (noKernel) UDPBound(string, uint16) bool { return false }
 
 // noPull is the image store of pods without a pause image.
 type noPull struct{ *fakeImages }

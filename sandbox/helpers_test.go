@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -84,12 +85,16 @@ func (f *fakeNetwork) count() int {
 	return len(f.attached)
 }
 
-// fakeKernel pins namespaces as plain files and mounts shm as a mark.
+// fakeKernel pins namespaces as plain files and mounts shm as a mark;
+// its pods' ports are listeners it was given, and UDP ports a set.
 type fakeKernel struct {
 	mu      sync.Mutex
 	shm     map[string]bool
 	failNS  error
 	failShm error
+	tcp     map[uint16]string // port → address of a listener
+	udp     map[uint16]bool
+	dialed  []string // "netns port" of each dial
 }
 
 func (f *fakeKernel) NewNetNS(_ context.Context, dir, name string) (string, error) {
@@ -133,6 +138,24 @@ func (f *fakeKernel) UnmountShm(dir string) error {
 	defer f.mu.Unlock()
 	delete(f.shm, dir)
 	return nil
+}
+
+func (f *fakeKernel) DialLoopback(ctx context.Context, netnsPath string, port uint16) (net.Conn, error) {
+	f.mu.Lock()
+	f.dialed = append(f.dialed, fmt.Sprintf("%s %d", netnsPath, port))
+	addr, ok := f.tcp[port]
+	f.mu.Unlock()
+	if !ok {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", addr)
+}
+
+func (f *fakeKernel) UDPBound(_ string, port uint16) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.udp[port]
 }
 
 func (f *fakeKernel) mounts() int {

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"net"
 
 	"github.com/skiffrt/skiff/internal/netns"
 	"github.com/skiffrt/skiff/sandbox/podfiles"
@@ -30,3 +31,15 @@ func (HostKernel) MountShm(podDir string) error { return podfiles.MountShm(podDi
 
 // UnmountShm unmounts the pod's /dev/shm; a missing one is fine.
 func (HostKernel) UnmountShm(podDir string) error { return podfiles.UnmountShm(podDir) }
+
+// DialLoopback connects to TCP port on localhost in the namespace pinned
+// at netnsPath, or the host's when it is empty.
+func (HostKernel) DialLoopback(ctx context.Context, netnsPath string, port uint16) (net.Conn, error) {
+	return netns.DialLoopback(ctx, netnsPath, port)
+}
+
+// UDPBound reports whether a UDP socket holds port in the namespace
+// pinned at netnsPath, or the host's when it is empty.
+func (HostKernel) UDPBound(netnsPath string, port uint16) bool {
+	return netns.UDPBound(netnsPath, port)
+}

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"net"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -57,13 +58,15 @@ type Rootfs interface {
 }
 
 // Kernel makes and removes a pod's kernel objects: its pinned network
-// namespace and its /dev/shm (HostKernel).
+// namespace and its /dev/shm; and connects to its ports (HostKernel).
 type Kernel interface {
 	NewNetNS(ctx context.Context, dir, name string) (string, error)
 	RemoveNetNS(path string) error
 	NetNSExists(path string) bool
 	MountShm(podDir string) error
 	UnmountShm(podDir string) error
+	DialLoopback(ctx context.Context, netnsPath string, port uint16) (net.Conn, error)
+	UDPBound(netnsPath string, port uint16) bool
 }
 
 // Deps are what a Manager works with; all are required.

@@ -22,6 +22,8 @@ type Containers interface {
 	ExecSync(ctx context.Context, id string, cmd []string, timeout time.Duration) (*task.ExecResult, error)
 	ReopenLog(ctx context.Context, id string) error
 	UpdateResources(ctx context.Context, id string, r *runtime.LinuxContainerResources) error
+	CheckExec(id string, cmd []string) (string, error)
+	CheckAttach(id string, stdin, tty bool) (string, error)
 	ImageUser(imageID digest.Digest) (string, bool)
 }
 

@@ -67,6 +67,12 @@ func (f *fakeContainers) List(keep func(store.Container) bool) []store.Container
 func (f *fakeContainers) ExecSync(_ context.Context, id string, cmd []string, timeout time.Duration) (*task.ExecResult, error) {
 	return f.exec, f.call("ExecSync %s %q %s", id, cmd, timeout)
 }
+func (f *fakeContainers) CheckExec(id string, cmd []string) (string, error) {
+	return "full-" + id, f.call("CheckExec %s %q", id, cmd)
+}
+func (f *fakeContainers) CheckAttach(id string, stdin, tty bool) (string, error) {
+	return "full-" + id, f.call("CheckAttach %s %v %v", id, stdin, tty)
+}
 func (f *fakeContainers) ReopenLog(_ context.Context, id string) error {
 	return f.call("ReopenLog %s", id)
 }
@@ -99,6 +105,9 @@ func (f *fakeSandboxes) Run(_ context.Context, cfg *runtime.PodSandboxConfig, ha
 }
 func (f *fakeSandboxes) UpdateResources(_ context.Context, id string, overhead, resources *runtime.LinuxContainerResources) error {
 	return f.call("UpdateResources %s %s %s", id, overhead, resources)
+}
+func (f *fakeSandboxes) CheckPortForward(_ context.Context, id string, ports []int32) (string, error) {
+	return "full-" + id, f.call("CheckPortForward %s %v", id, ports)
 }
 func (f *fakeSandboxes) Stop(_ context.Context, id string) error   { return f.call("Stop %s", id) }
 func (f *fakeSandboxes) Remove(_ context.Context, id string) error { return f.call("Remove %s", id) }
@@ -190,6 +199,7 @@ type env struct {
 	sandboxes  *fakeSandboxes
 	images     *fakeImages
 	cidr       *fakeCIDR
+	streams    *fakeStreams
 	notReady   *health.Problem // what the network check answers
 }
 
@@ -197,10 +207,11 @@ func newEnv(cfg config.Config) *env {
 	e := &env{
 		containers: &fakeContainers{byID: map[string]store.Container{}},
 		sandboxes:  &fakeSandboxes{byID: map[string]store.Sandbox{}},
-		images:     &fakeImages{}, cidr: &fakeCIDR{},
+		images:     &fakeImages{}, cidr: &fakeCIDR{}, streams: &fakeStreams{},
 	}
 	e.s = New(Options{
 		Config: cfg, Images: e.images, Sandboxes: e.sandboxes, Containers: e.containers, PodCIDR: e.cidr,
+		Streams: e.streams,
 		RuntimeReady: func(context.Context) *health.Problem { return nil },
 		NetworkReady: func(context.Context) *health.Problem { return e.notReady },
 		Features:     Features{RecursiveReadOnlyMounts: true},

@@ -16,6 +16,7 @@ type Sandboxes interface {
 	Get(ctx context.Context, id string) (store.Sandbox, error)
 	List(ctx context.Context, keep func(store.Sandbox) bool) []store.Sandbox
 	UpdateResources(ctx context.Context, id string, overhead, resources *runtime.LinuxContainerResources) error
+	CheckPortForward(ctx context.Context, id string, ports []int32) (string, error)
 }
 
 func sandboxState(s store.SandboxState) runtime.PodSandboxState {

@@ -29,6 +29,14 @@ type Server struct {
 	stats        Stats
 	events       Events
 	criu         func(context.Context) error
+	streams      Streams
+}
+
+// Streams hands out the streaming server's URLs (package streaming).
+type Streams interface {
+	GetExec(*runtime.ExecRequest) (string, error)
+	GetAttach(*runtime.AttachRequest) (string, error)
+	GetPortForward(*runtime.PortForwardRequest) (string, error)
 }
 
 // PodCIDRSetter takes the pod CIDR of UpdateRuntimeConfig.
@@ -50,6 +58,7 @@ type Options struct {
 	Events       Events
 	// CRIU says whether checkpoint and restore can run here (criu.Checker).
 	CRIU func(context.Context) error
+	Streams      Streams
 }
 
 // Features are what Status advertises the runtime can do.
@@ -63,7 +72,7 @@ func New(o Options) *Server {
 	s := &Server{
 		cfg: o.Config, runtimeReady: o.RuntimeReady, networkReady: o.NetworkReady,
 		images: o.Images, sandboxes: o.Sandboxes, containers: o.Containers, features: o.Features,
-		podCIDR: o.PodCIDR, stats: o.Stats, events: o.Events, criu: o.CRIU,
+		podCIDR: o.PodCIDR, stats: o.Stats, events: o.Events, criu: o.CRIU, streams: o.Streams,
 	}
 	if ref, err := image.ParseRef(o.Config.PauseImage); err == nil {
 		s.pinned = image.IndexName(ref)

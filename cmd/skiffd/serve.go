@@ -47,6 +47,12 @@ func serve(cfg config.Config, logOut io.Writer) error {
 	}
 	defer svc.close()
 
+	streams, streamsDone, err := startStreaming(cfg.Streaming, svc, logger)
+	if err != nil {
+		return err
+	}
+	defer streams.Close()
+
 	icpt := server.Interceptors{Logger: logger, Metrics: metrics.NewRPC(reg)}
 	g := grpc.NewServer(grpc.ChainUnaryInterceptor(icpt.Unary), grpc.ChainStreamInterceptor(icpt.Stream))
 	server.New(server.Options{
@@ -61,6 +67,7 @@ func serve(cfg config.Config, logOut io.Writer) error {
 		Stats:        svc.stats,
 		Events:       svc.events,
 		CRIU:         (&criu.Checker{}).Check,
+		Streams:      streams,
 	}).Register(g)
 
 	ln, err := socket.Listen(cfg.Listen, 0o660)
@@ -94,6 +101,10 @@ func serve(cfg config.Config, logOut io.Writer) error {
 		g.Stop()
 		ln.Close()
 		return fmt.Errorf("metrics server: %w", err)
+	case err := <-streamsDone:
+		g.Stop()
+		ln.Close()
+		return fmt.Errorf("streaming server: %w", err)
 	}
 	stop() // A second signal now kills the process.
 	shutdown(g, time.Duration(cfg.ShutdownTimeout), logger)

@@ -60,6 +60,19 @@ type Config struct {
 	Registry Registry `toml:"registry" json:"registry"`
 	// CNI configures pod networking.
 	CNI CNI `toml:"cni" json:"cni"`
+	// Streaming configures the server of exec, attach and port-forward.
+	Streaming Streaming `toml:"streaming" json:"streaming"`
+}
+
+// Streaming configures the streaming server, whose URLs the CRI Exec,
+// Attach and PortForward calls hand out.
+type Streaming struct {
+	// Address is HOST:PORT; port 0 lets the kernel choose. The default is
+	// loopback: kubelet, on the same node, proxies the streams.
+	Address string `toml:"address" json:"address"`
+	// TLSCertFile and TLSKeyFile, both or neither, make it serve HTTPS.
+	TLSCertFile string `toml:"tls_cert_file" json:"tls_cert_file"`
+	TLSKeyFile  string `toml:"tls_key_file" json:"tls_key_file"`
 }
 
 // CNI says where pod network configs and plugins are.
@@ -102,6 +115,7 @@ func Default() Config {
 			Mirrors:             map[string][]string{},
 			PullProgressTimeout: Duration(time.Minute),
 		},
+		Streaming: Streaming{Address: "127.0.0.1:0"},
 	}
 }
 

@@ -90,6 +90,17 @@ func TestLoad(t *testing.T) {
 				}
 			},
 		},
+		{
+			name:  "streaming from the file and flags",
+			files: map[string]string{"skiff.toml": "[streaming]\naddress = \"10.0.0.1:10010\"\ntls_cert_file = \"/c.pem\"\n"},
+			args:  []string{"--streaming-tls-key-file", "/k.pem"},
+			check: func(t *testing.T, c Config) {
+				want := Streaming{Address: "10.0.0.1:10010", TLSCertFile: "/c.pem", TLSKeyFile: "/k.pem"}
+				if c.Streaming != want {
+					t.Errorf("streaming = %+v, want %+v", c.Streaming, want)
+				}
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,6 +149,10 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"flag --shim-cgroup", "give a slice"}},
 		{"relative seccomp root", map[string]string{"skiff.toml": "seccomp_profile_root = \"seccomp\"\n"}, nil,
 			[]string{`key "seccomp_profile_root"`, "absolute"}},
+		{"streaming address without port", map[string]string{"skiff.toml": "[streaming]\naddress = \"0.0.0.0\"\n"}, nil,
+			[]string{"skiff.toml", `key "streaming.address"`, "HOST:PORT"}},
+		{"relative streaming key file", map[string]string{"skiff.toml": ""}, []string{"--streaming-tls-key-file", "k.pem"},
+			[]string{"flag --streaming-tls-key-file", "absolute"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

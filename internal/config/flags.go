@@ -37,6 +37,9 @@ var stringKeys = []struct {
 	{"pause_path", "static skiff-pause program for pause containers (default: beside skiffd)", func(c *Config) *string { return &c.PausePath }},
 	{"shim_cgroup", "the shims' cgroup: a cgroupfs path, or a systemd slice (default: /skiff-shims or system.slice)", func(c *Config) *string { return &c.ShimCgroup }},
 	{"seccomp_profile_root", "directory of relative Localhost seccomp profiles", func(c *Config) *string { return &c.SeccompProfileRoot }},
+	{"streaming.address", "HOST:PORT of the exec, attach and port-forward server (default 127.0.0.1:0: loopback, any free port)", func(c *Config) *string { return &c.Streaming.Address }},
+	{"streaming.tls_cert_file", "certificate file of the streaming server: it serves HTTPS (with --streaming-tls-key-file)", func(c *Config) *string { return &c.Streaming.TLSCertFile }},
+	{"streaming.tls_key_file", "key file of the streaming server's certificate", func(c *Config) *string { return &c.Streaming.TLSKeyFile }},
 }
 
 // RegisterFlags defines the configuration flags on fs.

@@ -36,7 +36,7 @@ func flagName(key string) string {
 	case "registry.insecure":
 		return "insecure-registry"
 	}
-	return strings.ReplaceAll(key, "_", "-")
+	return strings.NewReplacer("_", "-", ".", "-").Replace(key)
 }
 
 // Validate checks every value and returns the first bad one as a *KeyError
@@ -63,6 +63,9 @@ func (c *Config) Validate() error {
 		{"registry.pull_progress_timeout", notNegative(c.Registry.PullProgressTimeout)},
 		{"cni.conf_dir", absPath(c.CNI.ConfDir)},
 		{"cni.bin_dirs", absPaths(c.CNI.BinDirs)},
+		{"streaming.address", hostPort(c.Streaming.Address)},
+		{"streaming.tls_cert_file", optionalAbsPath(c.Streaming.TLSCertFile)},
+		{"streaming.tls_key_file", optionalAbsPath(c.Streaming.TLSKeyFile)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -139,6 +142,10 @@ func optionalHostPort(addr string) error {
 	if addr == "" {
 		return nil
 	}
+	return hostPort(addr)
+}
+
+func hostPort(addr string) error {
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return fmt.Errorf("%q is not HOST:PORT: %w", addr, err)
 	}

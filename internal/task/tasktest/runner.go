@@ -18,8 +18,9 @@ import (
 // Runner is a fake task.Runner. The zero value is ready; it is safe for
 // concurrent use.
 type Runner struct {
-	// Exec answers ExecSync for a running task; nil echoes the command.
-	Exec func(req task.ExecRequest) (*task.ExecResult, error)
+	// OnExecSync answers ExecSync for a running task; nil echoes the
+	// command.
+	OnExecSync func(req task.ExecRequest) (*task.ExecResult, error)
 	// IgnoreSignals makes tasks ignore all but SIGKILL, so that a
 	// graceful Stop runs into its timeout.
 	IgnoreSignals bool
@@ -308,15 +309,36 @@ func (r *Runner) ExecSync(_ context.Context, id string, req task.ExecRequest) (*
 	switch {
 	case t == nil:
 		return nil, gone(id)
-	case r.Exec != nil:
-		return r.Exec(req)
+	case r.OnExecSync != nil:
+		return r.OnExecSync(req)
 	}
 	return &task.ExecResult{Stdout: fmt.Appendf(nil, "%v", req.Cmd)}, nil
 }
 
+// Exec writes the command to the task's stdout stream and exits 0.
+func (r *Runner) Exec(_ context.Context, id string, req task.ExecRequest, s task.Streams) (int, error) {
+	if err := r.exists("Exec", id); err != nil {
+		return 0, err
+	}
+	if s.Stdout != nil {
+		fmt.Fprintf(s.Stdout, "%v", req.Cmd)
+	}
+	return 0, nil
+}
+
+// Attach returns at once for a task that exists.
+func (r *Runner) Attach(_ context.Context, id string, _ task.Streams) error {
+	return r.exists("Attach", id)
+}
+
 // ReopenLog succeeds for a task that exists.
 func (r *Runner) ReopenLog(_ context.Context, id string) error {
-	if err := r.begin("ReopenLog", id); err != nil {
+	return r.exists("ReopenLog", id)
+}
+
+// exists begins a call of method that needs task id to exist.
+func (r *Runner) exists(method, id string) error {
+	if err := r.begin(method, id); err != nil {
 		return err
 	}
 	r.mu.Lock()
