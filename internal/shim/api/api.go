@@ -70,6 +70,8 @@ type State struct {
 	CreatedAt time.Time `json:"created_at"`
 	StartedAt time.Time `json:"started_at,omitzero"`
 	Exit      *Exit     `json:"exit,omitempty"` // once stopped
+	// Goroutines is the shim's goroutine count, to watch for leaks.
+	Goroutines int `json:"goroutines,omitempty"`
 }
 
 // KillRequest is the body of Kill.

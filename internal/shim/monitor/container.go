@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -197,6 +198,7 @@ func (c *container) stateLocked() *api.State {
 	return &api.State{
 		ID: c.id, Status: c.status, Pid: c.pid, ShimPid: os.Getpid(),
 		CreatedAt: c.createdAt, StartedAt: c.startedAt, Exit: c.exit,
+		Goroutines: runtime.NumGoroutine(),
 	}
 }
 

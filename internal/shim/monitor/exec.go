@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"os"
+	"runtime"
 
 	"github.com/opencontainers/runc/libcontainer"
 	"golang.org/x/sys/unix"
@@ -35,6 +36,18 @@ func (c *container) startExec(req *api.ExecRequest, child childIO) (*proc, error
 		return nil, classify("exec", err)
 	}
 	return &proc{exited: exited, signal: p.Signal, release: func() { _, _ = p.Wait() }}, nil
+}
+
+// collectExec runs once a request that exec'd a process is done with
+// it. The process's Wait failed, the reaper having reaped it, so its
+// pidfd stays open until the process value is collected: collect it now,
+// or every exec leaves a descriptor open until the next GC, which at the
+// shim's small heap may be many execs away. A GC of the shim's heap
+// takes well under a millisecond; an exec several.
+func collectExec(method string) {
+	if method == api.MethodExec || method == api.MethodExecSync {
+		runtime.GC()
+	}
 }
 
 // apply gives p the stdio in ch; a nil file stays /dev/null.

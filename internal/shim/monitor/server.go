@@ -99,6 +99,7 @@ func (s *server) handle(conn *net.UnixConn) {
 		return
 	}
 	conn.SetReadDeadline(time.Time{})
+	defer collectExec(req.Method)
 	if req.Version == api.Version && isStream(req.Method) {
 		s.serveStream(conn, &req)
 		return
