@@ -63,7 +63,7 @@ func New(cfg Config, containers Containers, pods Pods) (*Server, error) {
 		return nil, fmt.Errorf("streaming server: %w", err)
 	}
 	s.http = &http.Server{
-		Handler:           s.options.handler(s.lib),
+		Handler:           s.options.handler(hangup(s.lib)),
 		TLSConfig:         tlsCfg,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ErrorLog:          slog.NewLogLogger(cmp.Or(cfg.Logger, slog.Default()).Handler(), slog.LevelDebug),
