@@ -46,16 +46,16 @@ func (d *daemon) runPod(t *testing.T, cfg *runtime.PodSandboxConfig) string {
 // runContainer creates and starts a busybox container running script.
 func (d *daemon) runContainer(t *testing.T, pod string, podCfg *runtime.PodSandboxConfig, name, script string) string {
 	t.Helper()
-	resp, err := d.runtime.CreateContainer(ctxT(t), &runtime.CreateContainerRequest{
-		PodSandboxId: pod, SandboxConfig: podCfg,
-		Config: &runtime.ContainerConfig{
-			Metadata: &runtime.ContainerMetadata{Name: name},
-			Image:    &runtime.ImageSpec{Image: "busybox"},
-			Command:  []string{"sh", "-c", script},
-			LogPath:  name + ".log",
-			Linux:    &runtime.LinuxContainerConfig{},
-		},
-	})
+	return d.runConfig(t, pod, podCfg, name, &runtime.ContainerConfig{Command: []string{"sh", "-c", script}})
+}
+
+// runConfig creates and starts a busybox container from cfg, named name,
+// with a log.
+func (d *daemon) runConfig(t *testing.T, pod string, podCfg *runtime.PodSandboxConfig, name string, cfg *runtime.ContainerConfig) string {
+	t.Helper()
+	cfg.Metadata, cfg.Image = &runtime.ContainerMetadata{Name: name}, &runtime.ImageSpec{Image: "busybox"}
+	cfg.LogPath, cfg.Linux = name+".log", &runtime.LinuxContainerConfig{}
+	resp, err := d.runtime.CreateContainer(ctxT(t), &runtime.CreateContainerRequest{PodSandboxId: pod, SandboxConfig: podCfg, Config: cfg})
 	if err != nil {
 		t.Fatalf("CreateContainer: %v", err)
 	}
