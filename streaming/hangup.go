@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"time"
 )
 
 // hangup cancels a request's context as soon as its client goes away,
@@ -58,7 +59,20 @@ func (c *watchedConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Close closes gracefully: it shuts the write side (the client reads all
+// that was sent, then EOF) and reads what the client still sends until
+// it closes too, for closeLinger at most. Closing a TCP socket that holds
+// unread data sends a reset instead, which may destroy the session's
+// last frames (the exit status) before the client, or a proxy such as
+// the kubelet's, has read them.
 func (c *watchedConn) Close() error {
 	c.cancel()
+	if hc, ok := c.Conn.(interface{ CloseWrite() error }); ok && hc.CloseWrite() == nil {
+		c.Conn.SetReadDeadline(time.Now().Add(closeLinger))
+		io.Copy(io.Discard, c.Conn)
+	}
 	return c.Conn.Close()
 }
+
+// closeLinger bounds how long Close waits for the client to close.
+const closeLinger = time.Second
