@@ -46,6 +46,23 @@ func waitOutput(t *testing.T, b *lockedBuffer, want string) {
 	}
 }
 
+// typeUntil types line into a terminal until out shows want: the
+// terminal's size goes on a stream of its own, which may reach the
+// terminal after the first line does.
+func typeUntil(t *testing.T, w io.Writer, out *lockedBuffer, line, want string) {
+	t.Helper()
+	for range 20 {
+		io.WriteString(w, line)
+		for range 50 {
+			if strings.Contains(out.String(), want) {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	t.Fatalf("no %q in the output %q", want, out.String())
+}
+
 // execStream runs cmd in c's container with s and returns its exit code.
 func execStream(ctx context.Context, c *client, s Streams, cmd ...string) (int, error) {
 	end, err := c.stream(ctx, api.MethodExec, &api.ExecStreamRequest{ExecRequest: ExecRequest{Cmd: cmd}, IO: s.io()}, s)
@@ -130,8 +147,7 @@ func TestExecStreamTTY(t *testing.T) {
 		done <- err
 	}()
 	sizes <- TerminalSize{Width: 123, Height: 45}
-	io.WriteString(stdinW, "tty; stty size\n")
-	waitOutput(t, &out, "45 123")
+	typeUntil(t, stdinW, &out, "tty; stty size\n", "45 123")
 	if !strings.Contains(out.String(), "/dev/pts/") {
 		t.Errorf("tty output %q names no pty", out.String())
 	}
@@ -249,10 +265,8 @@ func TestTTYContainer(t *testing.T) {
 	var out lockedBuffer
 	ended := make(chan error, 1)
 	go func() { ended <- attach(ctx(t), c, Streams{Stdin: stdinR, Stdout: &out, Resize: sizes, Tty: true}) }()
-	time.Sleep(200 * time.Millisecond)
 	sizes <- TerminalSize{Width: 100, Height: 30}
-	io.WriteString(stdinW, "stty size; tty\n")
-	waitOutput(t, &out, "30 100")
+	typeUntil(t, stdinW, &out, "stty size; tty\n", "30 100")
 	io.WriteString(stdinW, "exit 4\n")
 	if err := <-ended; err != nil {
 		t.Fatalf("attach: %v", err)

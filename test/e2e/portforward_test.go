@@ -188,6 +188,7 @@ func TestPortForwardHostNetwork(t *testing.T) {
 			if err != nil {
 				return
 			}
+			io.ReadAll(c) // the request, up to the client's half-close
 			io.WriteString(c, "answered on the host")
 			c.Close()
 		}

@@ -86,6 +86,23 @@ func waitOutput(t *testing.T, b *syncBuffer, want string) {
 	}
 }
 
+// typeUntil types line into a terminal until out shows want: the
+// terminal's size goes on a stream of its own, which may reach the
+// terminal after the first line does.
+func typeUntil(t *testing.T, w io.Writer, out *syncBuffer, line, want string) {
+	t.Helper()
+	for range 20 {
+		io.WriteString(w, line)
+		for range 50 {
+			if strings.Contains(out.String(), want) {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	t.Fatalf("no %q in the output %q", want, out.String())
+}
+
 // sizeQueue hands client-go one terminal size, then blocks until done.
 type sizeQueue struct {
 	size remotecommand.TerminalSize
@@ -157,9 +174,7 @@ func TestExecStreams(t *testing.T) {
 				go func() {
 					ended <- stream(t, transport, url, remotecommand.StreamOptions{Stdin: stdinR, Stdout: &out, Tty: true, TerminalSizeQueue: sizes})
 				}()
-				time.Sleep(300 * time.Millisecond) // the size goes first
-				io.WriteString(stdinW, "stty size; tty\n")
-				waitOutput(t, &out, "37 111")
+				typeUntil(t, stdinW, &out, "stty size; tty\n", "37 111")
 				waitOutput(t, &out, "/dev/pts/")
 				io.WriteString(stdinW, "exit 6\n")
 				if code := exitCode(t, <-ended); code != 6 {
@@ -252,9 +267,8 @@ func TestTTYContainer(t *testing.T) {
 			go func() {
 				ended <- streamclient.Stream(ctx, transport, url, nil, remotecommand.StreamOptions{Stdin: stdinR, Stdout: &out, Tty: true, TerminalSizeQueue: sizes})
 			}()
-			time.Sleep(500 * time.Millisecond)
-			io.WriteString(stdinW, "stty size; echo via-"+transport+"\n")
-			waitOutput(t, &out, "29 99")
+			typeUntil(t, stdinW, &out, "stty size\n", "29 99")
+			io.WriteString(stdinW, "echo via-"+transport+"\n")
 			waitOutput(t, &out, "via-"+transport+"\r\n")
 			cancel() // detach
 			<-ended
