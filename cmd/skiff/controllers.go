@@ -11,6 +11,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
 	"github.com/skiffrt/skiff/controlplane/controller"
 	"github.com/skiffrt/skiff/controlplane/controller/deployment"
+	"github.com/skiffrt/skiff/controlplane/controller/garbagecollector"
 	"github.com/skiffrt/skiff/controlplane/controller/replicaset"
 	"github.com/skiffrt/skiff/controlplane/leader"
 	"github.com/skiffrt/skiff/controlplane/pki"
@@ -77,9 +78,14 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 	if err != nil {
 		return err
 	}
+	collector, err := garbagecollector.New(deps)
+	if err != nil {
+		return err
+	}
 	deps.Run(ctx,
 		controller.Start{Controller: replicaSets, Workers: 5},
 		controller.Start{Controller: deployments, Workers: 5},
+		controller.Start{Controller: collector, Workers: 5},
 	)
 	return nil
 }

@@ -107,11 +107,7 @@ func (c *Claimer) adopt(ctx context.Context, obj metav1.Object) error {
 // release lets obj go; an object gone or replaced (its uid no longer the
 // patch's: 422) needs no release.
 func (c *Claimer) release(ctx context.Context, obj metav1.Object) error {
-	patch, err := releasePatch(c.Owner.GetUID(), obj.GetUID())
-	if err != nil {
-		return err
-	}
-	err = c.Patch(ctx, obj.GetNamespace(), obj.GetName(), patch)
+	err := c.Patch(ctx, obj.GetNamespace(), obj.GetName(), RemovePatch(obj.GetUID(), c.Owner.GetUID()))
 	if apierrors.IsNotFound(err) || apierrors.IsInvalid(err) {
 		return nil
 	}

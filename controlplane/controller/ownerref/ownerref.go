@@ -63,14 +63,20 @@ func adoptPatch(owner metav1.Object, gvk schema.GroupVersionKind, uid types.UID)
 	}{meta{UID: uid, OwnerReferences: []metav1.OwnerReference{NewControllerRef(owner, gvk)}}})
 }
 
-// releasePatch is the strategic merge patch that removes the
-// ownerReference to ownerUID from the object whose UID is uid.
-func releasePatch(ownerUID, uid types.UID) ([]byte, error) {
+// RemovePatch is the strategic merge patch that removes the
+// ownerReferences to owners from the object whose UID is uid (and fails
+// on another object of its name).
+func RemovePatch(uid types.UID, owners ...types.UID) []byte {
 	type meta struct {
 		UID             types.UID           `json:"uid"`
 		OwnerReferences []map[string]string `json:"ownerReferences"`
 	}
-	return json.Marshal(struct {
+	m := meta{UID: uid}
+	for _, o := range owners {
+		m.OwnerReferences = append(m.OwnerReferences, map[string]string{"$patch": "delete", "uid": string(o)})
+	}
+	b, _ := json.Marshal(struct {
 		Metadata meta `json:"metadata"`
-	}{meta{UID: uid, OwnerReferences: []map[string]string{{"$patch": "delete", "uid": string(ownerUID)}}}})
+	}{m})
+	return b
 }
