@@ -64,7 +64,8 @@ func (n *node) waitOutput(timeout time.Duration, re *regexp.Regexp, args ...stri
 // kubectl, on `skiff server` running its node agent over a real skiffd:
 // a Deployment of httpd, its ReplicaSet and pods; scaling; a new image
 // rolled out; history; undo; a broken image stuck past its progress
-// deadline; the events kubectl describe shows.
+// deadline; the events kubectl describe shows; deletion in the
+// background, in the foreground and orphaning.
 func TestDeploymentWalkthrough(t *testing.T) {
 	n := startLocalNode(t)
 	s := n.s
@@ -189,5 +190,42 @@ func TestDeploymentWalkthrough(t *testing.T) {
 				t.Errorf("describe rs lacks %s:\n%s", re, out)
 			}
 		}
+	})
+
+	t.Run("delete: background", func(t *testing.T) {
+		s.k("delete", "deploy", "web")
+		n.waitOutput(time.Minute, regexp.MustCompile(`^$`), "get", "rs,pods", "-l", "app=web", "-o", "name")
+	})
+
+	t.Run("delete: foreground waits for the pods", func(t *testing.T) {
+		s.k("apply", "-f", s.writeFile("front.yaml", strings.ReplaceAll(httpdManifest, "web", "front")))
+		s.rolledOut(t, "front")
+		s.k("delete", "deploy", "front", "--cascade=foreground", "--wait=false")
+		if f := s.k("get", "deploy", "front", "-o", "jsonpath={.metadata.finalizers} {.metadata.deletionTimestamp}"); !strings.HasPrefix(f, `["foregroundDeletion"] 20`) {
+			t.Fatalf("deployment being deleted in the foreground: %q", f)
+		}
+		if _, err := s.kLong(t, 2*time.Minute, "wait", "--for=delete", "deploy/front", "--timeout=90s"); err != nil {
+			t.Fatal(err)
+		}
+		if out := s.k("get", "rs,pods", "-l", "app=front", "-o", "name"); out != "" {
+			t.Fatalf("left after a foreground deletion: %s", out)
+		}
+	})
+
+	t.Run("delete: orphan keeps the ReplicaSet and its pods", func(t *testing.T) {
+		s.k("apply", "-f", s.writeFile("keep.yaml", strings.ReplaceAll(httpdManifest, "web", "keep")))
+		s.rolledOut(t, "keep")
+		s.k("delete", "deploy", "keep", "--cascade=orphan")
+		out := s.k("get", "rs", "-l", "app=keep", "-o", "jsonpath={range .items[*]}{.metadata.name} {.metadata.ownerReferences}{end}")
+		if !regexp.MustCompile(`^keep-[a-z0-9]+ $`).MatchString(out) {
+			t.Fatalf("orphaned replicaset: %q", out)
+		}
+		time.Sleep(2 * time.Second) // the collector has had its chance
+		pods := s.k("get", "pods", "-l", "app=keep")
+		if c := len(regexp.MustCompile(`(?m)^keep-\S+\s+1/1\s+Running\s`).FindAllString(pods, -1)); c != 2 {
+			t.Fatalf("pods of the orphaned replicaset:\n%s", pods)
+		}
+		s.k("delete", "rs", "-l", "app=keep")
+		n.waitOutput(time.Minute, regexp.MustCompile(`^$`), "get", "pods", "-l", "app=keep", "-o", "name")
 	})
 }

@@ -189,8 +189,12 @@ func TestSchedulerSpreadsAndWaits(t *testing.T) {
 	}
 	s.k("apply", "-f", s.writeFile("nodes.yaml", manifest))
 
+	// The pods share a controller, an object that exists (the garbage
+	// collector deletes pods whose owner is gone) and creates no pods.
+	s.k("create", "configmap", "web")
+	uid := s.k("get", "configmap", "web", "-o", "jsonpath={.metadata.uid}")
 	owned := `  ownerReferences:
-  - {apiVersion: apps/v1, kind: ReplicaSet, name: web, uid: 6d1c3c2e-1111-4d4e-9f00-000000000001, controller: true}`
+  - {apiVersion: v1, kind: ConfigMap, name: web, uid: ` + uid + `, controller: true}`
 	manifest = ""
 	for i := range 6 {
 		manifest += podManifest(fmt.Sprintf("web-%d", i), "100m", owned, "")
