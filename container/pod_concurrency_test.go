@@ -5,15 +5,18 @@ import (
 	"errors"
 	"net"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/distribution/reference"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/image"
 	"github.com/skiffrt/skiff/internal/image/remote"
+	"github.com/skiffrt/skiff/internal/proc"
 	"github.com/skiffrt/skiff/sandbox"
 )
 
@@ -31,6 +34,40 @@ func (noKernel) DialLoopback(context.Context, string, uint16) (net.Conn, error) 
 }
 func (noKernel) UDPBound(string, uint16) bool { return false }
 
+// noPauses is a sandbox.Pauses that runs nothing: the n-th pause is
+// pid n, alive until stopped.
+type noPauses struct {
+	mu   sync.Mutex
+	n    int
+	live map[string]bool
+}
+
+func (p *noPauses) Start(_ context.Context, id string, _ *specs.Spec) (proc.ID, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.live == nil {
+		p.live = map[string]bool{}
+	}
+	p.n++
+	p.live[id] = true
+	return proc.ID{PID: p.n, StartTime: 1}, nil
+}
+
+func (p *noPauses) Alive(id string, _ proc.ID) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.live[id]
+}
+
+func (p *noPauses) Stop(_ context.Context, id string, _ proc.ID, _ string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.live, id)
+	return nil
+}
+
+func (*noPauses) Adopt(string) (proc.ID, error) { return proc.ID{}, errdefs.ErrNotFound }
+
 // noPull is the image store of pods without a pause image.
 type noPull struct{ *fakeImages }
 
@@ -45,7 +82,7 @@ func TestConcurrentPodCalls(t *testing.T) {
 	e := newEnv(t)
 	e.tasks.Delay("Create", 100*time.Microsecond)
 	pods := sandbox.New(sandbox.Deps{
-		Sandboxes: e.st.Sandboxes, Containers: e.m, Images: noPull{e.images}, Tasks: e.tasks,
+		Sandboxes: e.st.Sandboxes, Containers: e.m, Images: noPull{e.images}, Pauses: &noPauses{},
 		Rootfs: e.rootfs, Kernel: noKernel{}, Locks: e.locks,
 	}, sandbox.Config{
 		RunDir: filepath.Join(t.TempDir(), "pods"), PauseRootfs: "/pause", CgroupManager: "cgroupfs",

@@ -16,6 +16,7 @@ import (
 
 	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/skiffrt/skiff/internal/cni"
@@ -24,8 +25,8 @@ import (
 	"github.com/skiffrt/skiff/internal/image/remote"
 	"github.com/skiffrt/skiff/internal/keylock"
 	"github.com/skiffrt/skiff/internal/log"
+	"github.com/skiffrt/skiff/internal/proc"
 	"github.com/skiffrt/skiff/internal/store"
-	"github.com/skiffrt/skiff/internal/task/tasktest"
 )
 
 // fakeContainers records the calls of the sandbox manager.
@@ -52,13 +53,19 @@ func (f *fakeContainers) RemoveAll(_ context.Context, id string) error {
 
 // fakeNetwork attaches pods to nothing, 10.0.0.<n>.
 type fakeNetwork struct {
-	mu       sync.Mutex
-	attached map[string]string // pod ID → netns
-	n        int
-	fail     error
+	mu        sync.Mutex
+	attached  map[string]string // pod ID → netns
+	n         int
+	teardowns int
+	fail      error
+	// during, when set, runs at the start of Setup, unlocked.
+	during func()
 }
 
 func (f *fakeNetwork) Setup(_ context.Context, p cni.Pod) (*cni.Result, error) {
+	if f.during != nil {
+		f.during()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail != nil {
@@ -75,8 +82,16 @@ func (f *fakeNetwork) Setup(_ context.Context, p cni.Pod) (*cni.Result, error) {
 func (f *fakeNetwork) Teardown(_ context.Context, p cni.Pod) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.teardowns++
 	delete(f.attached, p.ID)
 	return nil
+}
+
+func (f *fakeNetwork) isAttached(id string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, ok := f.attached[id]
+	return ok
 }
 
 func (f *fakeNetwork) count() int {
@@ -223,6 +238,121 @@ func (f *fakeImages) Config(digest.Digest) ([]byte, error) { return []byte(f.con
 
 func (f *fakeImages) LayerDirs(digest.Digest) ([]string, error) { return []string{"/layers/p"}, nil }
 
+// fakePauses runs pause containers as records: the n-th has pid n and
+// start time 1000+n.
+type fakePauses struct {
+	mu     sync.Mutex
+	pauses map[string]*fakePause // by pod ID, until stopped
+	n      int
+	fail   map[string]error   // by method
+	adopt  map[string]proc.ID // Adopt's answers, by pod ID
+	calls  []string           // "Method podID"
+	// during, when set, runs at the start of Start, unlocked.
+	during func()
+}
+
+// fakePause is one pause container; p is zero when its start failed.
+type fakePause struct {
+	p      proc.ID
+	spec   *specs.Spec
+	exited bool
+}
+
+func (f *fakePauses) begin(method, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, method+" "+id)
+	return f.fail[method]
+}
+
+func (f *fakePauses) failNext(method string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail == nil {
+		f.fail = map[string]error{}
+	}
+	f.fail[method] = err
+}
+
+func (f *fakePauses) Start(_ context.Context, id string, spec *specs.Spec) (proc.ID, error) {
+	if f.during != nil {
+		f.during()
+	}
+	err := f.begin("Start", id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.pauses == nil {
+		f.pauses = map[string]*fakePause{}
+	}
+	pause := &fakePause{spec: spec}
+	f.pauses[id] = pause // a failed start may leave a container too
+	if err != nil {
+		return proc.ID{}, err
+	}
+	f.n++
+	pause.p = proc.ID{PID: f.n, StartTime: uint64(1000 + f.n)}
+	return pause.p, nil
+}
+
+func (f *fakePauses) Alive(id string, p proc.ID) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	pause := f.pauses[id]
+	return pause != nil && pause.p == p && !pause.exited
+}
+
+func (f *fakePauses) Stop(_ context.Context, id string, _ proc.ID, _ string) error {
+	if err := f.begin("Stop", id); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.pauses, id)
+	return nil
+}
+
+func (f *fakePauses) Adopt(id string) (proc.ID, error) {
+	if err := f.begin("Adopt", id); err != nil {
+		return proc.ID{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.adopt[id]
+	if !ok {
+		return proc.ID{}, fmt.Errorf("pause %s: %w", id, errdefs.ErrNotFound)
+	}
+	return p, nil
+}
+
+// exit makes pod id's pause process exit, as if on its own.
+func (f *fakePauses) exit(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pauses[id].exited = true
+}
+
+// get returns pod id's pause, nil once stopped.
+func (f *fakePauses) get(id string) *fakePause {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if p := f.pauses[id]; p != nil {
+		c := *p
+		return &c
+	}
+	return nil
+}
+
+// live returns the pods whose pause is not stopped.
+func (f *fakePauses) live() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var ids []string
+	for id := range f.pauses {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // failingRecords is the real sandbox table, Update failing while
 // failUpdate is set.
 type failingRecords struct {
@@ -247,7 +377,7 @@ type env struct {
 	kernel     *fakeKernel
 	rootfs     *fakeRootfs
 	images     *fakeImages
-	tasks      *tasktest.Runner
+	pauses     *fakePauses
 	locks      *keylock.Map
 	cfg        Config
 }
@@ -263,7 +393,7 @@ func newEnv(t *testing.T, pauseImage string) *env {
 	e := &env{
 		st: st, records: &failingRecords{Table: st.Sandboxes}, containers: &fakeContainers{},
 		network: &fakeNetwork{}, kernel: &fakeKernel{}, rootfs: &fakeRootfs{},
-		images: &fakeImages{config: `{"config":{"Entrypoint":["/pause"]}}`}, tasks: &tasktest.Runner{}, locks: &keylock.Map{},
+		images: &fakeImages{config: `{"config":{"Entrypoint":["/pause"]}}`}, pauses: &fakePauses{}, locks: &keylock.Map{},
 		cfg: Config{
 			RunDir: filepath.Join(root, "pods"), NetNSDir: filepath.Join(root, "netns"),
 			PauseRootfs: filepath.Join(root, "pause", "rootfs"), PauseImage: pauseImage,
@@ -272,7 +402,7 @@ func newEnv(t *testing.T, pauseImage string) *env {
 	}
 	e.m = New(Deps{
 		Sandboxes: e.records, Containers: e.containers, Images: e.images, Network: e.network,
-		Tasks: e.tasks, Rootfs: e.rootfs, Kernel: e.kernel, Locks: e.locks,
+		Pauses: e.pauses, Rootfs: e.rootfs, Kernel: e.kernel, Locks: e.locks,
 	}, e.cfg)
 	return e
 }
@@ -311,15 +441,15 @@ func (e *env) run(t *testing.T, cfg *runtime.PodSandboxConfig) string {
 	return id
 }
 
-// assertNothingLeft checks that no record, task, netns, network
+// assertNothingLeft checks that no record, pause, netns, network
 // attachment, mount, pod directory or lock is left.
 func (e *env) assertNothingLeft(t *testing.T) {
 	t.Helper()
 	if left := e.st.Sandboxes.List(nil); len(left) > 0 {
 		t.Errorf("%d records left", len(left))
 	}
-	if left := e.tasks.Live(); len(left) > 0 {
-		t.Errorf("tasks left: %v", left)
+	if left := e.pauses.live(); len(left) > 0 {
+		t.Errorf("pause containers left: %v", left)
 	}
 	if n := e.network.count(); n > 0 {
 		t.Errorf("%d network attachments left", n)

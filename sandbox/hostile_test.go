@@ -40,8 +40,8 @@ func TestHostilePodConfigs(t *testing.T) {
 			_, err := e.m.Run(ctxT(t), cfg, "")
 			wantErr(t, err, errdefs.ErrInvalidArgument, tt.msg)
 			e.assertNothingLeft(t)
-			if calls := e.tasks.Calls(); len(calls) > 0 {
-				t.Errorf("tasks called: %q", calls)
+			if calls := e.pauses.calls; len(calls) > 0 {
+				t.Errorf("pauses called: %q", calls)
 			}
 		})
 	}

@@ -4,12 +4,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/skiffrt/skiff/internal/errdefs"
-	"github.com/skiffrt/skiff/internal/shim/api"
+	"github.com/skiffrt/skiff/internal/proc"
 	"github.com/skiffrt/skiff/internal/store"
 )
 
@@ -34,12 +35,19 @@ func TestRun(t *testing.T) {
 			t.Errorf("pod file: %v", err)
 		}
 	}
-	tk := e.tasks.Get(id)
-	if tk == nil || tk.Status != api.StatusRunning || tk.Spec.Root.Path != e.cfg.PauseRootfs || tk.Spec.Process.Args[0] != PauseBinary {
-		t.Fatalf("pause task %+v", tk)
+	pause := e.pauses.get(id)
+	if pause == nil || pause.spec.Root.Path != e.cfg.PauseRootfs || pause.spec.Process.Args[0] != PauseBinary {
+		t.Fatalf("pause %+v", pause)
 	}
-	if sb.TaskCgroup != tk.Spec.Linux.CgroupsPath {
-		t.Errorf("cgroup %q, task's %q", sb.TaskCgroup, tk.Spec.Linux.CgroupsPath)
+	if pauseOf(sb) != pause.p || sb.PauseStartTime == 0 {
+		t.Errorf("recorded pause %v, started %v", pauseOf(sb), pause.p)
+	}
+	if sb.TaskCgroup != pause.spec.Linux.CgroupsPath {
+		t.Errorf("cgroup %q, the pause's %q", sb.TaskCgroup, pause.spec.Linux.CgroupsPath)
+	}
+	hosts, _ := os.ReadFile(filepath.Join(e.cfg.RunDir, id, "hosts"))
+	if !strings.Contains(string(hosts), sb.IPs[0]+"\tweb\n") {
+		t.Errorf("hosts lacks the pod's IP %s:\n%s", sb.IPs[0], hosts)
 	}
 }
 
@@ -95,8 +103,9 @@ func TestRunRollback(t *testing.T) {
 		{"network", "", func(e *env) { e.network.fail = boom }},
 		{"shm", "", func(e *env) { e.kernel.failShm = boom }},
 		{"pause image", "registry.k8s.io/pause:3.10", func(e *env) { e.images.config = `{"config":{}}` }},
-		{"pause task", "", func(e *env) { e.tasks.Fail("Create", boom) }},
-		{"pause start", "registry.k8s.io/pause:3.10", func(e *env) { e.tasks.Fail("Start", boom) }},
+		{"pause", "", func(e *env) { e.pauses.failNext("Start", boom) }},
+		{"pause of an image", "registry.k8s.io/pause:3.10", func(e *env) { e.pauses.failNext("Start", boom) }},
+		{"network and pause", "", func(e *env) { e.network.fail = boom; e.pauses.failNext("Start", boom) }},
 		{"record", "", func(e *env) { e.records.failUpdate = boom }},
 	}
 	for _, tt := range tests {
@@ -114,9 +123,9 @@ func TestRunRollback(t *testing.T) {
 func TestPauseImage(t *testing.T) {
 	e := newEnv(t, "registry.k8s.io/pause:3.10")
 	id := e.run(t, podConfig("p"))
-	tk := e.tasks.Get(id)
-	if !e.images.pulled || tk.Spec.Process.Args[0] != "/pause" || tk.Spec.Root.Path != filepath.Join(e.cfg.PauseImageDir, id, "rootfs") {
-		t.Errorf("pulled %v, args %q, root %q", e.images.pulled, tk.Spec.Process.Args, tk.Spec.Root.Path)
+	spec := e.pauses.get(id).spec
+	if !e.images.pulled || spec.Process.Args[0] != "/pause" || spec.Root.Path != filepath.Join(e.cfg.PauseImageDir, id, "rootfs") {
+		t.Errorf("pulled %v, args %q, root %q", e.images.pulled, spec.Process.Args, spec.Root.Path)
 	}
 	if err := e.m.Remove(ctxT(t), id); err != nil {
 		t.Fatal(err)
@@ -136,8 +145,8 @@ func TestStop(t *testing.T) {
 	if sb.State != store.SandboxNotReady || e.kernel.NetNSExists(sb.NetNS) || e.network.count() != 0 || e.kernel.mounts() != 0 {
 		t.Errorf("after Stop: %s, netns there: %v, %d attachments, %d mounts", sb.State, e.kernel.NetNSExists(sb.NetNS), e.network.count(), e.kernel.mounts())
 	}
-	if tk := e.tasks.Get(id); tk.Status != api.StatusStopped {
-		t.Errorf("pause is %s", tk.Status)
+	if pause := e.pauses.get(id); pause != nil {
+		t.Errorf("pause %v not stopped", pause.p)
 	}
 	if len(e.containers.stopped) != 2 || e.containers.stopped[0] != id {
 		t.Errorf("containers stopped for %v", e.containers.stopped)
@@ -157,9 +166,9 @@ func TestStopFails(t *testing.T) {
 		t.Errorf("a failed Stop left the pod %s", sb.State)
 	}
 	e.containers.fail = nil
-	e.tasks.Fail("Delete", errdefs.ErrUnavailable)
-	wantErr(t, e.m.Remove(ctxT(t), id), errdefs.ErrUnavailable, "")
-	e.tasks.Fail("Delete", nil)
+	e.pauses.failNext("Stop", errdefs.ErrUnavailable)
+	wantErr(t, e.m.Remove(ctxT(t), id), errdefs.ErrUnavailable, "stop pause container")
+	e.pauses.failNext("Stop", nil)
 	if err := e.m.Remove(ctxT(t), id); err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +195,7 @@ func TestRemove(t *testing.T) {
 func TestGetListCheckTheKernel(t *testing.T) {
 	e := newEnv(t, "")
 	pauseGone, netnsGone, fine := e.run(t, podConfig("a")), e.run(t, podConfig("b")), e.run(t, podConfig("c"))
-	e.tasks.ExitTask(pauseGone, 137)
+	e.pauses.exit(pauseGone)
 	e.kernel.RemoveNetNS(filepath.Join(e.cfg.NetNSDir, netnsGone))
 	ready := e.m.List(ctxT(t), func(sb store.Sandbox) bool { return sb.State == store.SandboxReady })
 	if len(ready) != 3 {
@@ -203,15 +212,33 @@ func TestGetListCheckTheKernel(t *testing.T) {
 	}
 }
 
+// TestRecover checks pods after a restart from the recorded pause
+// process; pods of an older skiffd, whose pause ran under a shim, get
+// their pause's start time from libcontainer's state.
 func TestRecover(t *testing.T) {
 	e := newEnv(t, "")
 	live, gone := e.run(t, podConfig("live")), e.run(t, podConfig("gone"))
-	e.tasks.Vanish(gone)
+	older, lost := e.run(t, podConfig("older")), e.run(t, podConfig("lost"))
+	e.pauses.exit(gone)
+	for _, id := range []string{older, lost} { // as an older skiffd recorded them
+		if _, err := e.st.Sandboxes.Update(id, func(s store.Sandbox) (store.Sandbox, error) {
+			s.PauseStartTime = 0
+			return s, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.pauses.adopt = map[string]proc.ID{older: e.pauses.get(older).p}
 	e.m.Recover(ctxT(t))
-	for id, want := range map[string]store.SandboxState{live: store.SandboxReady, gone: store.SandboxNotReady} {
+	for id, want := range map[string]store.SandboxState{
+		live: store.SandboxReady, gone: store.SandboxNotReady, older: store.SandboxReady, lost: store.SandboxNotReady,
+	} {
 		if sb, _ := e.st.Sandboxes.Get(id); sb.State != want {
 			t.Errorf("%s: %s, want %s", sb.Name, sb.State, want)
 		}
+	}
+	if sb, _ := e.st.Sandboxes.Get(older); pauseOf(sb) != e.pauses.get(older).p {
+		t.Errorf("adopted pause recorded as %v, want %v", pauseOf(sb), e.pauses.get(older).p)
 	}
 }
 

@@ -4,16 +4,12 @@ import (
 	"context"
 	"net"
 	"path/filepath"
-	"syscall"
-	"time"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/skiffrt/skiff/internal/cni"
 	"github.com/skiffrt/skiff/internal/keylock"
 	"github.com/skiffrt/skiff/internal/store"
-	"github.com/skiffrt/skiff/internal/task"
 	"github.com/skiffrt/skiff/oci"
 	"github.com/skiffrt/skiff/sandbox/podfiles"
 )
@@ -41,16 +37,6 @@ type Network interface {
 	Teardown(ctx context.Context, p cni.Pod) error
 }
 
-// Tasks runs pause containers under their shims (task.Runner).
-type Tasks interface {
-	Create(ctx context.Context, id string, spec *specs.Spec, o task.CreateOptions) (int, error)
-	Start(ctx context.Context, id string) (time.Time, error)
-	State(ctx context.Context, id string) (*task.State, error)
-	Exit(id string) (*task.Exit, error)
-	Stop(ctx context.Context, id string, sig syscall.Signal, timeout time.Duration) (*task.Exit, error)
-	Delete(ctx context.Context, id, cgroupPath string) error
-}
-
 // Rootfs mounts the root filesystems of pause images (rootfs.Overlay).
 type Rootfs interface {
 	Mount(ctx context.Context, lowerDirs []string, dir string) (string, error)
@@ -75,7 +61,7 @@ type Deps struct {
 	Containers Containers
 	Images     Images
 	Network    Network
-	Tasks      Tasks
+	Pauses     Pauses
 	Rootfs     Rootfs
 	Kernel     Kernel
 	// Locks serialise the calls on one object, shared with the container
@@ -92,7 +78,7 @@ type Manager struct {
 	containers Containers
 	images     Images
 	network    Network
-	tasks      Tasks
+	pauses     Pauses
 	rootfs     Rootfs
 	kernel     Kernel
 	locks      *keylock.Map
@@ -120,7 +106,7 @@ type Config struct {
 func New(d Deps, cfg Config) *Manager {
 	return &Manager{
 		sandboxes: d.Sandboxes, containers: d.Containers, images: d.Images, network: d.Network,
-		tasks: d.Tasks, rootfs: d.Rootfs, kernel: d.Kernel, locks: d.Locks, cfg: cfg,
+		pauses: d.Pauses, rootfs: d.Rootfs, kernel: d.Kernel, locks: d.Locks, cfg: cfg,
 	}
 }
 

@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/store"
 )
 
@@ -32,30 +34,55 @@ func (m *Manager) check(ctx context.Context, sb store.Sandbox) store.Sandbox {
 	if sb.State != store.SandboxReady {
 		return sb
 	}
-	_, exitErr := m.tasks.Exit(sb.ID)
-	if exitErr == nil || (sb.NetNS != "" && !m.kernel.NetNSExists(sb.NetNS)) {
-		if next, err := m.sandboxes.Update(sb.ID, func(s store.Sandbox) (store.Sandbox, error) {
-			s.State = store.SandboxNotReady
-			return s, nil
-		}); err == nil {
+	if !m.pauses.Alive(sb.ID, pauseOf(sb)) || (sb.NetNS != "" && !m.kernel.NetNSExists(sb.NetNS)) {
+		if next, err := m.notReady(sb.ID); err == nil {
 			return next
 		}
 	}
 	return sb
 }
 
-// Recover checks every pod after a restart: a ready pod whose pause shim
-// is gone is not ready any more.
+// notReady records pod id as not ready.
+func (m *Manager) notReady(id string) (store.Sandbox, error) {
+	return m.sandboxes.Update(id, func(s store.Sandbox) (store.Sandbox, error) {
+		s.State = store.SandboxNotReady
+		return s, nil
+	})
+}
+
+// Recover checks every ready pod after a restart, from the pause process
+// recorded with it (pid and start time): a pod whose pause has exited is
+// not ready any more. A pause that an older skiffd ran under a shim has
+// no start time recorded: libcontainer's state has it, and the record
+// gets it.
 func (m *Manager) Recover(ctx context.Context) {
 	for _, sb := range m.sandboxes.List(nil) {
 		if sb.State != store.SandboxReady {
 			continue
 		}
-		if _, err := m.tasks.State(ctx, sb.ID); err != nil {
-			m.sandboxes.Update(sb.ID, func(s store.Sandbox) (store.Sandbox, error) {
-				s.State = store.SandboxNotReady
-				return s, nil
-			})
+		if sb.PauseStartTime == 0 {
+			if adopted, err := m.adopt(sb); err == nil {
+				sb = adopted
+			} else {
+				log.G(ctx).Warn("pod sandbox: no start time for its pause", log.KeySandboxID, sb.ID, log.KeyError, err)
+			}
 		}
+		m.check(ctx, sb)
 	}
+}
+
+// adopt records the start time of sb's pause, run by an older skiffd, as
+// libcontainer recorded it.
+func (m *Manager) adopt(sb store.Sandbox) (store.Sandbox, error) {
+	p, err := m.pauses.Adopt(sb.ID)
+	if err != nil {
+		return sb, err
+	}
+	if p.PID != sb.PausePID {
+		return sb, fmt.Errorf("libcontainer's state names pid %d, the pod %d", p.PID, sb.PausePID)
+	}
+	return m.sandboxes.Update(sb.ID, func(s store.Sandbox) (store.Sandbox, error) {
+		s.PauseStartTime = p.StartTime
+		return s, nil
+	})
 }

@@ -23,9 +23,6 @@ func (m *Manager) Remove(ctx context.Context, id string) error {
 	if err := m.containers.RemoveAll(ctx, sb.ID); err != nil {
 		return fmt.Errorf("remove containers of pod %s: %w", sb.ID, err)
 	}
-	if err := m.tasks.Delete(ctx, sb.ID, sb.TaskCgroup); err != nil {
-		return err
-	}
 	if err := m.removePauseImageDir(sb.ID); err != nil {
 		return err
 	}

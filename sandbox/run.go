@@ -12,7 +12,6 @@ import (
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/store"
-	"github.com/skiffrt/skiff/internal/task"
 	"github.com/skiffrt/skiff/oci"
 	"github.com/skiffrt/skiff/sandbox/podfiles"
 )
@@ -60,16 +59,9 @@ func (m *Manager) Run(ctx context.Context, cfg *runtime.PodSandboxConfig, handle
 			return "", fmt.Errorf("network namespace: %w", err)
 		}
 		cu.Add("remove netns", func(context.Context) error { return m.kernel.RemoveNetNS(rec.NetNS) })
-		res, err := m.network.Setup(ctx, cniPod(id, rec.NetNS, cfg))
-		if err != nil {
-			return "", fmt.Errorf("pod network: %w", err)
-		}
-		cu.Add("remove from network", func(ctx context.Context) error { return m.network.Teardown(ctx, cniPod(id, rec.NetNS, cfg)) })
-		for _, ip := range res.IPs {
-			rec.IPs = append(rec.IPs, ip.String())
-		}
 	}
-	files, err := m.writePodFiles(cfg, dir, nsOpts.GetIpc() != runtime.NamespaceMode_NODE, rec.IPs)
+	// The pod's IPs come with the network: hosts gets them after.
+	files, err := m.writePodFiles(cfg, dir, nsOpts.GetIpc() != runtime.NamespaceMode_NODE)
 	if err != nil {
 		return "", err
 	}
@@ -92,33 +84,36 @@ func (m *Manager) Run(ctx context.Context, cfg *runtime.PodSandboxConfig, handle
 	if err != nil {
 		return "", err
 	}
-	pid, err := m.tasks.Create(ctx, id, spec, task.CreateOptions{})
+	ips, pause, err := m.attachAndStart(ctx, cu, id, rec.NetNS, cfg, spec)
 	if err != nil {
-		return "", fmt.Errorf("pause container: %w", err)
+		return "", err
 	}
-	cu.Add("delete pause task", func(ctx context.Context) error { return m.tasks.Delete(ctx, id, spec.Linux.CgroupsPath) })
-	if _, err := m.tasks.Start(ctx, id); err != nil {
-		return "", fmt.Errorf("pause container: %w", err)
+	if len(ips) > 0 {
+		if err := podfiles.WriteHosts(dir, cfg.GetHostname(), ips...); err != nil {
+			return "", err
+		}
 	}
 	if _, err := m.sandboxes.Update(id, func(s store.Sandbox) (store.Sandbox, error) {
-		s.State, s.NetNS, s.IPs, s.PausePID = store.SandboxReady, rec.NetNS, rec.IPs, pid
+		s.State, s.NetNS, s.IPs = store.SandboxReady, rec.NetNS, ips
+		s.PausePID, s.PauseStartTime = pause.PID, pause.StartTime
 		s.CgroupParent, s.TaskCgroup = cfg.GetLinux().GetCgroupParent(), spec.Linux.CgroupsPath
 		return s, nil
 	}); err != nil {
 		return "", err
 	}
 	cu.Release()
-	log.G(ctx).Info("pod sandbox ready", "name", name, "netns", rec.NetNS, "ips", rec.IPs, "pause_pid", pid)
+	log.G(ctx).Info("pod sandbox ready", "name", name, "netns", rec.NetNS, "ips", ips, "pause_pid", pause.PID)
 	return id, nil
 }
 
-// writePodFiles writes hostname, hosts and resolv.conf in dir and, unless
-// the pod uses the host's IPC namespace, mounts its /dev/shm.
-func (m *Manager) writePodFiles(cfg *runtime.PodSandboxConfig, dir string, privateIPC bool, ips []string) (Files, error) {
+// writePodFiles writes hostname, hosts (without the pod's IPs) and
+// resolv.conf in dir and, unless the pod uses the host's IPC namespace,
+// mounts its /dev/shm.
+func (m *Manager) writePodFiles(cfg *runtime.PodSandboxConfig, dir string, privateIPC bool) (Files, error) {
 	if err := podfiles.WriteHostname(dir, cfg.GetHostname()); err != nil {
 		return Files{}, err
 	}
-	if err := podfiles.WriteHosts(dir, cfg.GetHostname(), ips...); err != nil {
+	if err := podfiles.WriteHosts(dir, cfg.GetHostname()); err != nil {
 		return Files{}, err
 	}
 	if err := podfiles.WriteResolvConf(dir, cfg.GetDnsConfig()); err != nil {

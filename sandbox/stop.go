@@ -2,10 +2,8 @@ package sandbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
-	"syscall"
 
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
@@ -32,7 +30,7 @@ func (m *Manager) stop(ctx context.Context, sb store.Sandbox) error {
 	if err := m.containers.StopAll(ctx, sb.ID); err != nil {
 		return fmt.Errorf("stop containers of pod %s: %w", sb.ID, err)
 	}
-	if _, err := m.tasks.Stop(ctx, sb.ID, syscall.SIGKILL, 0); err != nil && !errdefs.IsNotFound(err) && !errors.Is(err, errdefs.ErrUnavailable) {
+	if err := m.pauses.Stop(ctx, sb.ID, pauseOf(sb), sb.TaskCgroup); err != nil {
 		return fmt.Errorf("stop pause container: %w", err)
 	}
 	// The netns is named after the pod, so that it goes also when a crash
@@ -54,9 +52,6 @@ func (m *Manager) stop(ctx context.Context, sb store.Sandbox) error {
 	if err := m.kernel.UnmountShm(m.podDir(sb.ID)); err != nil {
 		return fmt.Errorf("unmount shm: %w", err)
 	}
-	_, err := m.sandboxes.Update(sb.ID, func(s store.Sandbox) (store.Sandbox, error) {
-		s.State = store.SandboxNotReady
-		return s, nil
-	})
+	_, err := m.notReady(sb.ID)
 	return err
 }

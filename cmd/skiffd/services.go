@@ -18,6 +18,7 @@ import (
 	"github.com/skiffrt/skiff/internal/keylock"
 	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/metrics"
+	"github.com/skiffrt/skiff/internal/proc"
 	"github.com/skiffrt/skiff/internal/rootfs"
 	"github.com/skiffrt/skiff/internal/stats"
 	"github.com/skiffrt/skiff/internal/store"
@@ -126,7 +127,8 @@ func openServices(ctx context.Context, cfg config.Config, reg prometheus.Registe
 	}
 	s.sandboxes = sandbox.New(sandbox.Deps{
 		Sandboxes: st.Sandboxes, Containers: s.containers, Images: images, Network: network,
-		Tasks: tasks, Rootfs: rootfs.Overlay{}, Kernel: sandbox.HostKernel{}, Locks: locks,
+		Pauses: sandbox.DetachedPauses{Tasks: tasks, Procs: &proc.Table{}}, Rootfs: rootfs.Overlay{},
+		Kernel: sandbox.HostKernel{}, Locks: locks,
 	}, sandbox.Config{
 		RunDir: podsDir, NetNSDir: filepath.Join(cfg.RunRoot, "netns"), PauseRootfs: pauseRootfs,
 		PauseImage: cfg.PauseImage, PauseImageDir: filepath.Join(cfg.Root, "pause", "pods"),

@@ -20,8 +20,9 @@ type Handle struct {
 }
 
 // Open returns a Handle on id's process and starts watching it for its
-// exit. A process that has exited, or a pid that now names another
-// process, is errdefs.ErrNotFound.
+// exit. A zombie is there still (and reaped by the Handle if it is a
+// child of this process); a process that is gone, or a pid that now
+// names another process, is errdefs.ErrNotFound.
 func Open(id ID) (*Handle, error) {
 	if id.PID <= 0 {
 		return nil, fmt.Errorf("process %v: %w: no pid", id, errdefs.ErrNotFound)
@@ -36,7 +37,7 @@ func Open(id ID) (*Handle, error) {
 	f := os.NewFile(uintptr(fd), "pidfd")
 	// The pidfd names whichever process had the pid when it was opened;
 	// it is id's if that process, still there now, has id's start time.
-	if !id.Alive() {
+	if start, _, err := Stat(id.PID); err != nil || start != id.StartTime {
 		f.Close()
 		return nil, fmt.Errorf("process %v: %w: it has exited", id, errdefs.ErrNotFound)
 	}

@@ -86,7 +86,35 @@ func TestHandleReapsChild(t *testing.T) {
 		t.Errorf("an exited process is alive")
 	}
 	if _, err := Open(id); !errdefs.IsNotFound(err) {
-		t.Errorf("Open of an exited process = %v, want not found", err)
+		t.Errorf("Open of an exited, reaped process = %v, want not found", err)
+	}
+}
+
+// TestHandleReapsZombie opens a handle on a child that has exited
+// already: it is reaped.
+func TestHandleReapsZombie(t *testing.T) {
+	id, _ := startChild(t, "true")
+	waitFor(t, func() bool { _, st, _ := Stat(id.PID); return st == 'Z' })
+	if id.Alive() {
+		t.Error("a zombie is alive")
+	}
+	h, err := Open(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	waitDone(t, h)
+	if _, err := unix.Wait4(id.PID, nil, unix.WNOHANG, nil); err != unix.ECHILD {
+		t.Errorf("zombie %d not reaped once Done: wait4 = %v", id.PID, err)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
 	}
 }
 

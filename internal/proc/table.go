@@ -19,7 +19,7 @@ type Table struct {
 }
 
 // handle returns the Handle on id's process under key, opening it if
-// needed: errdefs.ErrNotFound when the process has exited.
+// needed: errdefs.ErrNotFound when the process is gone.
 func (t *Table) handle(key string, id ID) (*Handle, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -41,8 +41,8 @@ func (t *Table) handle(key string, id ID) (*Handle, error) {
 }
 
 // Watch starts watching id's process under key: its exit is then seen
-// (and, for a child, reaped) as it happens. A process that has exited
-// already is errdefs.ErrNotFound.
+// (and, for a child, reaped) as it happens. A process that is gone
+// already (reaped) is errdefs.ErrNotFound.
 func (t *Table) Watch(key string, id ID) error {
 	_, err := t.handle(key, id)
 	return err

@@ -39,6 +39,10 @@ type Sandbox struct {
 	IPs []string `json:"ips,omitempty"`
 	// PausePID is the pause process, whose namespaces containers join.
 	PausePID int `json:"pausePid,omitempty"`
+	// PauseStartTime is the pause process's start time (/proc/PID/stat
+	// field 22), which tells it from a later process with its pid. Zero
+	// for a pause that an older skiffd ran under a shim.
+	PauseStartTime uint64 `json:"pauseStartTime,omitempty"`
 	// TaskCgroup is the pause container's cgroups path, for cleanup.
 	TaskCgroup string `json:"taskCgroup,omitempty"`
 }

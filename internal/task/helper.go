@@ -62,6 +62,27 @@ func (r *Runner) DeleteDetached(ctx context.Context, id, cgroupPath string) erro
 	return r.Delete(ctx, id, cgroupPath)
 }
 
+// InitProcess returns the init of task id's container as libcontainer
+// recorded it in its state: pid and start time. No state is
+// errdefs.ErrNotFound.
+func (r *Runner) InitProcess(id string) (proc.ID, error) {
+	b, err := os.ReadFile(filepath.Join(r.StateRoot, id, "state.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return proc.ID{}, fmt.Errorf("task %s: %w: no container state", id, errdefs.ErrNotFound)
+	}
+	if err != nil {
+		return proc.ID{}, fmt.Errorf("task %s: %w", id, err)
+	}
+	var st struct {
+		Pid   int    `json:"init_process_pid"`
+		Start uint64 `json:"init_process_start"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil || st.Pid <= 0 {
+		return proc.ID{}, fmt.Errorf("task %s: %w: container state names no process (%v)", id, errdefs.ErrNotFound, err)
+	}
+	return proc.ID{PID: st.Pid, StartTime: st.Start}, nil
+}
+
 // writeBundle writes task id's OCI bundle: its directory and config.json.
 func (r *Runner) writeBundle(id string, spec *specs.Spec) error {
 	dir := r.dir(id)

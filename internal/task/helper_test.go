@@ -29,14 +29,9 @@ func (b *bundle) detachedRunner(t *testing.T) *Runner {
 	b.spec.Root.Path = filepath.Join(b.dir, "rootfs")
 	r := &Runner{ShimBinary: shimBin, Dir: filepath.Join(dir, "tasks"), SocketDir: filepath.Join(dir, "sockets"), StateRoot: b.stateRoot}
 	t.Cleanup(func() {
-		if st, err := os.ReadFile(filepath.Join(b.stateRoot, b.id, "state.json")); err == nil {
-			var s struct {
-				Pid int `json:"init_process_pid"`
-			}
-			if json.Unmarshal(st, &s) == nil && s.Pid > 0 {
-				unix.Kill(s.Pid, unix.SIGKILL)
-				waitGone(t, s.Pid, 5*time.Second)
-			}
+		if p, err := r.InitProcess(b.id); err == nil {
+			unix.Kill(p.PID, unix.SIGKILL)
+			waitGone(t, p.PID, 5*time.Second)
 		}
 		if err := cleanup(ctx(t), b.stateRoot, b.id, b.cgroupPath); err != nil {
 			t.Errorf("cleanup: %v", err)
@@ -74,6 +69,9 @@ func TestCreateDetached(t *testing.T) {
 	if start, _, err := proc.Stat(id.PID); err != nil || start != id.StartTime {
 		t.Errorf("init start time %d, %v; the helper said %d", start, err, id.StartTime)
 	}
+	if rec, err := r.InitProcess(b.id); err != nil || rec != id {
+		t.Errorf("InitProcess = %v, %v; want %v", rec, err, id)
+	}
 	if p := ppid(t, id.PID); p != os.Getpid() {
 		t.Errorf("init's parent is %d, want the test (%d), its subreaper", p, os.Getpid())
 	}
@@ -94,6 +92,9 @@ func TestCreateDetached(t *testing.T) {
 	b.assertCleanedUp(t)
 	if _, err := os.Stat(r.dir(b.id)); !os.IsNotExist(err) {
 		t.Errorf("task dir left (stat: %v)", err)
+	}
+	if _, err := r.InitProcess(b.id); !errdefs.IsNotFound(err) {
+		t.Errorf("InitProcess of a deleted task = %v, want not found", err)
 	}
 	if err := r.DeleteDetached(ctx(t), b.id, b.cgroupPath); err != nil {
 		t.Errorf("DeleteDetached of a deleted task: %v", err)

@@ -57,7 +57,7 @@ func TestRuntimeMetrics(t *testing.T) {
 	})
 	body := httpGet(t, "http://"+addr+"/metrics")
 	for _, want := range []string{
-		"skiff_shims_alive 2", // the pause container's and c's
+		"skiff_shims_alive 1", // c's: the pause container has none
 		"skiff_image_pulls_in_flight 0",
 		"skiff_container_events_dropped_listeners_total 0",
 	} {

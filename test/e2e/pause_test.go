@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -71,5 +73,110 @@ func TestPauseRunsSkiffPause(t *testing.T) {
 		if rss > 100 {
 			t.Errorf("C pause VmRSS = %d kB, want a few pages", rss)
 		}
+	}
+}
+
+// podState returns pod's state from PodSandboxStatus.
+func (d *daemon) podState(t *testing.T, pod string) runtime.PodSandboxState {
+	t.Helper()
+	resp, err := d.runtime.PodSandboxStatus(ctxT(t), &runtime.PodSandboxStatusRequest{PodSandboxId: pod})
+	if err != nil {
+		t.Fatalf("PodSandboxStatus: %v", err)
+	}
+	return resp.Status.State
+}
+
+// procStat returns the state letter and the parent of pid, from
+// /proc/pid/stat; ok is false once pid is gone.
+func procStat(pid int) (state byte, ppid int, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	ppid, _ = strconv.Atoi(f[1])
+	return f[0][0], ppid, true
+}
+
+// podShims counts the shim processes whose command line names id.
+func podShims(id string) int {
+	n := 0
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		if b, err := os.ReadFile(p); err == nil && bytes.Contains(b, []byte("skiff-shim")) && bytes.Contains(b, []byte(id)) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestPauseWithoutMonitor: a pod's pause runs with no shim, as a child of
+// skiffd; when it dies skiffd reaps it and the pod is not ready.
+func TestPauseWithoutMonitor(t *testing.T) {
+	d := startDaemon(t)
+	before := resources(t, d)
+	pod := d.runPod(t, podConfig(t, "lone"))
+	pid := d.pausePID(t, pod)
+	if _, ppid, _ := procStat(pid); ppid != d.cmd.Process.Pid {
+		t.Errorf("pause's parent is %d, want skiffd (%d)", ppid, d.cmd.Process.Pid)
+	}
+	if n := podShims(pod); n != 0 {
+		t.Errorf("%d shims for a pod without containers", n)
+	}
+	if st := d.podState(t, pod); st != runtime.PodSandboxState_SANDBOX_READY {
+		t.Fatalf("pod %v, want ready", st)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "skiffd to reap its dead pause", func() bool {
+		_, ppid, ok := procStat(pid)
+		return !ok || ppid != d.cmd.Process.Pid // gone, or the pid reused
+	})
+	if st := d.podState(t, pod); st != runtime.PodSandboxState_SANDBOX_NOTREADY {
+		t.Errorf("pod with a dead pause is %v, want not ready", st)
+	}
+	d.removePod(t, pod)
+	if after := resources(t, d); after != before {
+		t.Errorf("leaked: before %+v, after %+v", before, after)
+	}
+}
+
+// TestPauseAcrossRestart stops skiffd (SIGTERM, then kill -9) with two
+// pods running and kills one pod's pause while skiffd is down: the
+// restarted skiffd finds the other pod ready, from its recorded pause pid
+// and start time, with its container still running, and the first one
+// not ready; both go without a trace.
+func TestPauseAcrossRestart(t *testing.T) {
+	reg := startRegistry(t)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			d := startDaemon(t, mirrorArgs(reg)...)
+			d.pull(t, "busybox")
+			before := resources(t, d)
+			keepCfg, loseCfg := podConfig(t, "keep"), podConfig(t, "lose")
+			keep, lose := d.runPod(t, keepCfg), d.runPod(t, loseCfg)
+			ctr := d.runContainer(t, keep, keepCfg, "c", "exec sleep 1000")
+			losePID := d.pausePID(t, lose)
+
+			d.signal(sig, 10*time.Second)
+			syscall.Kill(losePID, syscall.SIGKILL)
+			d = startDaemonIn(t, d.dir, daemonArgs, mirrorArgs(reg)...)
+
+			if st := d.podState(t, keep); st != runtime.PodSandboxState_SANDBOX_READY {
+				t.Errorf("running pod after the restart: %v, want ready", st)
+			}
+			if res, err := d.execSync(t, ctr, 10, "echo", "up"); err != nil || string(res.Stdout) != "up\n" {
+				t.Errorf("ExecSync in the running pod after the restart = %v, %v", res, err)
+			}
+			if st := d.podState(t, lose); st != runtime.PodSandboxState_SANDBOX_NOTREADY {
+				t.Errorf("pod whose pause died while skiffd was down: %v, want not ready", st)
+			}
+			d.removePod(t, keep)
+			d.removePod(t, lose)
+			if after := resources(t, d); after != before {
+				t.Errorf("leaked: before %+v, after %+v", before, after)
+			}
+		})
 	}
 }

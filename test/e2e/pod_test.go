@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -355,9 +356,13 @@ func TestNothingLeaks(t *testing.T) {
 	}
 }
 
-// counts are what a daemon's pods hold on the host.
+// counts are what a daemon's pods hold on the host: Pauses are the live
+// pause processes of the tests' pods, Zombies the daemon's children that
+// it did not reap. (A pause of an earlier daemon, stopped by a later one,
+// belongs to init, which does not reap here: such zombies hold a pid
+// only and are not counted.)
 type counts struct {
-	Mounts, Shims, NetNS, Tasks, Cgroups, ContainerDirs int
+	Mounts, Shims, Pauses, Zombies, NetNS, Tasks, Cgroups, ContainerDirs int
 }
 
 func resources(t *testing.T, d *daemon) counts {
@@ -371,6 +376,7 @@ func resources(t *testing.T, d *daemon) counts {
 			c.Shims++
 		}
 	}
+	c.Pauses, c.Zombies = pauses(d)
 	c.NetNS = countEntries(filepath.Join(d.dir, "run", "netns"))
 	c.Tasks = countEntries(filepath.Join(d.dir, "run", "tasks"))
 	c.ContainerDirs = countEntries(filepath.Join(d.dir, "root", "containers"))
@@ -380,33 +386,67 @@ func resources(t *testing.T, d *daemon) counts {
 	return c
 }
 
+// pauses counts the live pause processes in the tests' cgroups and the
+// zombie children of d.
+func pauses(d *daemon) (live, zombies int) {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, p := range stats {
+		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+		state, ppid, ok := procStat(pid)
+		if !ok {
+			continue
+		}
+		if state == 'Z' && ppid == d.cmd.Process.Pid {
+			zombies++
+			continue
+		}
+		comm, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "comm"))
+		cg, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "cgroup"))
+		if state != 'Z' && string(comm) == "pause\n" && strings.Contains(string(cg), cgroupParent+"/") {
+			live++
+		}
+	}
+	return live, zombies
+}
+
 func countEntries(dir string) int {
 	entries, _ := os.ReadDir(dir)
 	return len(entries)
 }
 
 // TestKillDuringOperations kills skiffd with SIGKILL at different moments
-// of a pod's whole life — during RunPodSandbox, CreateContainer,
-// StartContainer, StopContainer, RemoveContainer, StopPodSandbox or
-// RemovePodSandbox — restarts it each time, and finally removes what it
-// lists: nothing may be left behind.
+// of a pod's whole life — during RunPodSandbox (CNI ADD beside the
+// pause's start by the shim's helper), CreateContainer, StartContainer,
+// StopContainer, RemoveContainer, StopPodSandbox or RemovePodSandbox —
+// restarts it each time, and finally removes what it lists: nothing may be
+// left behind. The second series starts from a running pod and kills
+// skiffd during its stop and removal: the pause's kill, its removal by the
+// helper, CNI DEL and the record that DEL ran.
 func TestKillDuringOperations(t *testing.T) {
 	reg := startRegistry(t)
 	d := startDaemon(t, mirrorArgs(reg)...)
 	d.pull(t, "busybox")
 	before := resources(t, d)
-	for i, delay := range []time.Duration{0, 10, 30, 60, 100, 150, 250, 400} {
-		delay *= time.Millisecond
-		podCfg := podConfig(t, fmt.Sprint("chaos", i))
+	chaos := func(delay time.Duration, ops func()) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			lifecycle(d, podCfg)
+			ops()
 		}()
 		time.Sleep(delay)
 		d.signal(syscall.SIGKILL, 5*time.Second)
 		<-done
 		d = startDaemonIn(t, d.dir, daemonArgs, mirrorArgs(reg)...)
+	}
+	for i, delay := range []time.Duration{0, 10, 20, 30, 45, 60, 100, 150, 250, 400} {
+		podCfg := podConfig(t, fmt.Sprint("chaos", i))
+		chaos(delay*time.Millisecond, func() { lifecycle(d, podCfg) })
+	}
+	for i, delay := range []time.Duration{0, 5, 15, 30, 60, 100} {
+		podCfg := podConfig(t, fmt.Sprint("stop", i))
+		pod := d.runPod(t, podCfg)
+		d.runContainer(t, pod, podCfg, "c", "exec sleep 1000")
+		chaos(delay*time.Millisecond, func() { stopAndRemove(d, pod) })
 	}
 	pods, err := d.runtime.ListPodSandbox(ctxT(t), &runtime.ListPodSandboxRequest{})
 	if err != nil {
@@ -421,6 +461,16 @@ func TestKillDuringOperations(t *testing.T) {
 	if after := resources(t, d); after != before {
 		t.Errorf("leaked after crashes: before %+v, after %+v", before, after)
 	}
+}
+
+// stopAndRemove stops and removes pod, giving up at the first error (the
+// daemon is killed under it).
+func stopAndRemove(d *daemon, pod string) {
+	ctx := context.Background()
+	if _, err := d.runtime.StopPodSandbox(ctx, &runtime.StopPodSandboxRequest{PodSandboxId: pod}); err != nil {
+		return
+	}
+	d.runtime.RemovePodSandbox(ctx, &runtime.RemovePodSandboxRequest{PodSandboxId: pod})
 }
 
 // lifecycle runs a pod with one container through its whole life, giving

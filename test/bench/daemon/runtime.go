@@ -128,8 +128,9 @@ type Procs struct {
 }
 
 // Processes finds the daemon, its shims (alive across daemon restarts,
-// found by executable and command line) and the pause processes (the
-// shims' children whose program is named pause).
+// found by executable and command line) and the pause processes: the
+// children of the shims or of the daemon (skiffd's pause has no shim)
+// whose program is named pause.
 func (r *Runtime) Processes() (Procs, error) {
 	all, err := procfs.All()
 	if err != nil {
@@ -143,8 +144,8 @@ func (r *Runtime) Processes() (Procs, error) {
 		}
 	}
 	p.Shims = procfs.PIDs(shims)
-	for _, c := range procfs.Children(all, p.Shims) {
-		if strings.Contains(filepath.Base(c.Args[0]), "pause") {
+	for _, c := range procfs.Children(all, append([]int{p.Daemon}, p.Shims...)) {
+		if len(c.Args) > 0 && strings.Contains(filepath.Base(c.Args[0]), "pause") {
 			p.Pauses = append(p.Pauses, c.PID)
 		}
 	}
