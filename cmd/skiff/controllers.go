@@ -12,6 +12,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/controller"
 	"github.com/skiffrt/skiff/controlplane/controller/deployment"
 	"github.com/skiffrt/skiff/controlplane/controller/garbagecollector"
+	"github.com/skiffrt/skiff/controlplane/controller/namespace"
 	"github.com/skiffrt/skiff/controlplane/controller/replicaset"
 	"github.com/skiffrt/skiff/controlplane/leader"
 	"github.com/skiffrt/skiff/controlplane/pki"
@@ -82,10 +83,15 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 	if err != nil {
 		return err
 	}
+	namespaces, err := namespace.New(deps)
+	if err != nil {
+		return err
+	}
 	deps.Run(ctx,
 		controller.Start{Controller: replicaSets, Workers: 5},
 		controller.Start{Controller: deployments, Workers: 5},
 		controller.Start{Controller: collector, Workers: 5},
+		controller.Start{Controller: namespaces, Workers: 2},
 	)
 	return nil
 }

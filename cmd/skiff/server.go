@@ -35,7 +35,6 @@ import (
 	"github.com/skiffrt/skiff/controlplane/apiserver/openapi"
 	"github.com/skiffrt/skiff/controlplane/pki"
 	"github.com/skiffrt/skiff/controlplane/registry"
-	"github.com/skiffrt/skiff/controlplane/registry/namespace"
 	"github.com/skiffrt/skiff/controlplane/registry/service"
 	"github.com/skiffrt/skiff/controlplane/storage"
 	"github.com/skiffrt/skiff/internal/memtrim"
@@ -158,7 +157,6 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 		return err
 	}
 	go store.Compactor(ctx, f.compaction)
-	go handler.namespaceFinalizer().Run(ctx)
 
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
@@ -269,18 +267,6 @@ func newAPI(client *clientv3.Client, f *serverFlags, ca *pki.CA, kubelet *http.T
 	}
 	a.http = h
 	return a, store, nil
-}
-
-// namespaceFinalizer empties deleted namespaces through the stores of
-// every namespaced kind.
-func (a *api) namespaceFinalizer() *namespace.Finalizer {
-	f := &namespace.Finalizer{Namespaces: a.stores["namespaces"]}
-	for _, st := range a.stores {
-		if st.Kind().Namespaced {
-			f.Contents = append(f.Contents, st)
-		}
-	}
-	return f
 }
 
 // openapiKinds describes the served kinds to the OpenAPI generator.

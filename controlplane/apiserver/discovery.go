@@ -63,6 +63,9 @@ func apiResources(k *registry.Kind) []metav1.APIResource {
 		out = append(out, metav1.APIResource{Name: k.Resource + "/scale", Namespaced: k.Namespaced,
 			Group: "autoscaling", Version: "v1", Kind: "Scale", Verbs: readWrite})
 	}
+	if k.Finalize != nil {
+		out = append(out, metav1.APIResource{Name: k.Resource + "/finalize", Namespaced: k.Namespaced, Kind: k.Kind, Verbs: metav1.Verbs{"update"}})
+	}
 	for _, name := range k.Subresources() {
 		if a, ok := k.Actions[name]; ok {
 			out = append(out, metav1.APIResource{Name: k.Resource + "/" + name, Namespaced: k.Namespaced,

@@ -46,7 +46,10 @@
 //     and eviction), carried out through Store.Mutate and Store.Delete;
 //   - GracePeriod: how long a deletion waits (pods on a node);
 //   - Finalizing: keep a deleted object beyond its metadata.finalizers (a
-//     Namespace until its contents are gone, see namespace.Finalizer);
+//     Namespace until its contents are gone, which the namespace
+//     controller tells through Finalize);
+//   - Finalize: the finalize subresource, the only door to what a
+//     Finalizing kind waits for (a Namespace's spec.finalizers);
 //   - Admit: allocate or refuse with a view of the kind's other objects
 //     (a Service's cluster IP and node ports);
 //   - StoredAs: keep the objects as another kind's (events.k8s.io/v1

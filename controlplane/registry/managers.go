@@ -20,6 +20,9 @@ func newFieldManagers(k *Kind, deps Deps) (map[string]*managedfields.FieldManage
 	if k.Scale != nil {
 		subs = append(subs, "scale")
 	}
+	if k.Finalize != nil {
+		subs = append(subs, "finalize")
+	}
 	obj, err := deps.Scheme.New(k.GroupVersionKind)
 	if err != nil {
 		return nil, err

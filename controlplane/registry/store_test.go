@@ -358,3 +358,34 @@ func TestWatch(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestNamespaceFinalize: a deleted namespace waits for its
+// spec.finalizers, which only namespaces/<name>/finalize changes; it goes
+// when they are gone.
+func TestNamespaceFinalize(t *testing.T) {
+	ctx := context.Background()
+	s := newStores(t)
+	if _, err := s.ns.Create(ctx, "", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "scratch"}}, opts); err != nil {
+		t.Fatal(err)
+	}
+	obj, gone, err := s.ns.Delete(ctx, "", "scratch", &metav1.DeleteOptions{})
+	if err != nil || gone {
+		t.Fatalf("delete: gone=%v err=%v", gone, err)
+	}
+	ns := obj.(*corev1.Namespace).DeepCopy()
+	if len(ns.Spec.Finalizers) != 1 || ns.Spec.Finalizers[0] != corev1.FinalizerKubernetes || ns.DeletionTimestamp == nil {
+		t.Fatalf("deleted namespace: %+v", ns)
+	}
+	ns.Spec.Finalizers = nil
+	ns.ResourceVersion = ""
+	obj, err = s.ns.Update(ctx, "", "scratch", "", ns, opts)
+	if err != nil || len(obj.(*corev1.Namespace).Spec.Finalizers) != 1 {
+		t.Fatalf("an update of the main resource changed spec.finalizers: %v %+v", err, obj)
+	}
+	if _, err := s.ns.Update(ctx, "", "scratch", "finalize", ns, opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ns.Get(ctx, "", "scratch"); !apierrors.IsNotFound(err) {
+		t.Fatalf("finalized namespace: %v", err)
+	}
+}

@@ -115,6 +115,11 @@ type Kind struct {
 	// although its metadata.finalizers are gone: a Namespace waits for
 	// its spec.finalizers (its contents being removed).
 	Finalizing func(obj runtime.Object) bool
+	// Finalize, when set, adds the finalize subresource (a Namespace's):
+	// a PUT there changes only what Finalize copies from the object
+	// written into the current one (spec.finalizers), which writes to the
+	// main resource keep.
+	Finalize func(cur, in runtime.Object)
 	// Actions are subresources taking a POST (a Pod's binding and
 	// eviction), by name.
 	Actions map[string]Action
@@ -182,6 +187,9 @@ func (k *Kind) Subresources() []string {
 	}
 	if k.Scale != nil {
 		subs = append(subs, "scale")
+	}
+	if k.Finalize != nil {
+		subs = append(subs, "finalize")
 	}
 	for name := range k.Actions {
 		subs = append(subs, name)

@@ -13,7 +13,8 @@ import (
 
 // A view is what a subresource shows of an object and how a write to it
 // changes the object: the main resource and status show the whole object;
-// scale shows an autoscaling/v1 Scale.
+// scale shows an autoscaling/v1 Scale; finalize shows the whole object
+// and takes what the kind's Finalize copies.
 type view struct {
 	gvk schema.GroupVersionKind
 	// get returns what the subresource serves of obj (obj itself, or a
@@ -37,6 +38,11 @@ func (s *Store) view(sub string) (view, error) {
 		return view{gvk: s.kind.GroupVersionKind, get: identity, put: putStatus}, nil
 	case sub == "scale" && s.kind.Scale != nil:
 		return view{gvk: scaleGVK, get: s.getScale, put: s.putScale}, nil
+	case sub == "finalize" && s.kind.Finalize != nil:
+		return view{gvk: s.kind.GroupVersionKind, get: identity, put: func(cur, in runtime.Object) (runtime.Object, error) {
+			s.kind.Finalize(cur, in)
+			return cur, nil
+		}}, nil
 	}
 	return view{}, s.noSubresource(sub)
 }

@@ -20,7 +20,8 @@ type subresource struct {
 // subresources are those skiff's API server can serve, as kube-apiserver
 // shapes them.
 var subresources = map[string]subresource{
-	"status": {verbs: []string{"get", "update", "patch"}},
+	"status":   {verbs: []string{"get", "update", "patch"}},
+	"finalize": {verbs: []string{"update"}},
 	"scale": {
 		verbs:  []string{"get", "update", "patch"},
 		object: &autoscalingv1.Scale{},

@@ -1,5 +1,4 @@
-// Package namespace is the strategy of v1 Namespaces, and the finalizer
-// that empties a deleted namespace.
+// Package namespace is the strategy of v1 Namespaces.
 package namespace
 
 import (
@@ -17,8 +16,8 @@ import (
 
 // Kind describes namespaces: cluster-scoped, names are DNS labels. A
 // deleted namespace stays Terminating while its "kubernetes" finalizer
-// (spec.finalizers) is there: the Finalizer removes it once the
-// namespace is empty.
+// (spec.finalizers) is there: the namespace controller removes it
+// through namespaces/<name>/finalize once the namespace is empty.
 func Kind() registry.Kind {
 	return registry.Kind{
 		GroupVersionKind: corev1.SchemeGroupVersion.WithKind("Namespace"),
@@ -26,12 +25,18 @@ func Kind() registry.Kind {
 		Status:     true,
 		ValidName:  validation.ValidateNamespaceName,
 		Finalizing: finalizing,
+		Finalize:   finalize,
 		Strategy:   registry.Typed[*corev1.Namespace](strategy{}),
 	}
 }
 
 func finalizing(obj runtime.Object) bool {
 	return len(obj.(*corev1.Namespace).Spec.Finalizers) > 0
+}
+
+// finalize takes spec.finalizers from a write to namespaces/<name>/finalize.
+func finalize(cur, in runtime.Object) {
+	cur.(*corev1.Namespace).Spec.Finalizers = in.(*corev1.Namespace).Spec.Finalizers
 }
 
 type strategy struct{}
@@ -44,7 +49,11 @@ func (strategy) PrepareForCreate(ns *corev1.Namespace) {
 	}
 }
 
-func (strategy) PrepareForUpdate(_, _ *corev1.Namespace) {}
+// PrepareForUpdate keeps spec.finalizers: only finalize changes them, as
+// upstream.
+func (strategy) PrepareForUpdate(ns, old *corev1.Namespace) {
+	ns.Spec.Finalizers = old.Spec.Finalizers
+}
 
 // Default labels a namespace with its own name, as upstream does, so
 // selectors can name namespaces; a deleted one is Terminating.
