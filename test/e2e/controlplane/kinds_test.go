@@ -50,15 +50,28 @@ func TestKinds(t *testing.T) {
 	}
 }
 
-// TestNamespaceDeletion: deleting a namespace removes what is in it, and
-// kubectl waits until the namespace is gone.
+// TestNamespaceDeletion: deleting a namespace removes what is in it; it
+// stays Terminating, saying why, while something is held; then it goes.
 func TestNamespaceDeletion(t *testing.T) {
 	s := startServer(t, "")
 	s.k("create", "namespace", "scratch")
 	s.k("-n", "scratch", "create", "configmap", "c", "--from-literal=a=1")
 	s.k("-n", "scratch", "create", "deployment", "d", "--image=busybox")
 	s.k("-n", "scratch", "run", "p", "--image=busybox")
-	s.k("delete", "namespace", "scratch", "--timeout=60s")
+	// An object held by a finalizer keeps the namespace Terminating, and
+	// its conditions say why.
+	s.k("apply", "-f", s.writeFile("held.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, namespace: scratch, finalizers: [example.com/hold]}\n"))
+	s.k("delete", "namespace", "scratch", "--wait=false")
+	s.eventually(t, "Terminating True Some resources are remaining: configmaps. has 1 resource instances|"+
+		"True Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances",
+		"get", "namespace", "scratch", "-o", `jsonpath={.status.phase} `+
+			`{.status.conditions[?(@.type=="NamespaceContentRemaining")].status} {.status.conditions[?(@.type=="NamespaceContentRemaining")].message}|`+
+			`{.status.conditions[?(@.type=="NamespaceFinalizersRemaining")].status} {.status.conditions[?(@.type=="NamespaceFinalizersRemaining")].message}`)
+	if stderr := s.kFail("-n", "scratch", "create", "configmap", "late"); !strings.Contains(stderr, "is being terminated") {
+		t.Fatalf("create in a terminating namespace: %s", stderr)
+	}
+	s.k("-n", "scratch", "patch", "configmap", "held", "--type=merge", "-p", `{"metadata":{"finalizers":null}}`)
+	s.k("wait", "--for=delete", "namespace/scratch", "--timeout=60s")
 	if stderr := s.kFail("get", "namespace", "scratch"); !strings.Contains(stderr, "not found") {
 		t.Fatalf("namespace after delete: %s", stderr)
 	}
