@@ -2,7 +2,9 @@ package registry_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -388,4 +390,44 @@ func TestNamespaceFinalize(t *testing.T) {
 	if _, err := s.ns.Get(ctx, "", "scratch"); !apierrors.IsNotFound(err) {
 		t.Fatalf("finalized namespace: %v", err)
 	}
+}
+
+// TestConcurrentPatches: patches without a resourceVersion racing each
+// other all land (each applies to the version it finally wins against),
+// while an update carrying a stale resourceVersion is a 409.
+func TestConcurrentPatches(t *testing.T) {
+	ctx := context.Background()
+	s := newStores(t)
+	if _, err := s.cm.Create(ctx, "default", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c"}}, opts); err != nil {
+		t.Fatal(err)
+	}
+	stale, err := s.cm.Get(ctx, "default", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, patches = 3, 10
+	errs := make(chan error, writers*patches)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range patches {
+				body := fmt.Sprintf(`{"data":{"w%d-%d":"x"}}`, w, i)
+				_, err := s.cm.Patch(ctx, "default", "c", "", types.MergePatchType, []byte(body), s.dec, registry.PatchOptions{WriteOptions: opts})
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("a patch lost a race: %v", err)
+		}
+	}
+	obj, err := s.cm.Get(ctx, "default", "c")
+	if err != nil || len(obj.(*corev1.ConfigMap).Data) != writers*patches {
+		t.Fatalf("after the patches: %v %+v", err, obj)
+	}
+	_, err = s.cm.Update(ctx, "default", "c", "", stale, opts)
+	wantCode(t, err, 409)
 }

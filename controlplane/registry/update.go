@@ -12,9 +12,9 @@ import (
 	"github.com/skiffrt/skiff/controlplane/storage"
 )
 
-// maxRetries bounds the optimistic-concurrency retries of an update
-// without a resourceVersion precondition.
-const maxRetries = 5
+// maxRetries bounds the optimistic-concurrency retries of an update that
+// lost a race with another writer.
+const maxRetries = 20
 
 // Update replaces the object ns/name, or what subresource sub shows of it,
 // with obj. A resourceVersion in obj is a precondition (409 when stale);
@@ -46,8 +46,12 @@ func (s *Store) update(ctx context.Context, ns, name, sub string, opts WriteOpti
 			return nil, s.apiError(err, name)
 		}
 		s.typed(cur)
-		out, precondition, err := s.updateOnce(ctx, key, cur, v, sub, opts, applied, mutate)
-		if errors.Is(err, storage.ErrConflict) && !precondition && attempt < maxRetries {
+		// Another writer got between the read and the write: read again
+		// and mutate again (a patch applies to the new version; an object
+		// the client sent with the old resourceVersion then fails its
+		// precondition, 409).
+		out, err := s.updateOnce(ctx, key, cur, v, sub, opts, applied, mutate)
+		if errors.Is(err, storage.ErrConflict) && attempt < maxRetries {
 			continue
 		}
 		if err != nil {
@@ -57,25 +61,25 @@ func (s *Store) update(ctx context.Context, ns, name, sub string, opts WriteOpti
 	}
 }
 
-// updateOnce tries the update against cur. precondition tells whether the
-// client fixed a resourceVersion (then a conflict is final).
-func (s *Store) updateOnce(ctx context.Context, key string, cur runtime.Object, v view, sub string, opts WriteOptions, applied bool, mutate mutateFunc) (runtime.Object, bool, error) {
+// updateOnce tries the update against cur; a storage.ErrConflict means
+// cur is no longer the newest version.
+func (s *Store) updateOnce(ctx context.Context, key string, cur runtime.Object, v view, sub string, opts WriteOptions, applied bool, mutate mutateFunc) (runtime.Object, error) {
 	cm := accessor(cur)
 	in, err := mutate(v.get(cur.DeepCopyObject()))
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	im := accessor(in)
 	rv := im.GetResourceVersion()
 	if rv != "" && rv != cm.GetResourceVersion() {
-		return nil, true, apierrors.NewConflict(s.kind.GroupResource(), cm.GetName(), errors.New(msgModified))
+		return nil, apierrors.NewConflict(s.kind.GroupResource(), cm.GetName(), errors.New(msgModified))
 	}
 	if err := s.checkIdentity(in, cm.GetNamespace(), cm.GetName()); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	obj, err := v.put(cur.DeepCopyObject(), in)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	accessor(obj).SetResourceVersion(cm.GetResourceVersion())
 	s.beforeUpdate(obj, cur, sub)
@@ -83,21 +87,21 @@ func (s *Store) updateOnce(ctx context.Context, key string, cur runtime.Object, 
 		obj = s.managers[sub].UpdateNoErrors(cur, obj, opts.FieldManager)
 	}
 	if err := s.validateUpdate(obj, cur); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if sub == "" {
 		if err := s.admit(ctx, obj, cur); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 	}
 	if err := s.admitWrite(ctx, OpUpdate, sub, obj, cur); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if apiequality.Semantic.DeepEqual(obj, cur) {
-		return v.get(cur), false, nil
+		return v.get(cur), nil
 	}
 	if opts.DryRun {
-		return v.get(s.typed(obj)), false, nil
+		return v.get(s.typed(obj)), nil
 	}
 	m := accessor(obj)
 	if g := cm.GetDeletionGracePeriodSeconds(); m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0 && !s.finalizing(obj) && g != nil && *g == 0 {
@@ -106,14 +110,14 @@ func (s *Store) updateOnce(ctx context.Context, key string, cur runtime.Object, 
 		// until deleted with grace 0, as upstream.
 		gone, err := s.storage.Delete(ctx, key, rev(cm))
 		if err != nil {
-			return nil, rv != "", fmt.Errorf("update: %w", err)
+			return nil, fmt.Errorf("update: %w", err)
 		}
-		return v.get(s.typed(gone)), false, nil
+		return v.get(s.typed(gone)), nil
 	}
 	if err := s.storage.Update(ctx, key, obj, rev(cm)); err != nil {
-		return nil, rv != "", fmt.Errorf("update: %w", err)
+		return nil, fmt.Errorf("update: %w", err)
 	}
-	return v.get(s.typed(obj)), false, nil
+	return v.get(s.typed(obj)), nil
 }
 
 // checkIdentity refuses a body naming another object than the URL, and
