@@ -1,9 +1,11 @@
 package apiserver
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -206,4 +208,15 @@ func (r *recorder) Flush() {
 	if f, ok := r.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// Hijack hands the connection over to an upgraded stream (exec, attach,
+// port-forward), recorded as 101 Switching Protocols.
+func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := r.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, fmt.Errorf("%T cannot be hijacked", r.ResponseWriter)
+	}
+	r.code = http.StatusSwitchingProtocols
+	return h.Hijack()
 }
