@@ -44,6 +44,7 @@ type Agent struct {
 	registrar   *node.Registrar
 	mirrors     *static.Mirrors
 	status      *statusManager
+	sources     *sources
 	backoff     *flowcontrol.Backoff // container restarts
 	recorder    record.EventRecorder
 	broadcaster record.EventBroadcaster
@@ -92,6 +93,7 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 	a.broadcaster = record.NewBroadcaster(record.WithContext(ctx))
 	a.recorder = a.broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: cfg.NodeName})
 	src := newSources(cfg.Client)
+	a.sources = src
 	a.volumes = volume.NewManager(cfg.RootDir, src, volume.HostMounter{})
 	st := node.Status(node.Facts{CPUs: cpus, Memory: memory}, corev1.NodeStatus{}, time.Now())
 	a.runner = runner.New(cfg.Runtime, cfg.Images, a.volumes, src, a.recorder, runner.HostCgroups{}, runner.Node{

@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -90,5 +91,16 @@ func (s *sources) warnOnce(ctx context.Context, err error) {
 	if !s.warned {
 		s.warned = true
 		slog.WarnContext(ctx, "no service account token from the API server; projected tokens are placeholders", "error", err)
+	}
+}
+
+// forget drops the tokens of a pod that is gone.
+func (s *sources) forget(uid types.UID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.tokens {
+		if k.uid == string(uid) {
+			delete(s.tokens, k)
+		}
 	}
 }

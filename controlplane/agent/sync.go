@@ -88,6 +88,12 @@ func (a *Agent) terminate(ctx context.Context, pod *corev1.Pod, gone, isStatic b
 		return err
 	}
 	a.status.forget(pod.UID)
+	if isStatic {
+		if mp := a.mirror(pod); mp != nil {
+			a.status.forget(mp.UID)
+		}
+	}
+	a.sources.forget(pod.UID)
 	return nil
 }
 

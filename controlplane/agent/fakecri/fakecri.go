@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -31,6 +32,8 @@ type Runtime struct {
 	containers map[string]*Container
 	images     map[string]bool
 	calls      []string
+	// StreamURL is what Exec, Attach and PortForward answer.
+	StreamURL string
 	// ExecExit answers ExecSync; nil exits 0.
 	ExecExit func(id string, cmd []string) int32
 	// Fail makes a call fail, by its entry in Calls ("PullImage busybox",
@@ -283,6 +286,7 @@ func (r *Runtime) ContainerStatus(_ context.Context, in *runtimeapi.ContainerSta
 		Id: in.ContainerId, Metadata: c.Config.Metadata, State: c.State, CreatedAt: unix(c.Create), StartedAt: unix(c.Start),
 		FinishedAt: unix(c.End), ExitCode: c.ExitCode, Image: c.Config.Image, ImageRef: "sha256:" + c.Config.Image.Image,
 		Labels: c.Config.Labels, Annotations: c.Config.Annotations, Mounts: c.Config.Mounts,
+		LogPath: filepath.Join(r.sandboxes[c.SandboxID].Config.GetLogDirectory(), c.Config.LogPath),
 	}}, nil
 }
 
@@ -315,4 +319,46 @@ func (r *Runtime) PullImage(_ context.Context, in *runtimeapi.PullImageRequest, 
 	}
 	r.images[in.Image.Image] = true
 	return &runtimeapi.PullImageResponse{ImageRef: in.Image.Image}, nil
+}
+
+// Version names the fake runtime "fake" 0.1.
+func (r *Runtime) Version(context.Context, *runtimeapi.VersionRequest, ...grpc.CallOption) (*runtimeapi.VersionResponse, error) {
+	return &runtimeapi.VersionResponse{RuntimeName: "fake", RuntimeVersion: "0.1", RuntimeApiVersion: "v1"}, nil
+}
+
+// RuntimeConfig reports the cgroupfs driver.
+func (r *Runtime) RuntimeConfig(context.Context, *runtimeapi.RuntimeConfigRequest, ...grpc.CallOption) (*runtimeapi.RuntimeConfigResponse, error) {
+	return &runtimeapi.RuntimeConfigResponse{Linux: &runtimeapi.LinuxRuntimeConfiguration{CgroupDriver: runtimeapi.CgroupDriver_CGROUPFS}}, nil
+}
+
+// Status reports the runtime and its network ready.
+func (r *Runtime) Status(context.Context, *runtimeapi.StatusRequest, ...grpc.CallOption) (*runtimeapi.StatusResponse, error) {
+	return &runtimeapi.StatusResponse{Status: &runtimeapi.RuntimeStatus{Conditions: []*runtimeapi.RuntimeCondition{
+		{Type: runtimeapi.RuntimeReady, Status: true}, {Type: runtimeapi.NetworkReady, Status: true}}}}, nil
+}
+
+// Exec, Attach and PortForward answer StreamURL, or Unimplemented when it
+// is empty.
+func (r *Runtime) Exec(context.Context, *runtimeapi.ExecRequest, ...grpc.CallOption) (*runtimeapi.ExecResponse, error) {
+	u, err := r.streamURL()
+	return &runtimeapi.ExecResponse{Url: u}, err
+}
+
+func (r *Runtime) Attach(context.Context, *runtimeapi.AttachRequest, ...grpc.CallOption) (*runtimeapi.AttachResponse, error) {
+	u, err := r.streamURL()
+	return &runtimeapi.AttachResponse{Url: u}, err
+}
+
+func (r *Runtime) PortForward(context.Context, *runtimeapi.PortForwardRequest, ...grpc.CallOption) (*runtimeapi.PortForwardResponse, error) {
+	u, err := r.streamURL()
+	return &runtimeapi.PortForwardResponse{Url: u}, err
+}
+
+func (r *Runtime) streamURL() (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.StreamURL == "" {
+		return "", status.Error(codes.Unimplemented, "no streaming")
+	}
+	return r.StreamURL, nil
 }

@@ -40,6 +40,9 @@ type Input struct {
 
 // Generate returns the pod's status.
 func Generate(in Input) corev1.PodStatus {
+	// The API keeps times to the second: so do the new ones, or every
+	// status would differ from the one read back.
+	in.Now = in.Now.Truncate(time.Second)
 	old := in.Pod.Status
 	s := corev1.PodStatus{
 		QOSClass: old.QOSClass, Reason: old.Reason, Message: old.Message,

@@ -137,7 +137,11 @@ func (m *Manager) RemovePod(uid types.UID) {
 
 func (m *Manager) newWorker(pod *corev1.Pod, c *corev1.Container, k Kind, p *corev1.Probe, cur *state.Container, podIP string) *worker {
 	if pod.Spec.HostNetwork {
-		podIP = "127.0.0.1"
+		// The pod's IP is the node's, which its status shows.
+		podIP = pod.Status.PodIP
+		if podIP == "" {
+			podIP = "127.0.0.1"
+		}
 	}
 	w := &worker{
 		m: m, pod: pod, container: c.Name, kind: k, probe: p, started: cur.StartedAt,
