@@ -57,19 +57,15 @@ func Exec(ctx context.Context, t Target, cmd []string, timeout time.Duration) er
 // HTTPGet sends the GET; a status from 200 to 399 succeeds. Redirects to
 // other hosts are not followed (and succeed), as kubelet's.
 func HTTPGet(ctx context.Context, t Target, a *corev1.HTTPGetAction) error {
-	port, err := resolvePort(a.Port, t.Ports)
+	addr, err := t.address(a.Host, a.Port)
 	if err != nil {
 		return err
-	}
-	host := a.Host
-	if host == "" {
-		host = t.PodIP
 	}
 	scheme := strings.ToLower(string(a.Scheme))
 	if scheme == "" {
 		scheme = "http"
 	}
-	u := &url.URL{Scheme: scheme, Host: net.JoinHostPort(host, strconv.Itoa(port))}
+	u := &url.URL{Scheme: scheme, Host: addr}
 	path, query, _ := strings.Cut(a.Path, "?")
 	u.Path, u.RawQuery = path, query
 	if u.Path == "" {
@@ -118,16 +114,12 @@ var probeClient = &http.Client{
 
 // TCP connects to the port.
 func TCP(ctx context.Context, t Target, a *corev1.TCPSocketAction) error {
-	port, err := resolvePort(a.Port, t.Ports)
+	addr, err := t.address(a.Host, a.Port)
 	if err != nil {
 		return err
 	}
-	host := a.Host
-	if host == "" {
-		host = t.PodIP
-	}
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return err
 	}
@@ -154,6 +146,19 @@ func GRPC(ctx context.Context, t Target, a *corev1.GRPCAction) error {
 		return fmt.Errorf("service unhealthy (responded with %q)", resp.Status)
 	}
 	return nil
+}
+
+// address is host:port of an action: its host or the pod's IP, its port
+// by number or by the name of a container port.
+func (t Target) address(host string, port intstr.IntOrString) (string, error) {
+	n, err := resolvePort(port, t.Ports)
+	if err != nil {
+		return "", err
+	}
+	if host == "" {
+		host = t.PodIP
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n)), nil
 }
 
 // resolvePort turns a number or a container port's name into a number.

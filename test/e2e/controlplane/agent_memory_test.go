@@ -27,7 +27,7 @@ func TestAgentMemory(t *testing.T) {
 	for i := range count {
 		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("p%d", i)}, Spec: corev1.PodSpec{NodeName: nodeName,
 			TerminationGracePeriodSeconds: ptr(int64(1)),
-			Containers: []corev1.Container{{Name: "c", Image: "busybox:1.36", Command: []string{"sleep", "1000"}}}}}
+			Containers:                    []corev1.Container{{Name: "c", Image: "busybox:1.36", Command: []string{"sleep", "1000"}}}}}
 		if _, err := n.client.CoreV1().Pods("default").Create(t.Context(), p, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +55,9 @@ func TestAgentMemory(t *testing.T) {
 // mem is a process's resident memory.
 type mem struct{ rssKB, pssKB int }
 
-func (m mem) String() string { return fmt.Sprintf("RSS %.1f MB, PSS %.1f MB", float64(m.rssKB)/1024, float64(m.pssKB)/1024) }
+func (m mem) String() string {
+	return fmt.Sprintf("RSS %.1f MB, PSS %.1f MB", float64(m.rssKB)/1024, float64(m.pssKB)/1024)
+}
 
 func memory(t *testing.T, pid int) mem {
 	t.Helper()

@@ -236,18 +236,7 @@ func TestAgentRunsPods(t *testing.T) {
 
 // followLogs checks that logs -f streams new lines as they come.
 func followLogs(t *testing.T, s *server) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := s.command(ctx, nil, "logs", "-f", "web", "--tail=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cancel(); cmd.Wait() }()
-	sc := bufio.NewScanner(out)
+	sc := bufio.NewScanner(s.background(t, "logs", "-f", "web", "--tail=1"))
 	var ticks []int
 	for len(ticks) < 3 && sc.Scan() {
 		var i int
@@ -314,17 +303,7 @@ spec:
 	})
 
 	t.Run("attach", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		cmd := s.command(ctx, nil, "attach", "web")
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer func() { cancel(); cmd.Wait() }()
+		out := s.background(t, "attach", "web")
 		line, _ := bufio.NewReader(out).ReadString('\n')
 		if !strings.HasPrefix(line, "tick ") {
 			t.Errorf("attach read %q", line)
@@ -332,17 +311,7 @@ spec:
 	})
 
 	t.Run("port-forward", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		cmd := s.command(ctx, nil, "port-forward", "pod/web", ":8080")
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer func() { cancel(); cmd.Wait() }()
+		out := s.background(t, "port-forward", "pod/web", ":8080")
 		line, _ := bufio.NewReader(out).ReadString('\n')
 		m := regexp.MustCompile(`Forwarding from 127\.0\.0\.1:(\d+) -> 8080`).FindStringSubmatch(line)
 		if m == nil {

@@ -175,16 +175,7 @@ func TestKubectlWorkflow(t *testing.T) {
 // watch starts kubectl in the background and returns its output lines.
 func (s *server) watch(t *testing.T, args ...string) <-chan string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := s.command(ctx, nil, args...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); cmd.Wait() })
+	out := s.background(t, args...)
 	lines := make(chan string, 100)
 	go func() {
 		defer close(lines)

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -124,6 +125,23 @@ func (s *server) command(ctx context.Context, env []string, args ...string) *exe
 	cmd := exec.CommandContext(ctx, filepath.Join(s.bin, "kubectl"), args...)
 	cmd.Env = append(append(os.Environ(), "KUBECONFIG="+s.kubeconfig), env...)
 	return cmd
+}
+
+// background runs kubectl until the test ends (5 minutes at most) and
+// returns its stdout.
+func (s *server) background(t *testing.T, args ...string) io.Reader {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	cmd := s.command(ctx, nil, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	return out
 }
 
 // kubectl runs bin/kubectl against s and returns stdout; stderr is in err.
