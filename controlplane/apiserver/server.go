@@ -55,12 +55,14 @@ type Server struct {
 	discovery *discovery
 	params    runtime.ParameterCodec
 	protobuf  runtime.Decoder
+	// encoded shares the encoding of watch events among watchers.
+	encoded *encodedEvents
 }
 
 // New returns the handler serving cfg's kinds.
 func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, stores: map[schema.GroupVersionResource]*registry.Store{}, params: runtime.NewParameterCodec(cfg.Scheme),
-		protobuf: protobuf.NewSerializer(cfg.Scheme, cfg.Scheme)}
+		protobuf: protobuf.NewSerializer(cfg.Scheme, cfg.Scheme), encoded: newEncodedEvents()}
 	for _, st := range cfg.Stores {
 		k := st.Kind()
 		gvr := k.GroupVersion().WithResource(k.Resource)

@@ -93,6 +93,14 @@ func (h *resourceHandler) writeEvent(buf *bytes.Buffer, enc *json.Encoder, ev wa
 	case a.out == outPartial:
 		obj = partial(obj, a.version)
 	}
+	if a.out == outObject && ev.Type != watch.Error {
+		line, err := h.s.encoded.line(ev.Type, obj)
+		if err != nil {
+			return false
+		}
+		_, err = h.w.Write(line)
+		return err == nil
+	}
 	buf.Reset()
 	if err := enc.Encode(watchEvent{Type: ev.Type, Object: obj}); err != nil {
 		return false
