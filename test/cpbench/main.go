@@ -89,7 +89,9 @@ func run(bin string, objects, watchers, workers, gets, lists int) error {
 	if create.err != nil {
 		return create.err
 	}
+	created := time.Now()
 	delivered := waitDelivered(seen, watchers*objects, time.Minute)
+	lag := time.Since(created)
 	stopWatch()
 	load := srv.rss()
 	get := timeAll(gets, workers, func(i int) error {
@@ -117,7 +119,7 @@ func run(bin string, objects, watchers, workers, gets, lists int) error {
 	}{{"create", create}, {"get", get}, {"list (all)", list2}} {
 		fmt.Printf("| %s | %d | %s | %s | %.0f/s |\n", r.name, len(r.r.lat), r.r.pct(50), r.r.pct(99), float64(len(r.r.lat))/r.r.wall.Seconds())
 	}
-	fmt.Printf("\nwatch events delivered: %d of %d\n", delivered, watchers*objects)
+	fmt.Printf("\nwatch events delivered: %d of %d, the last %s after the last create\n", delivered, watchers*objects, lag.Round(10*time.Millisecond))
 	fmt.Printf("RSS: idle %d MB (anonymous %d, executable and other files %d), after the load %d MB, peak %d MB\n",
 		idle>>10, idleAnon>>10, idleFile>>10, load>>10, peak>>10)
 	return nil
