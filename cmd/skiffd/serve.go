@@ -66,7 +66,7 @@ func serve(cfg config.Config, logOut io.Writer) error {
 		PodCIDR:      svc.network,
 		Stats:        svc.stats,
 		Events:       svc.events,
-		CRIU:         (&criu.Checker{}).Check,
+		CRIU:         (&criu.Checker{Binary: cfg.CRIUPath}).Check,
 		Streams:      streams,
 	}).Register(g)
 

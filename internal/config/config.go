@@ -40,6 +40,10 @@ type Config struct {
 	// PausePath is the static skiff-pause program that pause containers
 	// run; empty means beside skiffd.
 	PausePath string `toml:"pause_path" json:"pause_path"`
+	// CRIUPath is the criu binary that checkpoint and restore run; empty
+	// means the newest build of hack/criu.sh under /var/cache/skiff, else
+	// criu in PATH.
+	CRIUPath string `toml:"criu_path" json:"criu_path"`
 	// PauseImage, when set, is the image pause containers run instead of
 	// skiff-pause (e.g. "registry.k8s.io/pause:3.10"): pulled on first
 	// use and pinned.

@@ -40,6 +40,7 @@ var stringKeys = []struct {
 	{"streaming.address", "HOST:PORT of the exec, attach and port-forward server (default 127.0.0.1:0: loopback, any free port)", func(c *Config) *string { return &c.Streaming.Address }},
 	{"streaming.tls_cert_file", "certificate file of the streaming server: it serves HTTPS (with --streaming-tls-key-file)", func(c *Config) *string { return &c.Streaming.TLSCertFile }},
 	{"streaming.tls_key_file", "key file of the streaming server's certificate", func(c *Config) *string { return &c.Streaming.TLSKeyFile }},
+	{"criu_path", "criu binary for checkpoint and restore (default: the newest build of hack/criu.sh in /var/cache/skiff, else criu in PATH)", func(c *Config) *string { return &c.CRIUPath }},
 }
 
 // RegisterFlags defines the configuration flags on fs.

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/skiffrt/skiff/internal/criu"
 )
 
 // Sources names the files the configuration is read from.
@@ -71,9 +73,10 @@ func decodeFile(c *Config, path string, missingOK bool) error {
 }
 
 // Resolve fills the values whose defaults depend on the host: the shim
-// and pause programs beside the running executable, the cgroup manager
-// the host's init system implies, and the shims' cgroup that manager
-// takes.
+// and pause programs beside the running executable, the criu binary
+// (criu.Find), the cgroup manager the host's init system implies, and the
+// shims' cgroup that manager takes. A host without criu keeps criu_path
+// empty: checkpoint and restore then say that CRIU is not installed.
 func (c *Config) Resolve() error {
 	for _, p := range []struct {
 		path *string
@@ -87,6 +90,9 @@ func (c *Config) Resolve() error {
 			return fmt.Errorf("locate %s beside skiffd: %w", p.name, err)
 		}
 		*p.path = filepath.Join(filepath.Dir(exe), p.name)
+	}
+	if c.CRIUPath == "" {
+		c.CRIUPath = criu.Find(criu.CacheDir)
 	}
 	if c.CgroupManager == "" {
 		c.CgroupManager = CgroupfsManager

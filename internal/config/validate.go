@@ -57,6 +57,7 @@ func (c *Config) Validate() error {
 		{"pause_path", optionalAbsPath(c.PausePath)},
 		{"shim_cgroup", shimCgroup(c.ShimCgroup, c.CgroupManager)},
 		{"seccomp_profile_root", optionalAbsPath(c.SeccompProfileRoot)},
+		{"criu_path", optionalAbsPath(c.CRIUPath)},
 		{"shutdown_timeout", positive(c.ShutdownTimeout)},
 		{"registry.mirrors", mirrors(c.Registry.Mirrors)},
 		{"registry.insecure", hosts(c.Registry.Insecure)},

@@ -1,5 +1,3 @@
-// Package criu tells whether CRIU, which checkpoint and restore need
-// (libcontainer drives it), can run on this host.
 package criu
 
 import (
@@ -41,7 +39,7 @@ func (c *Checker) check(ctx context.Context) error {
 	}
 	path, err := exec.LookPath(bin)
 	if err != nil {
-		return fmt.Errorf("%w: CRIU is not installed (%v); install Debian's criu package (make deps)", errdefs.ErrFailedPrecondition, err)
+		return fmt.Errorf("%w: CRIU is not installed (%v); build it with hack/criu.sh or set criu_path", errdefs.ErrFailedPrecondition, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
@@ -53,7 +51,7 @@ func (c *Checker) check(ctx context.Context) error {
 		v := exec.CommandContext(ctx, path, "--version")
 		v.Stdout = &version
 		_ = v.Run()
-		return fmt.Errorf("%w: CRIU cannot run on this host: %s check: %s (%s)", errdefs.ErrFailedPrecondition,
+		return fmt.Errorf("%w: CRIU cannot run on this host: %s check: %s (%s); hack/criu.sh builds a newer one", errdefs.ErrFailedPrecondition,
 			path, firstError(out.String(), err), strings.Join(strings.Fields(version.String()), " "))
 	}
 	return nil
