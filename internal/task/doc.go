@@ -6,9 +6,10 @@
 //
 // Runner is the one handle on tasks, each addressed by its ID: Create
 // writes the bundle and launches the shim; Start, State, Stop, Wait,
-// ExecSync and ReopenLog speak to the shim; Exec and Attach stream a
-// command's or the task's own stdio through it (Streams); Exit reads the
-// exit it recorded; Delete removes a task in any state, with what a shim that
+// ExecSync, ReopenLog and Checkpoint speak to the shim; Exec and Attach
+// stream a command's or the task's own stdio through it (Streams); Spec
+// reads the bundle's spec; Exit reads the exit it recorded; Delete
+// removes a task in any state, with what a shim that
 // died left behind. Runner holds nothing but paths: all it knows about a
 // task it learns from the shim or, once the shim is gone, from the exit
 // file, so it needs no recovery after a skiffd restart. To add a shim
@@ -27,6 +28,16 @@
 // launch abandoned by skiffd (Create's ctx ends) is undone: a shim that
 // cannot deliver its report removes its container, and Create shuts down
 // one that could.
+//
+// # Checkpoint and restore
+//
+// Checkpoint has the shim dump its running container with CRIU
+// (libcontainer's Checkpoint, leaving it running). Create with
+// CreateOptions.RestoreFrom launches a shim that restores the processes
+// from such images (libcontainer's Restore) instead of creating one: the
+// task is running when Create returns, and Start is not called. Runner.CRIU
+// is the criu binary both run; libcontainer runs "criu" from PATH, so the
+// shim puts a directory with a symlink to it first in its PATH.
 //
 // # Tasks without a monitor
 //

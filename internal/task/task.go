@@ -38,6 +38,9 @@ type Runner struct {
 	// which each shim gets a scope skiff-shim-<id>.scope. Empty leaves
 	// the shims where skiffd is.
 	ShimCgroup string
+	// CRIU is the criu binary of checkpoints and restores; "" runs criu
+	// from the shims' PATH.
+	CRIU string
 }
 
 // CreateOptions are the per-task choices of Create.
@@ -45,6 +48,10 @@ type CreateOptions struct {
 	LogPath   string // CRI log file; "" discards the output
 	Stdin     bool
 	StdinOnce bool // close stdin when the first attach that streams it ends
+	// RestoreFrom, when set, is a directory of CRIU images (Checkpoint's):
+	// the shim restores the processes from them instead of creating the
+	// container's process, and the task is running when Create returns.
+	RestoreFrom string
 }
 
 func (r *Runner) dir(id string) string      { return filepath.Join(r.Dir, id) }
@@ -68,8 +75,8 @@ func (r *Runner) shimCgroup(id string) string {
 }
 
 // Create writes the bundle of task id with spec and starts its shim, which
-// creates the container with its process paused before exec. It returns
-// the process's pid.
+// creates the container with its process paused before exec (or restores
+// it, running, with o.RestoreFrom). It returns the process's pid.
 func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o CreateOptions) (int, error) {
 	endSpan := log.Span(ctx, "bundle.write")
 	if err := os.MkdirAll(r.SocketDir, 0o700); err != nil {
@@ -82,15 +89,17 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 	endSpan = log.Span(ctx, "shim.launch+create")
 	defer endSpan()
 	started, err := launch(ctx, r.ShimBinary, api.Options{
-		ID:         id,
-		Bundle:     r.dir(id),
-		StateRoot:  r.StateRoot,
-		LogPath:    o.LogPath,
-		Socket:     r.socket(id),
-		ExitFile:   r.exitFile(id),
-		ShimCgroup: r.shimCgroup(id),
-		Stdin:      o.Stdin,
-		StdinOnce:  o.StdinOnce,
+		ID:          id,
+		Bundle:      r.dir(id),
+		StateRoot:   r.StateRoot,
+		LogPath:     o.LogPath,
+		Socket:      r.socket(id),
+		ExitFile:    r.exitFile(id),
+		ShimCgroup:  r.shimCgroup(id),
+		Stdin:       o.Stdin,
+		StdinOnce:   o.StdinOnce,
+		RestoreFrom: o.RestoreFrom,
+		CRIU:        r.CRIU,
 	})
 	if err != nil {
 		return 0, err

@@ -44,6 +44,7 @@ func TestOptionsRoundTrip(t *testing.T) {
 	o := Options{
 		ID: "abc", Bundle: "/b", StateRoot: "/s", LogPath: "/l/x.log", Socket: "/r/s.sock",
 		ExitFile: "/r/exit", ShimLog: "/b/other.log", ShimCgroup: "/skiff-shims", Stdin: true, StdinOnce: true,
+		RestoreFrom: "/b/checkpoint", CRIU: "/opt/criu/criu",
 	}
 	got, err := ParseOptions(o.Args())
 	if err != nil {
@@ -69,6 +70,8 @@ func TestOptionsInvalid(t *testing.T) {
 		{"no id", func(o *Options) { o.ID = "" }, CodeInvalidArgument},
 		{"relative bundle", func(o *Options) { o.Bundle = "b" }, CodeInvalidArgument},
 		{"relative log", func(o *Options) { o.LogPath = "x.log" }, CodeInvalidArgument},
+		{"relative restore directory", func(o *Options) { o.RestoreFrom = "checkpoint" }, CodeInvalidArgument},
+		{"relative criu", func(o *Options) { o.CRIU = "criu" }, CodeInvalidArgument},
 		{"long socket", func(o *Options) { o.Socket = "/" + strings.Repeat("s", 120) }, CodeInvalidArgument},
 		{"stdin once without stdin", func(o *Options) { o.StdinOnce = true }, CodeInvalidArgument},
 	} {

@@ -27,7 +27,13 @@ type Options struct {
 	// /skiff-shims) or libcontainer's systemd form "slice:prefix:name" (a
 	// transient scope prefix-name.scope in slice).
 	ShimCgroup string
-	Stdin      bool // give the process a stdin (held open by the shim)
+	// RestoreFrom, when set, is a directory of CRIU images: the shim
+	// restores the container's processes from them (libcontainer's
+	// Restore), running at once, instead of creating its process.
+	RestoreFrom string
+	// CRIU is the criu binary a restore runs; "" runs criu from PATH.
+	CRIU  string
+	Stdin bool // give the process a stdin (held open by the shim)
 	// StdinOnce closes the process's stdin when the first attach that
 	// streamed it ends.
 	StdinOnce bool
@@ -44,6 +50,12 @@ func (o Options) Args() []string {
 	}
 	if o.ShimCgroup != "" {
 		args = append(args, "--shim-cgroup", o.ShimCgroup)
+	}
+	if o.RestoreFrom != "" {
+		args = append(args, "--restore-from", o.RestoreFrom)
+	}
+	if o.CRIU != "" {
+		args = append(args, "--criu", o.CRIU)
 	}
 	if o.Stdin {
 		args = append(args, "--stdin")
@@ -67,6 +79,8 @@ func ParseOptions(args []string) (Options, error) {
 	fs.StringVar(&o.ExitFile, "exit-file", "", "exit file")
 	fs.StringVar(&o.ShimLog, "shim-log", "", "shim log file")
 	fs.StringVar(&o.ShimCgroup, "shim-cgroup", "", "cgroup for the shim itself")
+	fs.StringVar(&o.RestoreFrom, "restore-from", "", "CRIU images to restore the container from")
+	fs.StringVar(&o.CRIU, "criu", "", "criu binary")
 	fs.BoolVar(&o.Stdin, "stdin", false, "open stdin")
 	fs.BoolVar(&o.StdinOnce, "stdin-once", false, "close stdin after the first attach")
 	if err := fs.Parse(args); err != nil {
@@ -92,6 +106,11 @@ func (o Options) Validate() error {
 		{"exit file", o.ExitFile},
 	} {
 		if !filepath.IsAbs(p.path) {
+			errs = append(errs, fmt.Errorf("%s %q is not an absolute path", p.name, p.path))
+		}
+	}
+	for _, p := range []struct{ name, path string }{{"restore directory", o.RestoreFrom}, {"criu", o.CRIU}} {
+		if p.path != "" && !filepath.IsAbs(p.path) {
 			errs = append(errs, fmt.Errorf("%s %q is not an absolute path", p.name, p.path))
 		}
 	}

@@ -40,6 +40,7 @@ type container struct {
 	exitFile string
 	cgroups  map[string]string // the container's cgroup paths, by controller
 	init     *libcontainer.Process
+	restore  *restoring // set by restoreFrom: the init is restored, not created
 
 	mu        sync.Mutex // guards the fields below; held across libcontainer's Exec and Signal
 	status    api.Status
@@ -97,7 +98,7 @@ func (c *container) startInit(opts api.Options) (err error) {
 	p.Init = true
 	c.stdio.io.child.apply(p)
 	pid, exited, err := c.reaper.spawn(func() (int, error) {
-		if err := c.lc.Start(p); err != nil {
+		if err := c.createProcess(p); err != nil {
 			return 0, err
 		}
 		return p.Pid()

@@ -79,6 +79,16 @@
 // started; reason is Completed (code 0), OOMKilled (the kernel OOM-killed
 // a process of the container) or Error.
 //
+// # Checkpoint and restore
+//
+// Checkpoint (checkpoint.go) dumps the running container with CRIU,
+// leaving it running, under the container's mutex. With --restore-from
+// the shim restores the container's processes from CRIU images
+// (restore.go) where it would create its process: the container is
+// running when the shim reports. libcontainer runs criu by name from
+// PATH; useCRIU (criu.go) points PATH at the binary skiffd names. CRIU
+// runs as the shim's child, so both calls hold the reaper off.
+//
 // # Helper verbs
 //
 // Helper (helper.go) runs the short-lived verbs of api.HelperOptions, one

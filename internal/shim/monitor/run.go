@@ -67,6 +67,12 @@ func setUp(opts api.Options) (*container, *net.UnixListener, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if opts.RestoreFrom != "" {
+		if err := c.restoreFrom(opts.RestoreFrom, opts.CRIU, opts.StateRoot); err != nil {
+			c.reaper.hold(c.lc.Destroy)
+			return nil, nil, err
+		}
+	}
 	ln, err := listen(opts.Socket)
 	if err != nil {
 		c.reaper.hold(c.lc.Destroy)

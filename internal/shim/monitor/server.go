@@ -153,6 +153,12 @@ func (s *server) dispatch(ctx context.Context, req *api.Request) (any, error) {
 			return nil, err
 		}
 		return nil, c.update(u.Resources)
+	case api.MethodCheckpoint:
+		var r api.CheckpointRequest
+		if err := decode(req, &r); err != nil {
+			return nil, err
+		}
+		return nil, c.checkpoint(&r)
 	case api.MethodReopenLog:
 		return nil, c.log.reopen()
 	case api.MethodWait:

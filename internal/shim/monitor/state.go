@@ -25,7 +25,8 @@ var lifecycle = map[api.Status]map[event]api.Status{
 	},
 	api.StatusRunning: {
 		evExec: api.StatusRunning, evAttach: api.StatusRunning, evKill: api.StatusRunning,
-		evExit: api.StatusStopped,
+		evExit:       api.StatusStopped,
+		evCheckpoint: api.StatusRunning,
 	},
 	api.StatusStopped: {
 		evShutdown: api.StatusStopped, // answered with the recorded exit
