@@ -24,6 +24,9 @@ type restoring struct {
 // the CRIU images in dir, with the criu binary at criu, instead of
 // creating its process: the container is then running at once.
 func (c *container) restoreFrom(dir, criu, stateRoot string) error {
+	if c.spec.Process.Terminal {
+		return api.Errorf(api.CodeNotImplemented, "restore: containers with a terminal are not restored")
+	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return api.Errorf(api.CodeInvalidArgument, "restore: no CRIU images at %s", dir)
 	}

@@ -171,7 +171,8 @@ func (r *Runner) exitLocked(t *Task, code int) {
 
 func gone(id string) error { return fmt.Errorf("task %s: %w", id, errdefs.ErrNotFound) }
 
-// Create makes a created task.
+// Create makes a created task, or a running one when it restores
+// (o.RestoreFrom).
 func (r *Runner) Create(_ context.Context, id string, spec *specs.Spec, o task.CreateOptions) (int, error) {
 	if err := r.begin("Create", id); err != nil {
 		return 0, err
@@ -181,7 +182,11 @@ func (r *Runner) Create(_ context.Context, id string, spec *specs.Spec, o task.C
 	if r.tasks[id] != nil {
 		return 0, fmt.Errorf("task %s: %w", id, errdefs.ErrAlreadyExists)
 	}
-	return r.newTask(id, spec, o).Pid, nil
+	t := r.newTask(id, spec, o)
+	if o.RestoreFrom != "" {
+		t.Status = api.StatusRunning
+	}
+	return t.Pid, nil
 }
 
 // Start runs a created task.
