@@ -9,6 +9,7 @@ import (
 
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/skiffrt/skiff/internal/checkpoint"
 	"github.com/skiffrt/skiff/internal/cleanup"
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/log"
@@ -19,7 +20,9 @@ import (
 )
 
 // Create creates a container in pod sandboxID, its process paused before
-// exec until Start, and returns its ID.
+// exec until Start, and returns its ID. An image that is an absolute path
+// names a checkpoint archive: the container is made from it (restore.go)
+// and Start restores its processes.
 func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.ContainerConfig) (string, error) {
 	if err := oci.CheckContainerConfig(cfg, m.cfg.Features); err != nil {
 		return "", err
@@ -37,6 +40,17 @@ func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.Con
 	if cfg.GetImage().GetImage() == "" {
 		return "", fmt.Errorf("%w: container config: image is empty", errdefs.ErrInvalidArgument)
 	}
+	id := store.NewID()
+	ctx = log.WithAttrs(ctx, log.KeyContainerID, id, log.KeySandboxID, sb.ID)
+	cu := cleanup.Make(ctx)
+	defer cu.Clean()
+	var from *checkpoint.Archive
+	if checkpoint.IsArchive(cfg.GetImage().GetImage()) {
+		cu.Add("remove container directory", func(context.Context) error { return m.removeDir(id) })
+		if from, cfg, err = m.unpackCheckpoint(ctx, id, cfg); err != nil {
+			return "", err
+		}
+	}
 	img, err := m.images.Get(cfg.GetImage().GetImage())
 	if err != nil {
 		return "", fmt.Errorf("container image: %w", err)
@@ -49,8 +63,6 @@ func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.Con
 	if err != nil {
 		return "", err
 	}
-	id := store.NewID()
-	ctx = log.WithAttrs(ctx, log.KeyContainerID, id, log.KeySandboxID, sb.ID)
 	imageName, imageDigest := imageNames(img, cfg.GetImage())
 	rec := store.Container{
 		ID: id, Name: name, SandboxID: sb.ID, Config: store.Proto[*runtime.ContainerConfig]{Msg: cfg},
@@ -63,13 +75,16 @@ func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.Con
 	if err := m.containers.Add(rec); err != nil {
 		return "", err
 	}
-	cu := cleanup.Make(ctx)
-	defer cu.Clean()
 	cu.Add("forget container", func(context.Context) error { return m.containers.Delete(id) })
 
 	lowers, err := m.images.LayerDirs(img.ID)
 	if err != nil {
 		return "", err
+	}
+	if from != nil {
+		if err := m.restoreRootfs(ctx, id, from); err != nil {
+			return "", err
+		}
 	}
 	root, err := m.rootfs.Mount(ctx, lowers, m.dir(id))
 	if err != nil {
@@ -94,15 +109,18 @@ func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.Con
 			return "", fmt.Errorf("container log directory: %w", err)
 		}
 	}
-	pid, err := m.tasks.Create(ctx, id, spec, task.CreateOptions{
-		LogPath: rec.LogPath, Stdin: cfg.GetStdin(), StdinOnce: cfg.GetStdin() && cfg.GetStdinOnce(),
-	})
+	pid := 0
+	if from != nil {
+		err = m.saveRestoreSpec(id, spec)
+	} else {
+		pid, err = m.tasks.Create(ctx, id, spec, taskOptions(rec))
+	}
 	if err != nil {
 		return "", err
 	}
 	cu.Add("delete task", func(ctx context.Context) error { return m.tasks.Delete(ctx, id, spec.Linux.CgroupsPath) })
 	if _, err := m.containers.Update(id, func(c store.Container) (store.Container, error) {
-		c.Pid, c.TaskCgroup = pid, spec.Linux.CgroupsPath
+		c.Pid, c.TaskCgroup, c.Restore = pid, spec.Linux.CgroupsPath, from != nil
 		u := spec.Process.User
 		c.User = store.User{UID: u.UID, GID: u.GID, Groups: u.AdditionalGids}
 		return c, nil
@@ -112,6 +130,12 @@ func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.Con
 	cu.Release()
 	log.G(ctx).Info("created container", "name", name, log.KeyImage, img.ID)
 	return id, nil
+}
+
+// taskOptions are the shim's options for container c.
+func taskOptions(c store.Container) task.CreateOptions {
+	cfg := c.Config.Msg
+	return task.CreateOptions{LogPath: c.LogPath, Stdin: cfg.GetStdin(), StdinOnce: cfg.GetStdin() && cfg.GetStdinOnce()}
 }
 
 // usePod returns pod id, ready, and holds its lock shared until release:

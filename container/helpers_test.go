@@ -25,13 +25,17 @@ import (
 	"github.com/skiffrt/skiff/oci"
 )
 
-// fakeImages holds one image, busybox, whose config has stopSignal.
-type fakeImages struct{ stopSignal string }
+// fakeImages holds one image, busybox, whose config has stopSignal;
+// none while missing is set.
+type fakeImages struct {
+	stopSignal string
+	missing    bool
+}
 
 var busyboxID = digest.FromString("busybox config")
 
 func (f *fakeImages) Get(name string) (*image.Image, error) {
-	if name != "busybox" && name != busyboxID.String() {
+	if f.missing || name != "busybox" && name != busyboxID.String() && name != "docker.io/library/busybox:latest" {
 		return nil, fmt.Errorf("image %q: %w", name, errdefs.ErrNotFound)
 	}
 	return &image.Image{ID: busyboxID, RepoTags: []string{"docker.io/library/busybox:latest"}}, nil
@@ -58,6 +62,9 @@ func (f *fakeRootfs) Mount(_ context.Context, _ []string, dir string) (string, e
 	}
 	root := filepath.Join(dir, "rootfs")
 	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "upper"), 0o755); err != nil {
 		return "", err
 	}
 	os.WriteFile(filepath.Join(root, "etc/passwd"), []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o644)

@@ -57,6 +57,8 @@ type Tasks interface {
 	ReopenLog(ctx context.Context, id string) error
 	Update(ctx context.Context, id string, r *specs.LinuxResources) error
 	Delete(ctx context.Context, id, cgroupPath string) error
+	Checkpoint(ctx context.Context, id, imagesDir, workDir string) error
+	Spec(id string) (*specs.Spec, error)
 }
 
 // Rootfs mounts containers' root filesystems (rootfs.Overlay).

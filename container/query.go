@@ -92,8 +92,8 @@ func (m *Manager) running(id string) (store.Container, error) {
 // file or, without one, is marked exited with reason Unknown.
 func (m *Manager) Recover(ctx context.Context) {
 	for _, c := range m.containers.List(nil) {
-		if c.State != store.ContainerRunning && c.State != store.ContainerCreated {
-			continue
+		if c.State != store.ContainerRunning && c.State != store.ContainerCreated || c.Restore {
+			continue // no task: exited, or made from a checkpoint and not started
 		}
 		cctx := log.WithAttrs(ctx, log.KeyContainerID, c.ID)
 		if _, err := m.tasks.State(cctx, c.ID); err == nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/store"
+	"github.com/skiffrt/skiff/internal/task"
 )
 
 // Stop stops a container: its image's stop signal (SIGTERM by default),
@@ -41,6 +42,11 @@ func (m *Manager) stop(ctx context.Context, c store.Container, timeout time.Dura
 	}
 	if c.State == store.ContainerCreated {
 		timeout = 0 // Nothing runs yet that could shut down gracefully.
+	}
+	if c.Restore {
+		// Made from a checkpoint and never started: it has no task.
+		_, err := m.recordExit(c.ID, &task.Exit{ExitCode: 128 + int(syscall.SIGKILL), Signal: int(syscall.SIGKILL), FinishedAt: time.Now().UTC(), Reason: "Error"})
+		return err
 	}
 	e, err := m.tasks.Stop(ctx, c.ID, sig, timeout)
 	if errdefs.IsNotFound(err) {

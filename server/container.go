@@ -25,6 +25,7 @@ type Containers interface {
 	CheckExec(id string, cmd []string) (string, error)
 	CheckAttach(id string, stdin, tty bool) (string, error)
 	ImageUser(imageID digest.Digest) (string, bool)
+	Checkpoint(ctx context.Context, id, location string, status *runtime.ContainerStatus) error
 }
 
 var containerStates = map[store.ContainerState]runtime.ContainerState{

@@ -73,6 +73,9 @@ func (f *fakeContainers) CheckExec(id string, cmd []string) (string, error) {
 func (f *fakeContainers) CheckAttach(id string, stdin, tty bool) (string, error) {
 	return "full-" + id, f.call("CheckAttach %s %v %v", id, stdin, tty)
 }
+func (f *fakeContainers) Checkpoint(_ context.Context, id, location string, _ *runtime.ContainerStatus) error {
+	return f.call("Checkpoint %s %s", id, location)
+}
 func (f *fakeContainers) ReopenLog(_ context.Context, id string) error {
 	return f.call("ReopenLog %s", id)
 }
@@ -211,7 +214,7 @@ func newEnv(cfg config.Config) *env {
 	}
 	e.s = New(Options{
 		Config: cfg, Images: e.images, Sandboxes: e.sandboxes, Containers: e.containers, PodCIDR: e.cidr,
-		Streams: e.streams,
+		Streams:      e.streams,
 		RuntimeReady: func(context.Context) *health.Problem { return nil },
 		NetworkReady: func(context.Context) *health.Problem { return e.notReady },
 		Features:     Features{RecursiveReadOnlyMounts: true},

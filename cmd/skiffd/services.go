@@ -52,6 +52,7 @@ func openServices(ctx context.Context, cfg config.Config, reg prometheus.Registe
 		SocketDir:  filepath.Join(cfg.RunRoot, "s"),
 		StateRoot:  filepath.Join(cfg.RunRoot, "runc"),
 		ShimCgroup: cfg.ShimCgroup,
+		CRIU:       cfg.CRIUPath,
 	}
 	s.events = events.NewBroker(events.DefaultBuffer, func(reason string) { s.metrics.EventsDropped(reason) })
 	s.metrics = metrics.NewRuntime(reg, metrics.RuntimeGauges{

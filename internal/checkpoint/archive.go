@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"strings"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -20,6 +21,11 @@ const (
 	DumpLog      = "dump.log"
 	ContainerLog = "container.log"
 )
+
+// IsArchive reports whether a CreateContainer image names a checkpoint
+// archive to restore from: a path, as kubelet and crictl pass one (an
+// image reference never starts with "/").
+func IsArchive(image string) bool { return strings.HasPrefix(image, "/") }
 
 // Config is config.dump, with the fields and JSON names of
 // checkpointctl's ContainerConfig.

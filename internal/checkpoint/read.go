@@ -81,10 +81,22 @@ func extract(ctx context.Context, r io.Reader, dir string) error {
 		if !ok {
 			continue
 		}
-		if err := extractEntry(dir, name, hdr, tr); err != nil {
+		if err := extractEntry(dir, name, hdr, archiveReader{tr}); err != nil {
 			return err
 		}
 	}
+}
+
+// archiveReader reads an entry's content: a failure there is the
+// archive's (cut short, corrupt), errdefs.ErrInvalidArgument.
+type archiveReader struct{ r io.Reader }
+
+func (a archiveReader) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%w: %v", errdefs.ErrInvalidArgument, err)
+	}
+	return n, err
 }
 
 // archiveName returns the name of a known entry, cleaned: a top-level

@@ -82,6 +82,9 @@ type Container struct {
 	Pid int `json:"pid,omitempty"`
 	// TaskCgroup is the container's cgroups path, for cleanup.
 	TaskCgroup string `json:"taskCgroup,omitempty"`
+	// Restore marks a created container made from a checkpoint archive:
+	// Start restores its processes instead of starting its process.
+	Restore bool `json:"restore,omitempty"`
 	// User is who the container's process runs as.
 	User User `json:"user"`
 

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,7 +31,7 @@ func TestCheckpointAnswers(t *testing.T) {
 		{"unknown", noCRIU, &runtime.CheckpointContainerRequest{ContainerId: "nope", Location: "/x.tar"}, errdefs.ErrNotFound, "nope"},
 		{"not running", noCRIU, &runtime.CheckpointContainerRequest{ContainerId: "made", Location: "/x.tar"}, errdefs.ErrFailedPrecondition, "not running"},
 		{"CRIU cannot run", noCRIU, &runtime.CheckpointContainerRequest{ContainerId: "run", Location: "/x.tar"}, errdefs.ErrFailedPrecondition, "vdso"},
-		{"CRIU runs", withCRIU, &runtime.CheckpointContainerRequest{ContainerId: "run", Location: "/x.tar"}, errdefs.ErrNotImplemented, "does not checkpoint"},
+		{"negative timeout", withCRIU, &runtime.CheckpointContainerRequest{ContainerId: "run", Location: "/x.tar", Timeout: -1}, errdefs.ErrInvalidArgument, "timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,8 +47,22 @@ func TestCheckpointAnswers(t *testing.T) {
 		})
 	}
 	e := newEnv(config.Default())
+	e.s.criu = withCRIU
+	e.containers.byID["run"] = container("run", "p1", store.ContainerRunning, nil)
+	if _, err := e.s.CheckpointContainer(ctx, &runtime.CheckpointContainerRequest{ContainerId: "run", Location: "/x.tar", Timeout: 5}); err != nil {
+		t.Fatalf("CheckpointContainer where CRIU runs: %v", err)
+	}
+	if !slices.Contains(e.containers.calls, "Checkpoint run /x.tar") {
+		t.Errorf("calls = %q, want the checkpoint to /x.tar", e.containers.calls)
+	}
+
+	e = newEnv(config.Default())
 	e.s.criu = noCRIU
-	_, err := e.s.RestorePod(ctx, &runtime.RestorePodRequest{CheckpointPath: "/c", Config: &runtime.PodSandboxConfig{}})
+	_, err := e.s.CreateContainer(ctx, &runtime.CreateContainerRequest{PodSandboxId: "p1", Config: &runtime.ContainerConfig{
+		Metadata: &runtime.ContainerMetadata{Name: "r"}, Image: &runtime.ImageSpec{Image: "/var/lib/kubelet/checkpoints/c.tar"},
+	}})
+	wantClass(t, err, errdefs.ErrFailedPrecondition)
+	_, err = e.s.RestorePod(ctx, &runtime.RestorePodRequest{CheckpointPath: "/c", Config: &runtime.PodSandboxConfig{}})
 	wantClass(t, err, errdefs.ErrFailedPrecondition)
 	_, err = e.s.RestorePod(ctx, &runtime.RestorePodRequest{})
 	wantClass(t, err, errdefs.ErrInvalidArgument)

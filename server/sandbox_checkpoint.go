@@ -7,25 +7,7 @@ import (
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/skiffrt/skiff/internal/errdefs"
-	"github.com/skiffrt/skiff/internal/store"
 )
-
-// CheckpointContainer checks its request and whether CRIU can run here;
-// a host where it cannot gets FailedPrecondition with CRIU's reason. The
-// checkpoint itself is not implemented yet (see the README).
-func (s *Server) CheckpointContainer(ctx context.Context, req *runtime.CheckpointContainerRequest) (*runtime.CheckpointContainerResponse, error) {
-	if req.GetLocation() == "" {
-		return nil, fmt.Errorf("%w: checkpoint: location is empty", errdefs.ErrInvalidArgument)
-	}
-	c, err := s.containers.Get(req.GetContainerId())
-	if err != nil {
-		return nil, err
-	}
-	if c.State != store.ContainerRunning {
-		return nil, fmt.Errorf("%w: checkpoint: container %s is %s, not running", errdefs.ErrFailedPrecondition, c.ID, c.State)
-	}
-	return nil, s.noCheckpoint(ctx, "checkpoint of container "+c.ID)
-}
 
 // CheckpointPod answers as CheckpointContainer does, for a pod.
 func (s *Server) CheckpointPod(ctx context.Context, req *runtime.CheckpointPodRequest) (*runtime.CheckpointPodResponse, error) {
