@@ -34,9 +34,22 @@ func (m *Manager) Checkpoint(ctx context.Context, id, location string, status *r
 		return err
 	}
 	defer c.release()
+	if err := checkRunning(c.Container); err != nil {
+		return err
+	}
+	return m.checkpoint(ctx, c.Container, location, status)
+}
+
+func checkRunning(c store.Container) error {
 	if c.State != store.ContainerRunning {
 		return fmt.Errorf("%w: checkpoint: container %s is %s, not running", errdefs.ErrFailedPrecondition, c.ID, c.State)
 	}
+	return nil
+}
+
+// checkpoint writes the archive of running container c, whose lock the
+// caller holds, at location.
+func (m *Manager) checkpoint(ctx context.Context, c store.Container, location string, status *runtime.ContainerStatus) error {
 	ctx = log.WithAttrs(ctx, log.KeyContainerID, c.ID)
 	start := time.Now()
 	work, err := os.MkdirTemp(m.dir(c.ID), "checkpoint-")

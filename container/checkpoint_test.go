@@ -1,8 +1,11 @@
 package container
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -172,5 +175,129 @@ func TestRestoreRefused(t *testing.T) {
 	wantErr(t, err, errdefs.ErrNotFound, "none.tar")
 	_, err = e.m.Create(ctxT(t), e.pod.ID, restoreConfig(other))
 	wantErr(t, err, errdefs.ErrInvalidArgument, "")
+	e.assertNothingLeft(t)
+}
+
+// TestCheckpointPod: every container is paused before the first is
+// captured and resumed at the end; the directory gets pod.dump,
+// pod.options and an archive per container.
+func TestCheckpointPod(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the rootfs diff keeps ownership")
+	}
+	e := newEnv(t)
+	a, b := e.run(t, "a"), e.run(t, "b")
+	dir := t.TempDir()
+	status := func(c store.Container) *runtime.ContainerStatus { return &runtime.ContainerStatus{Id: c.ID} }
+	if err := e.m.CheckpointPod(ctxT(t), e.pod.ID, dir, []string{a, b}, status); err != nil {
+		t.Fatalf("CheckpointPod: %v", err)
+	}
+	var order []string
+	for _, call := range e.tasks.Calls() {
+		if method, _, _ := strings.Cut(call, " "); method == "Pause" || method == "Checkpoint" || method == "Resume" {
+			order = append(order, method)
+		}
+	}
+	if want := []string{"Pause", "Pause", "Checkpoint", "Checkpoint", "Resume", "Resume"}; !slices.Equal(order, want) {
+		t.Errorf("calls = %v, want %v: all paused before the first capture", order, want)
+	}
+	for _, id := range []string{a, b} {
+		if tk := e.tasks.Get(id); tk.Paused || tk.Status != api.StatusRunning {
+			t.Errorf("task %s after the pod checkpoint: %+v", id, tk)
+		}
+	}
+	p, err := checkpoint.ReadPod(dir)
+	if err != nil || !slices.Equal(p.Containers, []string{"a", "b"}) && !slices.Equal(p.Containers, []string{"b", "a"}) {
+		t.Errorf("pod.options = %+v, %v", p, err)
+	}
+	for _, name := range []string{"a.tar", "b.tar", checkpoint.PodDump} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("pod checkpoint lacks %s: %v", name, err)
+		}
+	}
+}
+
+func TestCheckpointPodRefused(t *testing.T) {
+	e := newEnv(t)
+	a, made := e.run(t, "a"), e.create(t, "made")
+	full := t.TempDir()
+	if err := os.WriteFile(filepath.Join(full, "x"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	status := func(store.Container) *runtime.ContainerStatus { return nil }
+	tests := []struct {
+		name  string
+		dir   string
+		ids   []string
+		fail  string // a task method to fail
+		class error
+	}{
+		{"not empty", full, []string{a}, "", errdefs.ErrInvalidArgument},
+		{"no directory", filepath.Join(full, "none"), []string{a}, "", errdefs.ErrInvalidArgument},
+		{"no containers", "", nil, "", errdefs.ErrInvalidArgument},
+		{"twice", "", []string{a, a}, "", errdefs.ErrInvalidArgument},
+		{"not running", "", []string{a, made}, "", errdefs.ErrFailedPrecondition},
+		{"unknown", "", []string{a, "nope"}, "", errdefs.ErrNotFound},
+		{"CRIU fails", "", []string{a}, "Checkpoint", errdefs.ErrInternal},
+		{"pause fails", "", []string{a}, "Pause", errdefs.ErrInternal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := tt.dir
+			if dir == "" {
+				dir = t.TempDir()
+			}
+			if tt.fail != "" {
+				e.tasks.Fail(tt.fail, fmt.Errorf("%w: CRIU failed", errdefs.ErrInternal))
+				defer e.tasks.Fail(tt.fail, nil)
+			}
+			err := e.m.CheckpointPod(ctxT(t), e.pod.ID, dir, tt.ids, status)
+			wantErr(t, err, tt.class, "")
+			if tt.dir == "" {
+				if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+					t.Errorf("left in the output directory: %v", entries)
+				}
+			}
+			if tk := e.tasks.Get(a); tk.Paused {
+				t.Errorf("container a left paused")
+			}
+		})
+	}
+}
+
+// TestRestoreChecksExpected: a restore-time config must describe the
+// checkpointed process.
+func TestRestoreChecksExpected(t *testing.T) {
+	e := newEnv(t)
+	archive := e.checkpointed(t) // command: sleep 1000 (config)
+	tests := []struct {
+		name  string
+		mod   func(*runtime.ContainerConfig)
+		class error
+	}{
+		{"same", func(*runtime.ContainerConfig) {}, nil},
+		{"other command", func(c *runtime.ContainerConfig) { c.Command = []string{"sleep", "1"} }, errdefs.ErrInvalidArgument},
+		{"other working directory", func(c *runtime.ContainerConfig) { c.WorkingDir = "/tmp" }, errdefs.ErrInvalidArgument},
+		{"other user", func(c *runtime.ContainerConfig) {
+			c.Linux = &runtime.LinuxContainerConfig{SecurityContext: &runtime.LinuxContainerSecurityContext{RunAsUser: &runtime.Int64Value{Value: 1000}}}
+		}, errdefs.ErrInvalidArgument},
+		{"unknown image", func(c *runtime.ContainerConfig) { c.Image.Image = "alpine" }, errdefs.ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := config("counter")
+			tt.mod(cfg)
+			id, err := e.m.Restore(ctxT(t), e.pod.ID, cfg, archive)
+			wantErr(t, err, tt.class, "")
+			if err == nil {
+				if c, _ := e.m.Get(id); !c.Restore || c.ImageRef != busyboxID.String() {
+					t.Errorf("restored record = %+v", c)
+				}
+				if err := e.m.Remove(ctxT(t), id); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
 	e.assertNothingLeft(t)
 }

@@ -24,6 +24,28 @@ import (
 // names a checkpoint archive: the container is made from it (restore.go)
 // and Start restores its processes.
 func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.ContainerConfig) (string, error) {
+	archive := ""
+	if image := cfg.GetImage().GetImage(); checkpoint.IsArchive(image) {
+		archive = image
+	}
+	return m.create(ctx, sandboxID, cfg, archive)
+}
+
+// Restore creates a container in pod sandboxID from the checkpoint
+// archive at archive, as Create does with an archive for image, with cfg
+// as its restore-time config: the image, command, arguments, working
+// directory and user it gives must be the checkpointed container's.
+// Start restores its processes.
+func (m *Manager) Restore(ctx context.Context, sandboxID string, cfg *runtime.ContainerConfig, archive string) (string, error) {
+	if !filepath.IsAbs(archive) {
+		return "", fmt.Errorf("%w: checkpoint archive %q is not an absolute path", errdefs.ErrInvalidArgument, archive)
+	}
+	return m.create(ctx, sandboxID, cfg, archive)
+}
+
+// create creates a container, from the checkpoint archive at archive
+// unless it is "".
+func (m *Manager) create(ctx context.Context, sandboxID string, cfg *runtime.ContainerConfig, archive string) (string, error) {
 	if err := oci.CheckContainerConfig(cfg, m.cfg.Features); err != nil {
 		return "", err
 	}
@@ -45,9 +67,9 @@ func (m *Manager) Create(ctx context.Context, sandboxID string, cfg *runtime.Con
 	cu := cleanup.Make(ctx)
 	defer cu.Clean()
 	var from *checkpoint.Archive
-	if checkpoint.IsArchive(cfg.GetImage().GetImage()) {
+	if archive != "" {
 		cu.Add("remove container directory", func(context.Context) error { return m.removeDir(id) })
-		if from, cfg, err = m.unpackCheckpoint(ctx, id, cfg); err != nil {
+		if from, cfg, err = m.unpackCheckpoint(ctx, id, cfg, archive); err != nil {
 			return "", err
 		}
 	}

@@ -59,6 +59,8 @@ type Tasks interface {
 	Delete(ctx context.Context, id, cgroupPath string) error
 	Checkpoint(ctx context.Context, id, imagesDir, workDir string) error
 	Spec(id string) (*specs.Spec, error)
+	Pause(ctx context.Context, id string) error
+	Resume(ctx context.Context, id string) error
 }
 
 // Rootfs mounts containers' root filesystems (rootfs.Overlay).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,12 +33,14 @@ const (
 
 func (m *Manager) restoreDir(id string) string { return filepath.Join(m.dir(id), restoreDir) }
 
-// unpackCheckpoint unpacks the archive that cfg's image names into the
-// new container id's directory and returns it, with cfg as the container
-// will be created: its image the checkpointed container's, which must be
-// here. The container's directory is the caller's to remove on failure.
-func (m *Manager) unpackCheckpoint(ctx context.Context, id string, cfg *runtime.ContainerConfig) (*checkpoint.Archive, *runtime.ContainerConfig, error) {
-	path := filepath.Clean(cfg.GetImage().GetImage())
+// unpackCheckpoint unpacks the archive at path into the new container
+// id's directory and returns it, with cfg as the container will be
+// created: its image the checkpointed container's, which must be here.
+// When cfg names an image of its own (RestorePod), it and cfg's process
+// must be the checkpointed container's. The container's directory is the
+// caller's to remove on failure.
+func (m *Manager) unpackCheckpoint(ctx context.Context, id string, cfg *runtime.ContainerConfig, path string) (*checkpoint.Archive, *runtime.ContainerConfig, error) {
+	path = filepath.Clean(path)
 	if err := os.MkdirAll(m.dir(id), 0o711); err != nil {
 		return nil, nil, fmt.Errorf("container %s: %w", id, err)
 	}
@@ -49,8 +52,14 @@ func (m *Manager) unpackCheckpoint(ctx context.Context, id string, cfg *runtime.
 	if err != nil {
 		return nil, nil, fmt.Errorf("checkpoint archive %s: %w", path, err)
 	}
-	cfg = proto.Clone(cfg).(*runtime.ContainerConfig)
-	cfg.Image = &runtime.ImageSpec{Image: img.ID.String(), UserSpecifiedImage: a.Config.RootfsImageName}
+	if image := cfg.GetImage().GetImage(); filepath.Clean(image) != path {
+		if err := m.checkExpected(cfg, a, img); err != nil {
+			return nil, nil, fmt.Errorf("checkpoint archive %s: %w", path, err)
+		}
+	} else {
+		cfg = proto.Clone(cfg).(*runtime.ContainerConfig)
+		cfg.Image = &runtime.ImageSpec{Image: img.ID.String(), UserSpecifiedImage: a.Config.RootfsImageName}
+	}
 	log.G(ctx).Info("creating container from checkpoint", "archive", path, "checkpointed_id", a.Config.ID, log.KeyImage, img.ID)
 	return a, cfg, nil
 }
@@ -84,6 +93,35 @@ func (m *Manager) checkpointImage(c checkpoint.Config) (*image.Image, error) {
 		return nil, fmt.Errorf("%w: image %s is now %s, not the checkpointed container's %s", errdefs.ErrFailedPrecondition, name, img.ID, ref)
 	}
 	return img, nil
+}
+
+// checkExpected checks what a restore-time cfg says of the checkpointed
+// process against the archive: its image, and where cfg gives them, its
+// command and arguments, working directory and user. Its environment is
+// not compared: kubelet adds service variables that may differ.
+func (m *Manager) checkExpected(cfg *runtime.ContainerConfig, a *checkpoint.Archive, img *image.Image) error {
+	name := cfg.GetMetadata().GetName()
+	want, err := m.images.Get(cfg.GetImage().GetImage())
+	if err != nil {
+		return fmt.Errorf("container %s: image: %w", name, err)
+	}
+	if want.ID != img.ID {
+		return fmt.Errorf("%w: container %s: image %s is %s, the checkpoint's is %s", errdefs.ErrInvalidArgument, name, cfg.GetImage().GetImage(), want.ID, img.ID)
+	}
+	p := a.Spec.Process
+	if p == nil {
+		return fmt.Errorf("%w: spec.dump has no process", errdefs.ErrInvalidArgument)
+	}
+	if cmd := append(slices.Clone(cfg.GetCommand()), cfg.GetArgs()...); len(cfg.GetCommand()) > 0 && !slices.Equal(cmd, p.Args) {
+		return fmt.Errorf("%w: container %s: command %q, the checkpointed process ran %q", errdefs.ErrInvalidArgument, name, cmd, p.Args)
+	}
+	if wd := cfg.GetWorkingDir(); wd != "" && wd != p.Cwd {
+		return fmt.Errorf("%w: container %s: working directory %s, the checkpointed process's is %s", errdefs.ErrInvalidArgument, name, wd, p.Cwd)
+	}
+	if u := cfg.GetLinux().GetSecurityContext().GetRunAsUser(); u != nil && u.GetValue() != int64(p.User.UID) {
+		return fmt.Errorf("%w: container %s: user %d, the checkpointed process's is %d", errdefs.ErrInvalidArgument, name, u.GetValue(), p.User.UID)
+	}
+	return nil
 }
 
 // restoreRootfs writes the archive's rootfs diff as container id's

@@ -26,6 +26,8 @@ type Containers interface {
 	CheckAttach(id string, stdin, tty bool) (string, error)
 	ImageUser(imageID digest.Digest) (string, bool)
 	Checkpoint(ctx context.Context, id, location string, status *runtime.ContainerStatus) error
+	CheckpointPod(ctx context.Context, sandboxID, dir string, ids []string, status func(store.Container) *runtime.ContainerStatus) error
+	Restore(ctx context.Context, sandboxID string, cfg *runtime.ContainerConfig, archive string) (string, error)
 }
 
 var containerStates = map[store.ContainerState]runtime.ContainerState{

@@ -76,6 +76,12 @@ func (f *fakeContainers) CheckAttach(id string, stdin, tty bool) (string, error)
 func (f *fakeContainers) Checkpoint(_ context.Context, id, location string, _ *runtime.ContainerStatus) error {
 	return f.call("Checkpoint %s %s", id, location)
 }
+func (f *fakeContainers) CheckpointPod(_ context.Context, sandboxID, dir string, ids []string, _ func(store.Container) *runtime.ContainerStatus) error {
+	return f.call("CheckpointPod %s %s %v", sandboxID, dir, ids)
+}
+func (f *fakeContainers) Restore(_ context.Context, sandboxID string, cfg *runtime.ContainerConfig, archive string) (string, error) {
+	return "r-" + cfg.GetMetadata().GetName(), f.call("Restore %s %s %s", sandboxID, cfg.GetMetadata().GetName(), archive)
+}
 func (f *fakeContainers) ReopenLog(_ context.Context, id string) error {
 	return f.call("ReopenLog %s", id)
 }

@@ -9,31 +9,36 @@ import (
 	"github.com/skiffrt/skiff/internal/errdefs"
 )
 
-// CheckpointPod answers as CheckpointContainer does, for a pod.
+// CheckpointPod writes a checkpoint of the listed running containers of
+// a pod into the request's output directory (the layout is
+// internal/checkpoint's WritePod): all are paused before the first is
+// captured and resumed before the answer, whatever it is. skiff takes no
+// options: any is refused.
 func (s *Server) CheckpointPod(ctx context.Context, req *runtime.CheckpointPodRequest) (*runtime.CheckpointPodResponse, error) {
 	if req.GetOutputPath() == "" || len(req.GetContainerIds()) == 0 {
 		return nil, fmt.Errorf("%w: checkpoint pod: output_path and container_ids are required", errdefs.ErrInvalidArgument)
+	}
+	if err := noOptions(req.GetOptions()); err != nil {
+		return nil, fmt.Errorf("checkpoint pod: %w", err)
 	}
 	sb, err := s.sandboxes.Get(ctx, req.GetPodSandboxId())
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.noCheckpoint(ctx, "checkpoint of pod "+sb.ID)
-}
-
-// RestorePod answers as CheckpointContainer does, for a restore.
-func (s *Server) RestorePod(ctx context.Context, req *runtime.RestorePodRequest) (*runtime.RestorePodResponse, error) {
-	if req.GetCheckpointPath() == "" || req.GetConfig() == nil {
-		return nil, fmt.Errorf("%w: restore pod: checkpoint_path and config are required", errdefs.ErrInvalidArgument)
-	}
-	return nil, s.noCheckpoint(ctx, "restore of pod from "+req.GetCheckpointPath())
-}
-
-// noCheckpoint says why what cannot be done: CRIU's reason where it
-// cannot run, else that skiff does not drive it yet.
-func (s *Server) noCheckpoint(ctx context.Context, what string) error {
 	if err := s.criu(ctx); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return nil, fmt.Errorf("checkpoint of pod %s: %w", sb.ID, err)
 	}
-	return fmt.Errorf("%w: %s: CRIU works on this host, but skiff does not checkpoint or restore yet", errdefs.ErrNotImplemented, what)
+	if err := s.containers.CheckpointPod(ctx, sb.ID, req.GetOutputPath(), req.GetContainerIds(), toCRIContainerStatus); err != nil {
+		return nil, err
+	}
+	return &runtime.CheckpointPodResponse{}, nil
+}
+
+// noOptions refuses checkpoint and restore options: skiff documents
+// none, and the CRI wants unknown keys refused, not ignored.
+func noOptions(opts map[string]string) error {
+	for k := range opts {
+		return fmt.Errorf("%w: option %q is not supported (skiff takes no checkpoint or restore options)", errdefs.ErrInvalidArgument, k)
+	}
+	return nil
 }

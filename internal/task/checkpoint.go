@@ -36,6 +36,23 @@ func (r *Runner) Checkpoint(ctx context.Context, id, imagesDir, workDir string) 
 	return nil
 }
 
+// Pause freezes the processes of running task id until Resume; a
+// Checkpoint meanwhile leaves them frozen.
+func (r *Runner) Pause(ctx context.Context, id string) error {
+	if err := r.client(id).call(ctx, api.MethodPause, nil, nil); err != nil {
+		return fmt.Errorf("pause task %s: %w", id, err)
+	}
+	return nil
+}
+
+// Resume thaws task id; one that is not paused is fine.
+func (r *Runner) Resume(ctx context.Context, id string) error {
+	if err := r.client(id).call(ctx, api.MethodResume, nil, nil); err != nil {
+		return fmt.Errorf("resume task %s: %w", id, err)
+	}
+	return nil
+}
+
 // Spec returns the OCI spec task id runs with, from its bundle.
 func (r *Runner) Spec(id string) (*specs.Spec, error) {
 	raw, err := os.ReadFile(filepath.Join(r.dir(id), "config.json"))

@@ -126,3 +126,38 @@ func TestCheckpointRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPauseCheckpointResume: a paused container does not run, stays
+// paused through a checkpoint, and runs on once resumed.
+func TestPauseCheckpointResume(t *testing.T) {
+	requireKernel(t)
+	bin := workingCRIU(t)
+	b := newBundle(t, "sh", "-c", "i=0; while :; do echo $i; i=$((i+1)); sleep 0.05; done")
+	_, c := b.start(t)
+	if _, err := c.start(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the counter to reach 2", 10*time.Second, func() bool { return lastNumber(t, b.logPath) >= 2 })
+	call := func(method string) {
+		t.Helper()
+		if err := c.call(ctx(t), method, nil, nil); err != nil {
+			t.Fatalf("%s: %v", method, err)
+		}
+	}
+	call(api.MethodPause)
+	frozen := lastNumber(t, b.logPath)
+	req := &api.CheckpointRequest{ImagesDir: filepath.Join(t.TempDir(), "i"), WorkDir: filepath.Join(t.TempDir(), "w"), CRIU: bin}
+	if err := c.checkpoint(ctx(t), req); err != nil {
+		t.Fatalf("Checkpoint of a paused container: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := lastNumber(t, b.logPath); n != frozen {
+		t.Fatalf("the paused counter went on from %d to %d", frozen, n)
+	}
+	call(api.MethodResume)
+	waitFor(t, "the resumed counter to go on", 5*time.Second, func() bool { return lastNumber(t, b.logPath) > frozen })
+	call(api.MethodResume) // not paused: fine
+	if err := c.kill(ctx(t), syscall.SIGKILL, true); err != nil {
+		t.Fatal(err)
+	}
+}

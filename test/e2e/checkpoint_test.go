@@ -150,3 +150,66 @@ func TestCheckpointRestoreCounter(t *testing.T) {
 	}
 	t.Logf("checkpointed at %d..%d, restored from %d", before, after, first)
 }
+
+// TestCheckpointRestorePod checkpoints a pod of two containers (a
+// counter and a sleeper) in one cut, removes it, and restores it as a new
+// pod with RestorePod: both containers are created, start restored, and
+// the counter goes on from the checkpoint.
+func TestCheckpointRestorePod(t *testing.T) {
+	if bin := criu.Find(criu.CacheDir); bin == "" || exec.Command(bin, "check").Run() != nil {
+		t.Skipf("CRIU cannot run on this host (%q)", bin)
+	}
+	reg := startRegistry(t)
+	d := startDaemon(t, mirrorArgs(reg)...)
+	d.pull(t, "busybox")
+	cfg := podConfig(t, "ckpt-pod")
+	pod := d.runPod(t, cfg)
+	ctrCfg := func(name, script string) *runtime.ContainerConfig {
+		return &runtime.ContainerConfig{
+			Metadata: &runtime.ContainerMetadata{Name: name}, Image: &runtime.ImageSpec{Image: "busybox"},
+			Command: []string{"sh", "-c", script}, LogPath: name + ".log", Linux: &runtime.LinuxContainerConfig{},
+		}
+	}
+	counter, sleeper := ctrCfg("counter", counterScript), ctrCfg("sleeper", "sleep 1000")
+	ids := []string{d.runConfig(t, pod, cfg, "counter", counter), d.runConfig(t, pod, cfg, "sleeper", sleeper)}
+	logPath := filepath.Join(cfg.LogDirectory, "counter.log")
+	waitCount(t, logPath, 5)
+
+	dir := t.TempDir()
+	before := lastCount(t, logPath)
+	if _, err := d.runtime.CheckpointPod(ctxT(t), &runtime.CheckpointPodRequest{PodSandboxId: pod, OutputPath: dir, ContainerIds: ids}); err != nil {
+		t.Fatalf("CheckpointPod: %v", err)
+	}
+	after := lastCount(t, logPath)
+	waitCount(t, logPath, after) // resumed
+	d.removePod(t, pod)
+
+	cfg2 := podConfig(t, "ckpt-pod-restored")
+	resp, err := d.runtime.RestorePod(ctxT(t), &runtime.RestorePodRequest{CheckpointPath: dir, Config: cfg2, ContainerConfigs: []*runtime.ContainerConfig{counter, sleeper}})
+	if err != nil {
+		t.Fatalf("RestorePod: %v", err)
+	}
+	defer d.removePod(t, resp.PodSandboxId)
+	if len(resp.RestoredContainers) != 2 {
+		t.Fatalf("restored containers = %v", resp.RestoredContainers)
+	}
+	for _, rc := range resp.RestoredContainers {
+		if st := d.containerStatus(t, rc.ContainerId); st.State != runtime.ContainerState_CONTAINER_CREATED || st.Metadata.GetName() != rc.Name {
+			t.Errorf("restored %s: %v %v; want created", rc.Name, st.State, st.Metadata)
+		}
+		if _, err := d.runtime.StartContainer(ctxT(t), &runtime.StartContainerRequest{ContainerId: rc.ContainerId}); err != nil {
+			t.Fatalf("StartContainer %s: %v", rc.Name, err)
+		}
+	}
+	restoredLog := filepath.Join(cfg2.LogDirectory, "counter.log")
+	waitCount(t, restoredLog, -1)
+	first, err := strconv.Atoi(strings.TrimPrefix(readLog(t, restoredLog)[0], "stdout:"))
+	if err != nil || first <= before || first > after+1 {
+		t.Fatalf("the restored counter starts at %d (%v), want a number in (%d, %d]", first, err, before, after+1)
+	}
+	for _, rc := range resp.RestoredContainers {
+		if st := d.containerStatus(t, rc.ContainerId); st.State != runtime.ContainerState_CONTAINER_RUNNING {
+			t.Errorf("restored %s is %v, want running", rc.Name, st.State)
+		}
+	}
+}

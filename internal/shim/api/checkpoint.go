@@ -13,3 +13,11 @@ type CheckpointRequest struct {
 	// CRIU is the criu binary; "" runs criu from the shim's PATH.
 	CRIU string `json:"criu,omitempty"`
 }
+
+// MethodPause freezes the running container's processes (the cgroup
+// freezer) until MethodResume; a checkpoint of a paused container leaves
+// it paused. CheckpointPod uses them for one consistent cut of a pod.
+const MethodPause = "Pause"
+
+// MethodResume thaws a paused container; one not paused is fine.
+const MethodResume = "Resume"

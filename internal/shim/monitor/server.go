@@ -159,6 +159,10 @@ func (s *server) dispatch(ctx context.Context, req *api.Request) (any, error) {
 			return nil, err
 		}
 		return nil, c.checkpoint(&r)
+	case api.MethodPause:
+		return nil, c.pause()
+	case api.MethodResume:
+		return nil, c.resume()
 	case api.MethodReopenLog:
 		return nil, c.log.reopen()
 	case api.MethodWait:

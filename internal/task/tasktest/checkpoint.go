@@ -51,3 +51,34 @@ func (r *Runner) Spec(id string) (*specs.Spec, error) {
 	}
 	return nil, gone(id)
 }
+
+// Pause marks a running task paused (Paused lists them).
+func (r *Runner) Pause(_ context.Context, id string) error {
+	if err := r.begin("Pause", id); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := r.tasks[id]
+	switch {
+	case t == nil:
+		return gone(id)
+	case t.Status != api.StatusRunning:
+		return fmt.Errorf("%w: task %s is %s", errdefs.ErrFailedPrecondition, id, t.Status)
+	}
+	t.Paused = true
+	return nil
+}
+
+// Resume unmarks a paused task; one not paused is fine.
+func (r *Runner) Resume(_ context.Context, id string) error {
+	if err := r.begin("Resume", id); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if t := r.tasks[id]; t != nil {
+		t.Paused = false
+	}
+	return nil
+}

@@ -45,8 +45,10 @@ type Task struct {
 	Exited   *task.Exit
 	// Resources are those of the last Update.
 	Resources *specs.LinuxResources
-	done      chan struct{} // closed on exit
-	lost      chan struct{} // closed when its shim vanished
+	// Paused is set between Pause and Resume.
+	Paused bool
+	done   chan struct{} // closed on exit
+	lost   chan struct{} // closed when its shim vanished
 }
 
 // Fail makes every later call of method (e.g. "Start") fail with err; a
