@@ -39,6 +39,7 @@ func TestStandaloneKubelet(t *testing.T) {
 	t.Run("run through ExecSync", func(t *testing.T) { n.checkRun(t, first, "1") })
 	t.Run("exec", n.checkExec)
 	t.Run("stats summary", n.checkStatsSummary)
+	t.Run("checkpoint through the kubelet's API", func(t *testing.T) { n.checkCheckpoint(t, first) })
 	t.Run("skiffd killed with -9 under the kubelet", func(t *testing.T) { windows = append(windows, n.checkSkiffdKill(t)) })
 	t.Run("crash loop backs off and counts restarts", func(t *testing.T) { n.checkCrashLoop(t, crash) })
 	t.Run("the kubelet rotates a container log", func(t *testing.T) { n.checkLogRotation(t, first) })
