@@ -18,11 +18,7 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/applyconfigurations"
 
@@ -51,6 +47,7 @@ type serverFlags struct {
 	etcd                      etcdFlags
 	compaction, eventTTL      time.Duration
 	services                  service.Config
+	advertise                 string
 	logLevel                  slog.Level
 	runAgent                  bool
 	agent                     agentFlags
@@ -78,7 +75,7 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	fs.DurationVar(&f.eventTTL, "event-ttl", time.Hour, "how long events are kept after their last write")
 	fs.DurationVar(&f.compaction, "compaction-interval", 5*time.Minute, "how often old etcd revisions are compacted")
 	f.services = service.DefaultConfig
-	fs.Func("service-cluster-ip-range", "CIDR of the services' cluster IPs (default 10.96.0.0/12)", func(s string) error {
+	fs.Func("service-cluster-ip-range", "CIDR of the services' cluster IPs (default 10.96.0.0/16; the kubernetes service has the first)", func(s string) error {
 		p, err := netip.ParsePrefix(s)
 		f.services.CIDR = p.Masked()
 		return err
@@ -90,6 +87,7 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 		}
 		return err
 	})
+	fs.StringVar(&f.advertise, "advertise-address", "", "IP the kubernetes service's endpoints give for this server (default: the --listen address, or the default route's when that is unspecified)")
 	fs.TextVar(&f.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
 	fs.BoolVar(&f.runAgent, "agent", true, "run a node agent for the local skiffd (see --cri-socket)")
 	f.agent.register(fs)
@@ -153,15 +151,23 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 		return err
 	}
 	go handler.nodeGraph.Run(ctx, handler.stores["pods"])
-	if err := bootstrap(ctx, handler.stores, f.services); err != nil {
-		return err
-	}
-	go store.Compactor(ctx, f.compaction)
-
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return err
 	}
+	self, err := advertiseAddress(f.advertise, ln.Addr())
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	stopAddresses, err := startServiceAddresses(ctx, f.services, store, handler.stores, self)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopAddresses()
+	go store.Compactor(ctx, f.compaction)
+
 	srv, err := httpsServer(ca, f, ln.Addr(), handler.http)
 	if err != nil {
 		ln.Close()
@@ -282,29 +288,6 @@ func openapiKinds(stores []*registry.Store, scheme *runtime.Scheme) []openapi.Ki
 		})
 	}
 	return out
-}
-
-// bootstrap creates the namespaces every cluster has and the kubernetes
-// service, on the first address of the service range.
-func bootstrap(ctx context.Context, stores map[string]*registry.Store, services service.Config) error {
-	opts := registry.WriteOptions{FieldManager: "skiff-server"}
-	for _, name := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-		if _, err := stores["namespaces"].Create(ctx, "", ns, opts); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("bootstrap namespace %s: %w", name, err)
-		}
-	}
-	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: "kubernetes", Labels: map[string]string{"component": "apiserver", "provider": "kubernetes"}},
-		Spec: corev1.ServiceSpec{
-			ClusterIP: services.CIDR.Masked().Addr().Next().String(),
-			Ports:     []corev1.ServicePort{{Name: "https", Port: 443, TargetPort: intstr.FromInt32(6443)}},
-		},
-	}
-	if _, err := stores["services"].Create(ctx, "default", svc, opts); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("bootstrap service kubernetes: %w", err)
-	}
-	return nil
 }
 
 // httpsServer serves h with the serving certificate; client certificates

@@ -2,11 +2,13 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/skiffrt/skiff/controlplane/storage"
 )
 
 // WriteOptions are the parameters every write takes.
@@ -41,21 +43,45 @@ func (s *Store) create(ctx context.Context, obj runtime.Object, opts WriteOption
 	if err := s.validateCreate(obj); err != nil {
 		return nil, err
 	}
+	m := accessor(obj)
+	if err := s.checkNamespace(ctx, m.GetNamespace()); err != nil {
+		return nil, err
+	}
+	if s.kind.Admit != nil {
+		// The object being there is the error, not the addresses it holds.
+		if _, err := s.storage.Get(ctx, s.key(m.GetNamespace(), m.GetName())); err == nil {
+			return nil, apierrors.NewAlreadyExists(s.kind.GroupResource(), m.GetName())
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		out, err := s.createOnce(ctx, obj.DeepCopyObject(), opts)
+		// Another API server took a claim the Admit hook saw free: admit
+		// a fresh copy again.
+		if errors.Is(err, storage.ErrClaimed) && attempt < maxRetries {
+			continue
+		}
+		if err != nil {
+			return nil, s.apiError(err, m.GetName())
+		}
+		return out, nil
+	}
+}
+
+// createOnce admits obj (allocations included) and stores it with its
+// claims.
+func (s *Store) createOnce(ctx context.Context, obj runtime.Object, opts WriteOptions) (runtime.Object, error) {
 	if err := s.admit(ctx, obj, nil); err != nil {
 		return nil, err
 	}
 	if err := s.admitWrite(ctx, OpCreate, "", obj, nil); err != nil {
 		return nil, err
 	}
-	m := accessor(obj)
-	if err := s.checkNamespace(ctx, m.GetNamespace()); err != nil {
-		return nil, err
-	}
 	if opts.DryRun {
 		return s.typed(obj), nil
 	}
-	if err := s.storage.Create(ctx, s.key(m.GetNamespace(), m.GetName()), obj); err != nil {
-		return nil, s.apiError(fmt.Errorf("create: %w", err), m.GetName())
+	m := accessor(obj)
+	if err := s.storage.CreateWith(ctx, s.key(m.GetNamespace(), m.GetName()), obj, s.claims(obj, nil)); err != nil {
+		return nil, fmt.Errorf("create: %w", err)
 	}
 	return s.typed(obj), nil
 }
@@ -65,14 +91,5 @@ func (s *Store) admit(ctx context.Context, obj, old runtime.Object) error {
 	if s.kind.Admit == nil {
 		return nil
 	}
-	return s.kind.Admit(ctx, obj, old, s.listAll)
-}
-
-// listAll lists every object of the kind.
-func (s *Store) listAll(ctx context.Context) ([]runtime.Object, error) {
-	list, err := s.List(ctx, "", &metav1.ListOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return ListItems(list), nil
+	return s.kind.Admit(ctx, obj, old, s.claimed)
 }

@@ -64,7 +64,7 @@ func (s *Store) deleteOnce(ctx context.Context, key string, cur runtime.Object, 
 		if dryRun {
 			return cur, true, nil
 		}
-		gone, err := s.storage.Delete(ctx, key, rev(cm))
+		gone, err := s.storage.DeleteWith(ctx, key, rev(cm), s.claims(nil, cur))
 		if err != nil {
 			return nil, false, fmt.Errorf("delete: %w", err)
 		}
@@ -79,7 +79,7 @@ func (s *Store) deleteOnce(ctx context.Context, key string, cur runtime.Object, 
 	if !changed || dryRun {
 		return obj, false, nil
 	}
-	if err := s.storage.Update(ctx, key, obj, rev(cm)); err != nil {
+	if err := s.storage.UpdateWith(ctx, key, obj, rev(cm), storage.Claims{}); err != nil {
 		return nil, false, fmt.Errorf("delete: %w", err)
 	}
 	return s.typed(obj), false, nil

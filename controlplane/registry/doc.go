@@ -50,8 +50,10 @@
 //     controller tells through Finalize);
 //   - Finalize: the finalize subresource, the only door to what a
 //     Finalizing kind waits for (a Namespace's spec.finalizers);
-//   - Admit: allocate or refuse with a view of the kind's other objects
-//     (a Service's cluster IP and node ports);
+//   - Admit and Claims: allocate what an object holds exclusively (a
+//     Service's cluster IPs and node ports) as claim keys the Store writes
+//     in the object's own etcd transactions (see claims.go), so no two
+//     objects hold one and none outlives its holder;
 //   - StoredAs: keep the objects as another kind's (events.k8s.io/v1
 //     Events are v1 Events);
 //   - ValidName: another name rule than a DNS subdomain.

@@ -35,6 +35,8 @@ func (s *Store) apiError(err error, name string, gr ...schema.GroupResource) err
 		return apierrors.NewAlreadyExists(res, name)
 	case errors.Is(err, storage.ErrConflict):
 		return apierrors.NewConflict(res, name, errors.New(msgModified))
+	case errors.Is(err, storage.ErrClaimed):
+		return apierrors.NewConflict(res, name, err)
 	case errors.Is(err, storage.ErrGone):
 		return apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %v", err))
 	case errors.Is(err, storage.ErrBadContinue):

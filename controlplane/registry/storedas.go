@@ -24,9 +24,9 @@ type StoredAs struct {
 // a converting view of it for a kind StoredAs another.
 type objectStore interface {
 	Get(ctx context.Context, key string) (runtime.Object, error)
-	Create(ctx context.Context, key string, obj runtime.Object) error
-	Update(ctx context.Context, key string, obj runtime.Object, rev int64) error
-	Delete(ctx context.Context, key string, rev int64) (runtime.Object, error)
+	CreateWith(ctx context.Context, key string, obj runtime.Object, c storage.Claims) error
+	UpdateWith(ctx context.Context, key string, obj runtime.Object, rev int64, c storage.Claims) error
+	DeleteWith(ctx context.Context, key string, rev int64, c storage.Claims) (runtime.Object, error)
 	List(ctx context.Context, prefix string, opts storage.ListOptions) (*storage.ListResult, error)
 	Watch(ctx context.Context, prefix string, rev int64) <-chan storage.Event
 }
@@ -45,26 +45,26 @@ func (c converting) Get(ctx context.Context, key string) (runtime.Object, error)
 	return c.as.FromStorage(obj), nil
 }
 
-func (c converting) Create(ctx context.Context, key string, obj runtime.Object) error {
+func (c converting) CreateWith(ctx context.Context, key string, obj runtime.Object, claims storage.Claims) error {
 	stored := c.as.ToStorage(obj)
-	if err := c.s.Create(ctx, key, stored); err != nil {
+	if err := c.s.CreateWith(ctx, key, stored, claims); err != nil {
 		return err
 	}
 	accessor(obj).SetResourceVersion(accessor(stored).GetResourceVersion())
 	return nil
 }
 
-func (c converting) Update(ctx context.Context, key string, obj runtime.Object, rev int64) error {
+func (c converting) UpdateWith(ctx context.Context, key string, obj runtime.Object, rev int64, claims storage.Claims) error {
 	stored := c.as.ToStorage(obj)
-	if err := c.s.Update(ctx, key, stored, rev); err != nil {
+	if err := c.s.UpdateWith(ctx, key, stored, rev, claims); err != nil {
 		return err
 	}
 	accessor(obj).SetResourceVersion(accessor(stored).GetResourceVersion())
 	return nil
 }
 
-func (c converting) Delete(ctx context.Context, key string, rev int64) (runtime.Object, error) {
-	obj, err := c.s.Delete(ctx, key, rev)
+func (c converting) DeleteWith(ctx context.Context, key string, rev int64, claims storage.Claims) (runtime.Object, error) {
+	obj, err := c.s.DeleteWith(ctx, key, rev, claims)
 	if err != nil {
 		return nil, err
 	}

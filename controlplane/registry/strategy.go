@@ -131,10 +131,19 @@ type Kind struct {
 	StoredAs *StoredAs
 	// Admit, when set, runs on every create and every update through the
 	// main resource (old is nil on a create), after validation and before
-	// the write. It sees all objects of the kind through list and hands
-	// out what the server allocates (a Service's clusterIP and nodePorts),
-	// or refuses with an API error.
-	Admit func(ctx context.Context, obj, old runtime.Object, list ListFunc) error
+	// the write. It hands out what the server allocates (a Service's
+	// clusterIP and nodePorts), seeing which claims are held through
+	// claimed, or refuses with an API error. When the write then finds a
+	// claim taken meanwhile (another API server), Admit runs again on a
+	// fresh copy of the object.
+	Admit func(ctx context.Context, obj, old runtime.Object, claimed ClaimedFunc) error
+	// Claims, when set, returns the keys (storage keys, as
+	// "ranges/serviceips/10.96.0.10") that an object holds exclusively
+	// beside its own. The Store takes and frees them in the same etcd
+	// transaction as the object's writes (storage.Claims): two objects
+	// never hold one, across API servers too, and none outlives its
+	// holder, whatever crashes. The value of a claim is Owner(obj).
+	Claims func(obj runtime.Object) []string
 	// Strategy is the kind's behaviour.
 	Strategy Strategy
 }
@@ -149,8 +158,8 @@ type Stream struct {
 	Verbs []string
 }
 
-// ListFunc lists every object of a kind, in all namespaces.
-type ListFunc func(ctx context.Context) ([]runtime.Object, error)
+// ClaimedFunc returns the claims held under prefix ("ranges/serviceips/").
+type ClaimedFunc func(ctx context.Context, prefix string) (map[string]bool, error)
 
 // GroupResource of the kind, for errors.
 func (k *Kind) GroupResource() schema.GroupResource {

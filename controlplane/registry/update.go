@@ -49,9 +49,10 @@ func (s *Store) update(ctx context.Context, ns, name, sub string, opts WriteOpti
 		// Another writer got between the read and the write: read again
 		// and mutate again (a patch applies to the new version; an object
 		// the client sent with the old resourceVersion then fails its
-		// precondition, 409).
+		// precondition, 409). A claim taken meanwhile by another API
+		// server is admitted again the same way.
 		out, err := s.updateOnce(ctx, key, cur, v, sub, opts, applied, mutate)
-		if errors.Is(err, storage.ErrConflict) && attempt < maxRetries {
+		if (errors.Is(err, storage.ErrConflict) || errors.Is(err, storage.ErrClaimed)) && attempt < maxRetries {
 			continue
 		}
 		if err != nil {
@@ -108,13 +109,13 @@ func (s *Store) updateOnce(ctx context.Context, key string, cur runtime.Object, 
 		// The last finalizer of a deleted object is gone: delete it. An
 		// object in its grace period (a pod its node is stopping) stays
 		// until deleted with grace 0, as upstream.
-		gone, err := s.storage.Delete(ctx, key, rev(cm))
+		gone, err := s.storage.DeleteWith(ctx, key, rev(cm), s.claims(nil, cur))
 		if err != nil {
 			return nil, fmt.Errorf("update: %w", err)
 		}
 		return v.get(s.typed(gone)), nil
 	}
-	if err := s.storage.Update(ctx, key, obj, rev(cm)); err != nil {
+	if err := s.storage.UpdateWith(ctx, key, obj, rev(cm), s.claims(obj, cur)); err != nil {
 		return nil, fmt.Errorf("update: %w", err)
 	}
 	return v.get(s.typed(obj)), nil

@@ -39,20 +39,31 @@ func (s *Store) Get(ctx context.Context, key string) (runtime.Object, error) {
 // Create stores obj at key if the key is free, and sets obj's
 // resourceVersion to the write's revision.
 func (s *Store) Create(ctx context.Context, key string, obj runtime.Object) error {
+	return s.CreateWith(ctx, key, obj, Claims{})
+}
+
+// CreateWith is Create with claims changed in the same transaction: a
+// taken key that is held gives a *ClaimError (ErrClaimed).
+func (s *Store) CreateWith(ctx context.Context, key string, obj runtime.Object, c Claims) error {
 	k := s.prefix + key
 	put, err := s.put(ctx, k, obj)
 	if err != nil {
 		return err
 	}
+	cmps, ops := s.claimOps(c)
 	resp, err := s.client.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(k), "=", 0)).
-		Then(put).
+		If(append([]clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(k), "=", 0)}, cmps...)...).
+		Then(append([]clientv3.Op{put}, ops...)...).
+		Else(append([]clientv3.Op{clientv3.OpGet(k, clientv3.WithKeysOnly())}, s.takenReads(c)...)...).
 		Commit()
 	if err != nil {
 		return fmt.Errorf("create %s: %w", key, err)
 	}
 	if !resp.Succeeded {
-		return fmt.Errorf("create %s: %w", key, ErrExists)
+		if len(resp.Responses[0].GetResponseRange().Kvs) > 0 {
+			return fmt.Errorf("create %s: %w", key, ErrExists)
+		}
+		return fmt.Errorf("create %s: %w", key, s.heldClaim(c, resp.Responses[1:]))
 	}
 	return setRevision(obj, resp.Header.Revision)
 }
@@ -61,21 +72,28 @@ func (s *Store) Create(ctx context.Context, key string, obj runtime.Object) erro
 // obj's resourceVersion to the write's revision. A changed revision gives
 // ErrConflict, a missing key ErrNotFound.
 func (s *Store) Update(ctx context.Context, key string, obj runtime.Object, rev int64) error {
+	return s.UpdateWith(ctx, key, obj, rev, Claims{})
+}
+
+// UpdateWith is Update with claims changed in the same transaction: a
+// taken key that is held gives a *ClaimError (ErrClaimed).
+func (s *Store) UpdateWith(ctx context.Context, key string, obj runtime.Object, rev int64, c Claims) error {
 	k := s.prefix + key
 	put, err := s.put(ctx, k, obj)
 	if err != nil {
 		return err
 	}
+	cmps, ops := s.claimOps(c)
 	resp, err := s.client.Txn(ctx).
-		If(clientv3.Compare(clientv3.ModRevision(k), "=", rev)).
-		Then(put).
-		Else(clientv3.OpGet(k, clientv3.WithKeysOnly())).
+		If(append([]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(k), "=", rev)}, cmps...)...).
+		Then(append([]clientv3.Op{put}, ops...)...).
+		Else(append([]clientv3.Op{clientv3.OpGet(k, clientv3.WithKeysOnly())}, s.takenReads(c)...)...).
 		Commit()
 	if err != nil {
 		return fmt.Errorf("update %s: %w", key, err)
 	}
 	if !resp.Succeeded {
-		return fmt.Errorf("update %s: %w", key, missingOrConflict(resp))
+		return fmt.Errorf("update %s: %w", key, s.whyFailed(resp, rev, c))
 	}
 	return setRevision(obj, resp.Header.Revision)
 }
@@ -84,17 +102,24 @@ func (s *Store) Update(ctx context.Context, key string, obj runtime.Object, rev 
 // returns the deleted object, whose resourceVersion is the deletion's
 // revision, as a watcher sees it.
 func (s *Store) Delete(ctx context.Context, key string, rev int64) (runtime.Object, error) {
+	return s.DeleteWith(ctx, key, rev, Claims{})
+}
+
+// DeleteWith is Delete that also frees c.Release in the same
+// transaction.
+func (s *Store) DeleteWith(ctx context.Context, key string, rev int64, c Claims) (runtime.Object, error) {
 	k := s.prefix + key
+	_, ops := s.claimOps(Claims{Release: c.Release, Owner: c.Owner})
 	resp, err := s.client.Txn(ctx).
 		If(clientv3.Compare(clientv3.ModRevision(k), "=", rev)).
-		Then(clientv3.OpDelete(k, clientv3.WithPrevKV())).
+		Then(append([]clientv3.Op{clientv3.OpDelete(k, clientv3.WithPrevKV())}, ops...)...).
 		Else(clientv3.OpGet(k, clientv3.WithKeysOnly())).
 		Commit()
 	if err != nil {
 		return nil, fmt.Errorf("delete %s: %w", key, err)
 	}
 	if !resp.Succeeded {
-		return nil, fmt.Errorf("delete %s: %w", key, missingOrConflict(resp))
+		return nil, fmt.Errorf("delete %s: %w", key, s.whyFailed(resp, rev, Claims{}))
 	}
 	del := resp.Responses[0].GetResponseDeleteRange()
 	if len(del.PrevKvs) == 0 {
@@ -125,11 +150,19 @@ func (s *Store) Revision(ctx context.Context) (int64, error) {
 	return resp.Header.Revision, nil
 }
 
-// missingOrConflict tells why a conditional write's Txn failed, from the
-// Else branch's keys-only read.
-func missingOrConflict(resp *clientv3.TxnResponse) error {
-	if len(resp.Responses) > 0 && len(resp.Responses[0].GetResponseRange().Kvs) == 0 {
+// whyFailed tells why a write conditioned on the key's revision rev
+// failed, from its Else branch: a keys-only read of the key, then the
+// reads of the keys c takes.
+func (s *Store) whyFailed(resp *clientv3.TxnResponse, rev int64, c Claims) error {
+	kvs := resp.Responses[0].GetResponseRange().Kvs
+	switch {
+	case len(kvs) == 0:
 		return ErrNotFound
+	case kvs[0].ModRevision != rev:
+		return ErrConflict
+	}
+	if err := s.heldClaim(c, resp.Responses[1:]); err != nil {
+		return err
 	}
 	return ErrConflict
 }

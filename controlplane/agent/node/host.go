@@ -79,7 +79,7 @@ func osImage() string {
 func Addresses(ip, hostname string) ([]corev1.NodeAddress, error) {
 	if ip == "" {
 		var err error
-		if ip, err = outboundIP(); err != nil {
+		if ip, err = OutboundIP(); err != nil {
 			return nil, fmt.Errorf("no node IP: set one (%w)", err)
 		}
 	}
@@ -89,9 +89,9 @@ func Addresses(ip, hostname string) ([]corev1.NodeAddress, error) {
 	return []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: ip}, {Type: corev1.NodeHostName, Address: hostname}}, nil
 }
 
-// outboundIP is the source address the kernel picks for the default
+// OutboundIP is the source address the kernel picks for the default
 // route (no packet is sent).
-func outboundIP() (string, error) {
+func OutboundIP() (string, error) {
 	c, err := net.Dial("udp", "192.0.2.1:9")
 	if err != nil {
 		return "", err

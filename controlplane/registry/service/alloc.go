@@ -6,7 +6,6 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"net/netip"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,41 +15,39 @@ import (
 	"github.com/skiffrt/skiff/controlplane/registry"
 )
 
-// allocator hands out cluster IPs and node ports. It finds the free ones
-// from the services stored now, and mu serialises allocations within one
-// server. Two API servers allocating at the same instant could pick the
-// same address; with random picks over the ranges that is unlikely, and a
-// repair loop (or upstream's IPAddress objects) is the cure if it matters.
+// allocator hands out cluster IPs and node ports. What is taken is the
+// set of claims (claims.go), which the Store writes in the same etcd
+// transaction as the service: when another API server takes an address
+// between this choice and the write, the write fails and the Store
+// admits the service again, so two services never get one address.
 type allocator struct {
 	cfg Config
-	mu  sync.Mutex
 }
 
 var clusterIPsPath = field.NewPath("spec", "clusterIPs").Index(0)
 
-// admit checks the addresses a service asks for and allocates the ones it
-// leaves to the server.
-func (a *allocator) admit(ctx context.Context, obj, old runtime.Object, list registry.ListFunc) error {
+// admit sets the IP family fields, checks the addresses a service asks
+// for and allocates the ones it leaves to the server.
+func (a *allocator) admit(ctx context.Context, obj, old runtime.Object, claimed registry.ClaimedFunc) error {
 	s := obj.(*corev1.Service)
-	wantIP := s.Spec.Type != corev1.ServiceTypeExternalName && s.Spec.ClusterIP != corev1.ClusterIPNone
-	wantPorts := s.Spec.Type == corev1.ServiceTypeNodePort ||
-		(s.Spec.Type == corev1.ServiceTypeLoadBalancer && (s.Spec.AllocateLoadBalancerNodePorts == nil || *s.Spec.AllocateLoadBalancerNodePorts))
-	if !wantIP && !wantPorts {
-		return nil
+	var prev *corev1.Service
+	if old != nil {
+		prev = old.(*corev1.Service)
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	all, err := list(ctx)
-	if err != nil {
-		return err
+	errs := a.families(s, prev)
+	if len(errs) == 0 && wantsIP(s) {
+		taken, err := claimed(ctx, ipPrefix)
+		if err != nil {
+			return err
+		}
+		errs = a.clusterIP(s, prev, taken)
 	}
-	ips, ports := inUse(all, s)
-	var errs field.ErrorList
-	if wantIP {
-		errs = append(errs, a.clusterIP(s, old, ips)...)
-	}
-	if wantPorts {
-		errs = append(errs, a.nodePorts(s, ports)...)
+	if len(errs) == 0 && wantsNodePorts(s) {
+		taken, err := claimed(ctx, portPrefix)
+		if err != nil {
+			return err
+		}
+		errs = a.nodePorts(s, prev, taken)
 	}
 	if len(errs) > 0 {
 		return apierrors.NewInvalid(corev1.SchemeGroupVersion.WithKind("Service").GroupKind(), s.Name, errs)
@@ -58,37 +55,28 @@ func (a *allocator) admit(ctx context.Context, obj, old runtime.Object, list reg
 	return nil
 }
 
-// inUse returns the cluster IPs and node ports of every service but s.
-func inUse(all []runtime.Object, s *corev1.Service) (map[string]bool, map[int32]bool) {
-	ips, ports := map[string]bool{}, map[int32]bool{}
-	for _, o := range all {
-		other := o.(*corev1.Service)
-		if other.Namespace == s.Namespace && other.Name == s.Name {
-			continue
-		}
-		for _, ip := range other.Spec.ClusterIPs {
-			ips[ip] = true
-		}
-		for _, p := range other.Spec.Ports {
-			if p.NodePort != 0 {
-				ports[p.NodePort] = true
-			}
-		}
-	}
-	return ips, ports
+func wantsIP(s *corev1.Service) bool {
+	return s.Spec.Type != corev1.ServiceTypeExternalName && s.Spec.ClusterIP != corev1.ClusterIPNone
 }
 
-// clusterIP checks a requested cluster IP or allocates one, and sets the
-// IP family fields.
-func (a *allocator) clusterIP(s *corev1.Service, old runtime.Object, used map[string]bool) field.ErrorList {
+func wantsNodePorts(s *corev1.Service) bool {
+	return s.Spec.Type == corev1.ServiceTypeNodePort ||
+		(s.Spec.Type == corev1.ServiceTypeLoadBalancer && (s.Spec.AllocateLoadBalancerNodePorts == nil || *s.Spec.AllocateLoadBalancerNodePorts))
+}
+
+// clusterIP checks a requested cluster IP or allocates one. The IP a
+// service already holds stays its own.
+func (a *allocator) clusterIP(s, old *corev1.Service, taken map[string]bool) field.ErrorList {
 	sp := &s.Spec
-	if sp.ClusterIP == "" {
-		ip, ok := a.freeIP(used)
+	switch {
+	case sp.ClusterIP == "":
+		ip, ok := a.freeIP(taken)
 		if !ok {
-			return field.ErrorList{field.InternalError(clusterIPsPath, fmt.Errorf("range %s is full", a.cfg.CIDR))}
+			return field.ErrorList{field.InternalError(clusterIPsPath, fmt.Errorf("failed to allocate a serviceIP: range %s is full", a.cfg.CIDR))}
 		}
 		sp.ClusterIP = ip
-	} else if kept := old != nil && old.(*corev1.Service).Spec.ClusterIP == sp.ClusterIP; !kept {
+	case old != nil && old.Spec.ClusterIP == sp.ClusterIP:
+	default:
 		ip, err := netip.ParseAddr(sp.ClusterIP)
 		switch {
 		case err != nil:
@@ -96,72 +84,94 @@ func (a *allocator) clusterIP(s *corev1.Service, old runtime.Object, used map[st
 		case !a.cfg.CIDR.Contains(ip):
 			return field.ErrorList{field.Invalid(clusterIPsPath, sp.ClusterIP,
 				fmt.Sprintf("failed to allocate IP %s: the provided IP (%s) is not in the valid range. The range of valid IPs is %s", ip, ip, a.cfg.CIDR))}
-		case used[sp.ClusterIP]:
+		case taken[ipKey(ip.String())]:
 			return field.ErrorList{field.Invalid(clusterIPsPath, sp.ClusterIP,
 				fmt.Sprintf("failed to allocate IP %s: provided IP is already allocated", ip))}
 		}
+		sp.ClusterIP = ip.String()
 	}
 	sp.ClusterIPs = []string{sp.ClusterIP}
-	family := corev1.IPv4Protocol
-	if a.cfg.CIDR.Addr().Is6() {
-		family = corev1.IPv6Protocol
-	}
-	sp.IPFamilies = []corev1.IPFamily{family}
-	if sp.IPFamilyPolicy == nil {
-		single := corev1.IPFamilyPolicySingleStack
-		sp.IPFamilyPolicy = &single
-	}
 	return nil
 }
 
 // freeIP picks a random free address of the range, keeping out the
 // network address, the first address (the kubernetes service's) and the
 // last.
-func (a *allocator) freeIP(used map[string]bool) (string, bool) {
-	base := new(big.Int).SetBytes(a.cfg.CIDR.Masked().Addr().AsSlice())
-	bits := a.cfg.CIDR.Addr().BitLen() - a.cfg.CIDR.Bits()
+func (a *allocator) freeIP(taken map[string]bool) (string, bool) {
+	cidr := a.cfg.CIDR.Masked()
+	base := new(big.Int).SetBytes(cidr.Addr().AsSlice())
+	bits := cidr.Addr().BitLen() - cidr.Bits()
 	size := int64(1) << min(bits, 62)
 	if size < 4 {
 		return "", false
 	}
-	start := rand.Int64N(size-3) + 2
-	for i := int64(0); i < size-3; i++ {
-		off := (start-2+i)%(size-3) + 2
-		n := new(big.Int).Add(base, big.NewInt(off)).FillBytes(make([]byte, a.cfg.CIDR.Addr().BitLen()/8))
+	start := rand.Int64N(size - 3)
+	for i := range size - 3 {
+		off := (start+i)%(size-3) + 2
+		n := new(big.Int).Add(base, big.NewInt(off)).FillBytes(make([]byte, cidr.Addr().BitLen()/8))
 		ip, _ := netip.AddrFromSlice(n)
-		if !used[ip.String()] {
+		if !taken[ipKey(ip.String())] {
 			return ip.String(), true
 		}
 	}
 	return "", false
 }
 
-// nodePorts checks requested node ports and allocates the missing ones.
-func (a *allocator) nodePorts(s *corev1.Service, used map[int32]bool) field.ErrorList {
+// nodePorts checks requested node ports and allocates the missing ones,
+// and the health check node port of a LoadBalancer service with
+// externalTrafficPolicy Local. The ports a service already holds stay
+// its own; one port may serve two protocols of one service.
+func (a *allocator) nodePorts(s, old *corev1.Service, taken map[string]bool) field.ErrorList {
+	held := map[int32]bool{}
+	if old != nil {
+		for _, p := range nodePorts(old) {
+			held[p] = true
+		}
+	}
+	mine := map[int32]bool{} // given to this service in this call
+	free := func(p int32) bool { return held[p] || mine[p] || !taken[portKey(p)] }
 	var errs field.ErrorList
-	span := a.cfg.NodePortMax - a.cfg.NodePortMin + 1
 	for i := range s.Spec.Ports {
 		p := &s.Spec.Ports[i]
-		path := field.NewPath("spec", "ports").Index(i).Child("nodePort")
-		switch {
-		case p.NodePort == 0:
-			start := rand.Int32N(span)
-			for j := int32(0); j < span; j++ {
-				if port := a.cfg.NodePortMin + (start+j)%span; !used[port] {
-					p.NodePort = port
-					break
-				}
-			}
-			if p.NodePort == 0 {
-				errs = append(errs, field.InternalError(path, fmt.Errorf("range %d-%d is full", a.cfg.NodePortMin, a.cfg.NodePortMax)))
-			}
-		case p.NodePort < a.cfg.NodePortMin || p.NodePort > a.cfg.NodePortMax:
-			errs = append(errs, field.Invalid(path, p.NodePort, fmt.Sprintf("provided port is not in the valid range. The range of valid ports is %d-%d",
-				a.cfg.NodePortMin, a.cfg.NodePortMax)))
-		case used[p.NodePort]:
-			errs = append(errs, field.Invalid(path, p.NodePort, "provided port is already allocated"))
+		if err := a.nodePort(&p.NodePort, field.NewPath("spec", "ports").Index(i).Child("nodePort"), free, mine); err != nil {
+			errs = append(errs, err)
 		}
-		used[p.NodePort] = true
+	}
+	if needsHealthCheck(s) {
+		if err := a.nodePort(&s.Spec.HealthCheckNodePort, field.NewPath("spec", "healthCheckNodePort"), free, mine); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errs
+}
+
+// nodePort checks *port, or allocates it when 0.
+func (a *allocator) nodePort(port *int32, path *field.Path, free func(int32) bool, mine map[int32]bool) *field.Error {
+	lo, hi := a.cfg.NodePortMin, a.cfg.NodePortMax
+	switch {
+	case *port == 0:
+		span := hi - lo + 1
+		start := rand.Int32N(span)
+		for j := range span {
+			if p := lo + (start+j)%span; free(p) && !mine[p] {
+				*port = p
+				break
+			}
+		}
+		if *port == 0 {
+			return field.InternalError(path, fmt.Errorf("failed to allocate a nodePort: range %d-%d is full", lo, hi))
+		}
+	case *port < lo || *port > hi:
+		return field.Invalid(path, *port, fmt.Sprintf("provided port is not in the valid range. The range of valid ports is %d-%d", lo, hi))
+	case !free(*port):
+		return field.Invalid(path, *port, "provided port is already allocated")
+	}
+	mine[*port] = true
+	return nil
+}
+
+// needsHealthCheck: a LoadBalancer service that keeps the client's
+// address (externalTrafficPolicy Local) has a health check node port.
+func needsHealthCheck(s *corev1.Service) bool {
+	return s.Spec.Type == corev1.ServiceTypeLoadBalancer && s.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal
 }

@@ -1,5 +1,6 @@
 // Package service is the strategy of v1 Services, with the status
-// subresource and the allocation of cluster IPs and node ports.
+// subresource, the allocation of cluster IPs and node ports, and the
+// repair of their claims.
 package service
 
 import (
@@ -26,8 +27,13 @@ type Config struct {
 	NodePortMin, NodePortMax int32
 }
 
-// DefaultConfig is kube-apiserver's default ranges.
-var DefaultConfig = Config{CIDR: netip.MustParsePrefix("10.96.0.0/12"), NodePortMin: 30000, NodePortMax: 32767}
+// DefaultConfig is the default ranges: kube-apiserver's node ports, and
+// a /16 of its service range (the DNS service at 10.96.0.10 is in both).
+var DefaultConfig = Config{CIDR: netip.MustParsePrefix("10.96.0.0/16"), NodePortMin: 30000, NodePortMax: 32767}
+
+// KubernetesIP is the cluster IP of the kubernetes service: the first
+// address of the range.
+func (c Config) KubernetesIP() string { return c.CIDR.Masked().Addr().Next().String() }
 
 // Kind describes services; cfg sets the ranges they are allocated from.
 func Kind(cfg Config) registry.Kind {
@@ -39,6 +45,7 @@ func Kind(cfg Config) registry.Kind {
 		Status:     true,
 		ValidName:  validation.NameIsDNS1035Label,
 		Admit:      a.admit,
+		Claims:     claims,
 		Strategy:   registry.Typed[*corev1.Service](strategy{}),
 	}
 }
@@ -60,6 +67,27 @@ func (strategy) PrepareForUpdate(s, old *corev1.Service) {
 	if sp.Type == corev1.ServiceTypeClusterIP || sp.Type == corev1.ServiceTypeExternalName {
 		for i := range sp.Ports {
 			sp.Ports[i].NodePort = 0
+		}
+	} else {
+		keepNodePorts(s, old)
+	}
+	switch {
+	case !needsHealthCheck(s):
+		sp.HealthCheckNodePort = 0
+	case sp.HealthCheckNodePort == 0:
+		sp.HealthCheckNodePort = old.Spec.HealthCheckNodePort
+	}
+}
+
+// keepNodePorts gives the ports a client sent without a node port the
+// one the same port (number and protocol) had, as upstream.
+func keepNodePorts(s, old *corev1.Service) {
+	for i := range s.Spec.Ports {
+		p := &s.Spec.Ports[i]
+		for _, o := range old.Spec.Ports {
+			if p.NodePort == 0 && o.Port == p.Port && o.Protocol == p.Protocol {
+				p.NodePort = o.NodePort
+			}
 		}
 	}
 }
@@ -119,6 +147,10 @@ func (strategy) Validate(s *corev1.Service) field.ErrorList {
 		errs = append(errs, field.Invalid(spec.Child("clusterIPs").Index(0), s.Spec.ClusterIP, "may only be set to 'None' for ClusterIP services"))
 	}
 	errs = append(errs, validatePorts(s, spec.Child("ports"))...)
+	if s.Spec.HealthCheckNodePort != 0 && !needsHealthCheck(s) {
+		errs = append(errs, field.Invalid(spec.Child("healthCheckNodePort"), s.Spec.HealthCheckNodePort,
+			"may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"))
+	}
 	errs = append(errs, metav1validation.ValidateLabels(s.Spec.Selector, spec.Child("selector"))...)
 	switch s.Spec.SessionAffinity {
 	case corev1.ServiceAffinityNone, corev1.ServiceAffinityClientIP:
@@ -131,6 +163,11 @@ func (strategy) Validate(s *corev1.Service) field.ErrorList {
 func validatePorts(s *corev1.Service, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	names := sets.New[string]()
+	type nodePort struct {
+		port  int32
+		proto corev1.Protocol
+	}
+	nodePorts := sets.New[nodePort]()
 	for i, p := range s.Spec.Ports {
 		ip := path.Index(i)
 		if len(s.Spec.Ports) > 1 && p.Name == "" {
@@ -163,6 +200,11 @@ func validatePorts(s *corev1.Service, path *field.Path) field.ErrorList {
 		}
 		if p.NodePort != 0 && s.Spec.Type != corev1.ServiceTypeNodePort && s.Spec.Type != corev1.ServiceTypeLoadBalancer {
 			errs = append(errs, field.Forbidden(ip.Child("nodePort"), "may not be used when `type` is 'ClusterIP'"))
+		}
+		if np := (nodePort{p.NodePort, p.Protocol}); p.NodePort != 0 && nodePorts.Has(np) {
+			errs = append(errs, field.Duplicate(ip.Child("nodePort"), p.NodePort))
+		} else {
+			nodePorts.Insert(np)
 		}
 	}
 	return errs
