@@ -92,7 +92,12 @@ func defaultConfList(cfg Config, subnets []string) (*libcni.NetworkConfigList, e
 				"isGateway":   true,
 				"ipMasq":      true,
 				"hairpinMode": true,
-				"ipam":        ipam,
+				// The bridge is skiff's own and outlives skiffd: an
+				// address left from another subnet (an earlier pod CIDR,
+				// or the default before one was set) is replaced, or
+				// every pod would fail until someone deleted it by hand.
+				"forceAddress": true,
+				"ipam":         ipam,
 			},
 			map[string]any{
 				"type":         "portmap",

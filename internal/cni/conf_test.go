@@ -181,7 +181,7 @@ func TestDefaultConfList(t *testing.T) {
 	}
 	b := string(list.Bytes)
 	for _, want := range []string{
-		`"name":"skiff"`, `"bridge":"skiff0"`, `"isGateway":true`, `"ipMasq":true`, `"hairpinMode":true`,
+		`"name":"skiff"`, `"bridge":"skiff0"`, `"isGateway":true`, `"forceAddress":true`, `"ipMasq":true`, `"hairpinMode":true`,
 		`"type":"host-local"`, `"dataDir":"/d"`, `[[{"subnet":"10.88.0.0/16"}],[{"subnet":"fd00:88::/64"}]]`,
 		`{"dst":"0.0.0.0/0"}`, `{"dst":"::/0"}`, `"capabilities":{"portMappings":true}`, `"snat":true`, `"type":"firewall"`,
 	} {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/vishvananda/netlink"
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/skiffrt/skiff/internal/errdefs"
@@ -207,6 +208,55 @@ func TestSetupTwice(t *testing.T) {
 	go acceptLoop(host, "host")
 	if got, err := fetchFrom(p, host.Addr().String()); err != nil || got != "host" {
 		t.Fatalf("pod %s lost its network: %q %v", res.IPs[0], got, err)
+	}
+}
+
+// TestPodCIDRChangeReplacesBridgeAddress: the bridge keeps the gateway of
+// an earlier subnet after its pods are gone (it outlives skiffd too); a
+// pod on the new pod CIDR still starts, and the bridge moves to the new
+// gateway.
+func TestPodCIDRChangeReplacesBridgeAddress(t *testing.T) {
+	requireNet(t)
+	e := newEnv(t)
+	n := e.network(t)
+	old := e.newPod(t, "old")
+	if _, err := n.Setup(context.Background(), old); err != nil {
+		t.Fatalf("Setup on the default subnet: %v", err)
+	}
+	if err := n.Teardown(context.Background(), old); err != nil {
+		t.Fatalf("Teardown: %v", err)
+	}
+
+	third := e.subnet.IP.To4()[2]
+	cidr := fmt.Sprintf("10.198.%d.0/24", third)
+	gw := net.IPv4(10, 198, third, 1).To4()
+	if err := n.SetPodCIDR(cidr); err != nil {
+		t.Fatal(err)
+	}
+	p := e.newPod(t, "new")
+	res := setup(t, n, p)
+	if len(res.IPs) != 1 || !strings.HasPrefix(res.IPs[0].String(), fmt.Sprintf("10.198.%d.", third)) {
+		t.Fatalf("IPs %v, want one in %s", res.IPs, cidr)
+	}
+	br, err := netlink.LinkByName(e.bridge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := netlink.AddrList(br, netlink.FAMILY_V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(addrs) != 1 || !addrs[0].IP.Equal(gw) {
+		t.Fatalf("bridge addresses %v, want only %s", addrs, gw)
+	}
+	host, err := net.Listen("tcp", net.JoinHostPort(gw.String(), "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	go acceptLoop(host, "host")
+	if got, err := fetchFrom(p, host.Addr().String()); err != nil || got != "host" {
+		t.Fatalf("pod %s cannot reach the new gateway: %q %v", res.IPs[0], got, err)
 	}
 }
 
