@@ -2,6 +2,10 @@ package main
 
 import (
 	"context"
+	"flag"
+	"fmt"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,6 +17,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/controller/deployment"
 	"github.com/skiffrt/skiff/controlplane/controller/garbagecollector"
 	"github.com/skiffrt/skiff/controlplane/controller/namespace"
+	"github.com/skiffrt/skiff/controlplane/controller/nodeipam"
 	"github.com/skiffrt/skiff/controlplane/controller/replicaset"
 	"github.com/skiffrt/skiff/controlplane/leader"
 	"github.com/skiffrt/skiff/controlplane/pki"
@@ -28,10 +33,45 @@ var controllersLease = leader.Config{
 	LeaseDuration: 8 * time.Second, RenewDeadline: 6 * time.Second, RetryPeriod: time.Second,
 }
 
+// controllerFlags configure the controllers.
+type controllerFlags struct {
+	allocateNodeCIDRs bool
+	ipam              nodeipam.Config
+}
+
+func (c *controllerFlags) register(fs *flag.FlagSet) {
+	c.ipam.ClusterCIDRs = []netip.Prefix{nodeipam.DefaultClusterCIDR}
+	fs.BoolVar(&c.allocateNodeCIDRs, "allocate-node-cidrs", true, "give every node a pod CIDR (spec.podCIDR) out of --cluster-cidr")
+	fs.Func("cluster-cidr", "CIDR of the pods, cut into the nodes' pod CIDRs; an IPv4 and an IPv6 CIDR, comma-separated, for dual stack (default 10.244.0.0/16)", func(s string) error {
+		c.ipam.ClusterCIDRs = nil
+		for _, f := range strings.Split(s, ",") {
+			p, err := netip.ParsePrefix(strings.TrimSpace(f))
+			if err != nil {
+				return err
+			}
+			c.ipam.ClusterCIDRs = append(c.ipam.ClusterCIDRs, p.Masked())
+		}
+		return nil
+	})
+	fs.IntVar(&c.ipam.NodeMaskIPv4, "node-cidr-mask-size-ipv4", nodeipam.DefaultNodeMaskIPv4, "prefix length of a node's IPv4 pod CIDR")
+	fs.IntVar(&c.ipam.NodeMaskIPv6, "node-cidr-mask-size-ipv6", nodeipam.DefaultNodeMaskIPv6, "prefix length of a node's IPv6 pod CIDR")
+}
+
+// check validates the flags before anything starts.
+func (c *controllerFlags) check() error {
+	if !c.allocateNodeCIDRs {
+		return nil
+	}
+	if err := c.ipam.Validate(); err != nil {
+		return fmt.Errorf("--cluster-cidr: %w", err)
+	}
+	return nil
+}
+
 // startControllers runs the controllers until ctx ends, while this server
 // holds the kube-system/kube-controller-manager Lease, as clients of the
 // API at url with a certificate of their own; stop waits for them.
-func startControllers(ctx context.Context, ca *pki.CA, pkiDir, url, identity string) (stop func(), err error) {
+func startControllers(ctx context.Context, ca *pki.CA, pkiDir, url, identity string, flags controllerFlags) (stop func(), err error) {
 	cfg, err := clientConfig(ca, pkiDir, url, "controller-manager", auth.ControllerManagerUser)
 	if err != nil {
 		return nil, err
@@ -53,7 +93,7 @@ func startControllers(ctx context.Context, ca *pki.CA, pkiDir, url, identity str
 		lease := controllersLease
 		lease.Client, lease.Identity = client, identity
 		err := leader.Run(ctx, lease, func(ctx context.Context) {
-			if err := runControllers(ctx, client, md); err != nil {
+			if err := runControllers(ctx, client, md, flags); err != nil {
 				log.G(ctx).Error("controllers", log.KeyError, err)
 			}
 		})
@@ -69,7 +109,7 @@ func startControllers(ctx context.Context, ca *pki.CA, pkiDir, url, identity str
 
 // runControllers builds the controllers over one set of shared informers
 // and runs them until ctx ends.
-func runControllers(ctx context.Context, client kubernetes.Interface, md metadata.Interface) error {
+func runControllers(ctx context.Context, client kubernetes.Interface, md metadata.Interface, flags controllerFlags) error {
 	deps := controller.NewDeps(client, md)
 	replicaSets, err := replicaset.New(deps)
 	if err != nil {
@@ -87,11 +127,19 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 	if err != nil {
 		return err
 	}
-	deps.Run(ctx,
-		controller.Start{Controller: replicaSets, Workers: 5},
-		controller.Start{Controller: deployments, Workers: 5},
-		controller.Start{Controller: collector, Workers: 5},
-		controller.Start{Controller: namespaces, Workers: 2},
-	)
+	starts := []controller.Start{
+		{Controller: replicaSets, Workers: 5},
+		{Controller: deployments, Workers: 5},
+		{Controller: collector, Workers: 5},
+		{Controller: namespaces, Workers: 2},
+	}
+	if flags.allocateNodeCIDRs {
+		ipam, err := nodeipam.New(deps, flags.ipam)
+		if err != nil {
+			return err
+		}
+		starts = append(starts, controller.Start{Controller: ipam, Workers: 2})
+	}
+	deps.Run(ctx, starts...)
 	return nil
 }

@@ -51,6 +51,7 @@ type serverFlags struct {
 	logLevel                  slog.Level
 	runAgent                  bool
 	agent                     agentFlags
+	controllers               controllerFlags
 }
 
 func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
@@ -89,6 +90,7 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	})
 	fs.StringVar(&f.advertise, "advertise-address", "", "IP the kubernetes service's endpoints give for this server (default: the --listen address, or the default route's when that is unspecified)")
 	fs.TextVar(&f.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
+	f.controllers.register(fs)
 	fs.BoolVar(&f.runAgent, "agent", true, "run a node agent for the local skiffd (see --cri-socket)")
 	f.agent.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -104,6 +106,9 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 		f.etcdDir = filepath.Join(f.stateDir, "etcd")
 	}
 	f.agent.stayLocal(fs, f.listen)
+	if err := f.controllers.check(); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 
@@ -192,7 +197,7 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 		return err
 	}
 	defer stopScheduler()
-	stopControllers, err := startControllers(serving, ca, f.pkiDir, serverURL(ln.Addr()), identity(ln.Addr()))
+	stopControllers, err := startControllers(serving, ca, f.pkiDir, serverURL(ln.Addr()), identity(ln.Addr()), f.controllers)
 	if err != nil {
 		return err
 	}
