@@ -9,6 +9,7 @@ packages=(
 	gcc libc6-dev make pkg-config git ca-certificates # cgo builds
 	libseccomp-dev                                    # seccomp in skiff-shim
 	iproute2 iptables                                 # pod networking
+	nftables                                          # the service proxy (nft, driven by knftables)
 	containernetworking-plugins                       # CNI plugins in /usr/lib/cni
 	criu                                              # checkpoint and restore, and the libraries of hack/criu.sh's build
 )

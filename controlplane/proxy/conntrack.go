@@ -1,0 +1,133 @@
+package proxy
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Flow selects UDP conntrack entries to delete: those whose original
+// destination is Dst (any when invalid) and DstPort, and whose reply
+// source is ReplySrc (any when invalid).
+type Flow struct {
+	Dst      netip.Addr
+	DstPort  uint16
+	ReplySrc netip.Addr
+}
+
+// Conntrack deletes conntrack entries.
+type Conntrack interface {
+	DeleteUDP(flows []Flow) error
+}
+
+// NetlinkConntrack deletes entries through netlink in the current network
+// namespace.
+type NetlinkConntrack struct{}
+
+// DeleteUDP implements Conntrack.
+func (NetlinkConntrack) DeleteUDP(flows []Flow) error {
+	if len(flows) == 0 {
+		return nil
+	}
+	filters := make([]netlink.CustomConntrackFilter, 0, len(flows))
+	for _, f := range flows {
+		cf := &netlink.ConntrackFilter{}
+		if err := cf.AddProtocol(unix.IPPROTO_UDP); err != nil {
+			return err
+		}
+		if err := cf.AddPort(netlink.ConntrackOrigDstPort, f.DstPort); err != nil {
+			return err
+		}
+		if f.Dst.IsValid() {
+			if err := cf.AddIP(netlink.ConntrackOrigDstIP, net.IP(f.Dst.AsSlice())); err != nil {
+				return err
+			}
+		}
+		if f.ReplySrc.IsValid() {
+			if err := cf.AddIP(netlink.ConntrackReplySrcIP, net.IP(f.ReplySrc.AsSlice())); err != nil {
+				return err
+			}
+		}
+		filters = append(filters, cf)
+	}
+	if _, err := netlink.ConntrackDeleteFilters(netlink.ConntrackTable, unix.AF_INET, filters...); err != nil {
+		return fmt.Errorf("delete conntrack entries: %w", err)
+	}
+	return nil
+}
+
+// udpState is, per UDP service port, the endpoints the ruleset sends to.
+type udpState map[string]udpPort
+
+type udpPort struct {
+	clusterIP netip.Addr
+	port      uint16
+	nodePort  uint16
+	endpoints map[netip.Addr]bool
+}
+
+func udpStateOf(ports []svcPort) udpState {
+	st := udpState{}
+	for _, p := range ports {
+		if p.proto != "udp" {
+			continue
+		}
+		u := udpPort{clusterIP: p.clusterIP, port: p.port, nodePort: p.nodePort, endpoints: map[netip.Addr]bool{}}
+		for _, ep := range p.endpoints {
+			u.endpoints[ep.addr.Addr()] = true
+		}
+		st[p.id] = u
+	}
+	return st
+}
+
+// staleFlows returns the UDP flows to forget going from old to cur: those
+// to an endpoint that is gone, and those to a service port that had no
+// endpoint (they were never DNATed and would stay stuck).
+func staleFlows(old, cur udpState) []Flow {
+	var out []Flow
+	for _, id := range sortedKeys(boolKeys(old)) {
+		o := old[id]
+		c, ok := cur[id]
+		for _, ip := range sortedAddrs(o.endpoints) {
+			if ok && c.endpoints[ip] && c.clusterIP == o.clusterIP && c.port == o.port {
+				continue
+			}
+			out = append(out, Flow{Dst: o.clusterIP, DstPort: o.port, ReplySrc: ip})
+			if o.nodePort != 0 {
+				out = append(out, Flow{DstPort: o.nodePort, ReplySrc: ip})
+			}
+		}
+	}
+	for _, id := range sortedKeys(boolKeys(cur)) {
+		c := cur[id]
+		if o, ok := old[id]; len(c.endpoints) == 0 || (ok && len(o.endpoints) > 0) {
+			continue
+		}
+		out = append(out, Flow{Dst: c.clusterIP, DstPort: c.port})
+		if c.nodePort != 0 {
+			out = append(out, Flow{DstPort: c.nodePort})
+		}
+	}
+	return out
+}
+
+func boolKeys[V any](m map[string]V) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+func sortedAddrs(m map[netip.Addr]bool) []netip.Addr {
+	out := make([]netip.Addr, 0, len(m))
+	for a := range m {
+		out = append(out, a)
+	}
+	slicesSortAddrs(out)
+	return out
+}

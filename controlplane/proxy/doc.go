@@ -1,0 +1,30 @@
+// Package proxy is skiff's service proxy: it turns Services and the ready
+// endpoints of their EndpointSlices into one nftables table, skiff-proxy
+// (family inet), on every node.
+//
+// The ruleset follows the shape of kube-proxy's nftables mode, written
+// anew:
+//
+//   - base chains nat-prerouting and nat-output jump to services, which
+//     dispatches on ip daddr . l4proto . dport through the service-ips
+//     verdict map, and on l4proto . dport for NodePorts (on the node's
+//     addresses) through service-nodeports;
+//   - each service port has a chain (svc-…) that marks off-cluster traffic
+//     for masquerade, honours ClientIP affinity through one timed set per
+//     endpoint, and picks an endpoint with numgen random;
+//   - each endpoint has a chain (ep-…) that marks hairpin traffic and DNATs;
+//   - a NodePort goes through ext-… first: masquerade for Cluster, only
+//     local endpoints and no SNAT for externalTrafficPolicy Local;
+//   - a service port without ready endpoints is rejected in filter chains
+//     (no-endpoint-services, no-endpoint-nodeports);
+//   - nat-postrouting masquerades what was marked.
+//
+// Every sync rewrites the table in one transaction: chains and maps are
+// flushed and filled again, objects no longer wanted are deleted in the
+// same transaction, and affinity sets are kept (their entries are the
+// affinity state). UDP conntrack entries that point at removed endpoints
+// are deleted after the transaction.
+//
+// The rules stay in place when the proxy exits, so traffic keeps flowing;
+// Cleanup removes the table.
+package proxy

@@ -1,0 +1,171 @@
+package proxy
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+)
+
+// defaultAffinitySeconds is the ClientIP affinity timeout when the
+// service does not say (upstream's default, 3 hours).
+const defaultAffinitySeconds = 10800
+
+// svcPort is one port of one service, as the ruleset needs it.
+type svcPort struct {
+	id        string // ns/name/proto/port, unique; the base of object names
+	clusterIP netip.Addr
+	proto     string // tcp, udp or sctp
+	port      uint16
+	nodePort  uint16 // 0: none
+	local     bool   // externalTrafficPolicy Local
+	affinity  int    // ClientIP affinity timeout in seconds; 0: none
+	endpoints []endpoint
+}
+
+// endpoint is a ready endpoint of a service port.
+type endpoint struct {
+	addr  netip.AddrPort
+	local bool // on this node
+}
+
+// localEndpoints returns the endpoints on this node.
+func (p *svcPort) localEndpoints() []endpoint {
+	var out []endpoint
+	for _, ep := range p.endpoints {
+		if ep.local {
+			out = append(out, ep)
+		}
+	}
+	return out
+}
+
+// buildModel returns the service ports to program, sorted by id, from
+// the services and the EndpointSlices; node is this node's name. It
+// skips what the proxy does not serve: headless and ExternalName
+// services, services without an IPv4 ClusterIP, and protocols other than
+// TCP, UDP and SCTP.
+func buildModel(services []*corev1.Service, eps []*discoveryv1.EndpointSlice, node string) []svcPort {
+	byService := map[string][]*discoveryv1.EndpointSlice{}
+	for _, s := range eps {
+		name := s.Labels[discoveryv1.LabelServiceName]
+		if name == "" || s.AddressType != discoveryv1.AddressTypeIPv4 {
+			continue
+		}
+		key := s.Namespace + "/" + name
+		byService[key] = append(byService[key], s)
+	}
+	var out []svcPort
+	for _, svc := range services {
+		ip, ok := serviceIP(svc)
+		if !ok {
+			continue
+		}
+		for _, sp := range svc.Spec.Ports {
+			proto := strings.ToLower(string(sp.Protocol))
+			if proto != "tcp" && proto != "udp" && proto != "sctp" {
+				continue
+			}
+			portID := sp.Name
+			if portID == "" {
+				portID = strconv.Itoa(int(sp.Port))
+			}
+			p := svcPort{
+				id:        svc.Namespace + "/" + svc.Name + "/" + proto + "/" + portID,
+				clusterIP: ip,
+				proto:     proto,
+				port:      uint16(sp.Port),
+				local:     svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal,
+				affinity:  affinitySeconds(svc),
+				endpoints: readyEndpoints(byService[svc.Namespace+"/"+svc.Name], sp, node),
+			}
+			if svc.Spec.Type == corev1.ServiceTypeNodePort || svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
+				p.nodePort = uint16(sp.NodePort)
+			}
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b svcPort) int { return strings.Compare(a.id, b.id) })
+	return out
+}
+
+// serviceIP is the service's IPv4 ClusterIP, if it has one the proxy serves.
+func serviceIP(svc *corev1.Service) (netip.Addr, bool) {
+	if svc.Spec.Type == corev1.ServiceTypeExternalName {
+		return netip.Addr{}, false
+	}
+	ip, err := netip.ParseAddr(svc.Spec.ClusterIP)
+	if err != nil || !ip.Is4() {
+		return netip.Addr{}, false
+	}
+	return ip, true
+}
+
+func affinitySeconds(svc *corev1.Service) int {
+	if svc.Spec.SessionAffinity != corev1.ServiceAffinityClientIP {
+		return 0
+	}
+	if c := svc.Spec.SessionAffinityConfig; c != nil && c.ClientIP != nil && c.ClientIP.TimeoutSeconds != nil {
+		return int(*c.ClientIP.TimeoutSeconds)
+	}
+	return defaultAffinitySeconds
+}
+
+// readyEndpoints returns the ready, not terminating endpoints of the
+// slices for the service port sp, sorted and without duplicates. A slice
+// port matches by name and protocol. A nil ready condition counts as
+// ready, as the API says consumers should read it.
+func readyEndpoints(slcs []*discoveryv1.EndpointSlice, sp corev1.ServicePort, node string) []endpoint {
+	seen := map[netip.AddrPort]bool{}
+	var out []endpoint
+	for _, s := range slcs {
+		port, ok := slicePort(s, sp)
+		if !ok {
+			continue
+		}
+		for _, e := range s.Endpoints {
+			if !ready(e.Conditions) || len(e.Addresses) == 0 {
+				continue
+			}
+			ip, err := netip.ParseAddr(e.Addresses[0])
+			if err != nil || !ip.Is4() {
+				continue
+			}
+			ap := netip.AddrPortFrom(ip, port)
+			if seen[ap] {
+				continue
+			}
+			seen[ap] = true
+			out = append(out, endpoint{addr: ap, local: node != "" && e.NodeName != nil && *e.NodeName == node})
+		}
+	}
+	slices.SortFunc(out, func(a, b endpoint) int { return cmp.Compare(a.addr.String(), b.addr.String()) })
+	return out
+}
+
+func slicePort(s *discoveryv1.EndpointSlice, sp corev1.ServicePort) (uint16, bool) {
+	for _, p := range s.Ports {
+		name, proto := "", corev1.ProtocolTCP
+		if p.Name != nil {
+			name = *p.Name
+		}
+		if p.Protocol != nil {
+			proto = *p.Protocol
+		}
+		if name == sp.Name && proto == sp.Protocol && p.Port != nil && *p.Port > 0 && *p.Port < 65536 {
+			return uint16(*p.Port), true
+		}
+	}
+	return 0, false
+}
+
+func ready(c discoveryv1.EndpointConditions) bool {
+	if c.Terminating != nil && *c.Terminating {
+		return false
+	}
+	return c.Ready == nil || *c.Ready
+}

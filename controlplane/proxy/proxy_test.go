@@ -1,0 +1,402 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/knftables"
+)
+
+// fakeServices and fakeSlices are listers over slices the test changes.
+type fakeServices struct{ items []*corev1.Service }
+
+func (f *fakeServices) List(labels.Selector) ([]*corev1.Service, error) { return f.items, nil }
+
+type fakeSlices struct{ items []*discoveryv1.EndpointSlice }
+
+func (f *fakeSlices) List(labels.Selector) ([]*discoveryv1.EndpointSlice, error) {
+	return f.items, nil
+}
+
+// fakeConntrack records the flows it is asked to delete.
+type fakeConntrack struct{ deleted []Flow }
+
+func (f *fakeConntrack) DeleteUDP(flows []Flow) error {
+	f.deleted = append(f.deleted, flows...)
+	return nil
+}
+
+type svcOpt func(*corev1.Service)
+
+func service(name, ip string, proto corev1.Protocol, port int32, opts ...svcOpt) *corev1.Service {
+	s := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: name},
+		Spec: corev1.ServiceSpec{
+			Type: corev1.ServiceTypeClusterIP, ClusterIP: ip,
+			Ports: []corev1.ServicePort{{Name: "p", Protocol: proto, Port: port}},
+		},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+func nodePort(np int32) svcOpt {
+	return func(s *corev1.Service) {
+		s.Spec.Type = corev1.ServiceTypeNodePort
+		s.Spec.Ports[0].NodePort = np
+	}
+}
+
+func localPolicy(s *corev1.Service) {
+	s.Spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyLocal
+}
+
+func clientIPAffinity(seconds int32) svcOpt {
+	return func(s *corev1.Service) {
+		s.Spec.SessionAffinity = corev1.ServiceAffinityClientIP
+		s.Spec.SessionAffinityConfig = &corev1.SessionAffinityConfig{ClientIP: &corev1.ClientIPConfig{TimeoutSeconds: &seconds}}
+	}
+}
+
+// ep is an endpoint of a slice: address, node, and conditions.
+type ep struct {
+	ip, node                     string
+	notReady, terminating, unset bool
+}
+
+func slice(svc string, proto corev1.Protocol, port int32, eps ...ep) *discoveryv1.EndpointSlice {
+	name := "p"
+	s := &discoveryv1.EndpointSlice{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: "default", Name: svc + "-" + fmt.Sprint(len(eps)),
+			Labels: map[string]string{discoveryv1.LabelServiceName: svc},
+		},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Ports:       []discoveryv1.EndpointPort{{Name: &name, Protocol: &proto, Port: &port}},
+	}
+	for _, e := range eps {
+		var c discoveryv1.EndpointConditions
+		if !e.unset {
+			c.Ready = knftables.PtrTo(!e.notReady && !e.terminating)
+			c.Terminating = knftables.PtrTo(e.terminating)
+		}
+		node := e.node
+		s.Endpoints = append(s.Endpoints, discoveryv1.Endpoint{Addresses: []string{e.ip}, Conditions: c, NodeName: &node})
+	}
+	return s
+}
+
+type harness struct {
+	t     *testing.T
+	nft   *knftables.Fake
+	ct    *fakeConntrack
+	svcs  *fakeServices
+	slcs  *fakeSlices
+	proxy *Proxier
+}
+
+func newHarness(t *testing.T, cfg Config) *harness {
+	h := &harness{t: t, nft: knftables.NewFake(knftables.InetFamily, TableName), ct: &fakeConntrack{},
+		svcs: &fakeServices{}, slcs: &fakeSlices{}}
+	h.proxy = New(h.nft, h.ct, h.svcs, h.slcs, cfg)
+	return h
+}
+
+func (h *harness) sync() {
+	h.t.Helper()
+	if _, err := h.proxy.Sync(context.Background()); err != nil {
+		h.t.Fatalf("sync: %v", err)
+	}
+}
+
+func (h *harness) rules(chain string) []string {
+	h.t.Helper()
+	ch := h.nft.Table.Chains[chain]
+	if ch == nil {
+		h.t.Fatalf("no chain %q; table:\n%s", chain, h.nft.Dump())
+	}
+	var out []string
+	for _, r := range ch.Rules {
+		out = append(out, r.Rule)
+	}
+	return out
+}
+
+func (h *harness) element(m string, key ...string) string {
+	h.t.Helper()
+	e := h.nft.Table.Maps[m].FindElement(key...)
+	if e == nil {
+		return ""
+	}
+	return strings.Join(e.Value, " ")
+}
+
+func (h *harness) chainsWithPrefix(prefix string) []string {
+	var out []string
+	for name := range h.nft.Table.Chains {
+		if strings.HasPrefix(name, prefix) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func wantRules(t *testing.T, got []string, want ...string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Errorf("rules:\n got %q\nwant %q", got, want)
+	}
+}
+
+var cidr = netip.MustParsePrefix("10.244.0.0/16")
+
+func TestClusterIPThreeEndpoints(t *testing.T) {
+	h := newHarness(t, Config{NodeName: "n1", ClusterCIDR: cidr})
+	h.svcs.items = []*corev1.Service{service("web", "10.96.0.5", corev1.ProtocolTCP, 80)}
+	h.slcs.items = []*discoveryv1.EndpointSlice{slice("web", corev1.ProtocolTCP, 8080,
+		ep{ip: "10.244.1.3"}, ep{ip: "10.244.1.2"}, ep{ip: "10.244.2.7", unset: true})}
+	h.sync()
+
+	if got := h.element(mapServiceIPs, "10.96.0.5", "tcp", "80"); got != "goto svc-default/web/tcp/p" {
+		t.Errorf("service-ips element: %q", got)
+	}
+	wantRules(t, h.rules("svc-default/web/tcp/p"),
+		"ip saddr != 10.244.0.0/16 jump mark-for-masquerade",
+		"numgen random mod 3 vmap { 0 : goto ep-default/web/tcp/p__10.244.1.2/8080 , "+
+			"1 : goto ep-default/web/tcp/p__10.244.1.3/8080 , 2 : goto ep-default/web/tcp/p__10.244.2.7/8080 }")
+	wantRules(t, h.rules("ep-default/web/tcp/p__10.244.1.3/8080"),
+		"ip saddr 10.244.1.3 jump mark-for-masquerade",
+		"meta l4proto tcp dnat ip to 10.244.1.3:8080")
+	wantRules(t, h.rules("nat-prerouting"), "jump services")
+	wantRules(t, h.rules("nat-output"), "jump services")
+	wantRules(t, h.rules("nat-postrouting"), "jump masquerading")
+	wantRules(t, h.rules("masquerading"), "mark and 0x4000 == 0 return", "mark set mark xor 0x4000", "masquerade fully-random")
+	if got := h.chainsWithPrefix("ep-"); len(got) != 3 {
+		t.Errorf("endpoint chains: %q", got)
+	}
+	if len(h.nft.Table.Maps[mapNoEPServices].Elements) != 0 {
+		t.Errorf("no-endpoint-services not empty:\n%s", h.nft.Dump())
+	}
+	// A second sync of the same state is the same table.
+	before := h.nft.Dump()
+	h.sync()
+	if after := h.nft.Dump(); after != before {
+		t.Errorf("resync changed the table:\n%s\n---\n%s", before, after)
+	}
+}
+
+func TestNoEndpointsRejects(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.svcs.items = []*corev1.Service{service("empty", "10.96.0.9", corev1.ProtocolUDP, 53, nodePort(30053))}
+	h.sync()
+	if got := h.element(mapNoEPServices, "10.96.0.9", "udp", "53"); got != "goto reject-chain" {
+		t.Errorf("no-endpoint-services element: %q", got)
+	}
+	if got := h.element(mapNoEPNodePorts, "udp", "30053"); got != "goto reject-chain" {
+		t.Errorf("no-endpoint-nodeports element: %q", got)
+	}
+	if got := h.element(mapServiceIPs, "10.96.0.9", "udp", "53"); got != "" {
+		t.Errorf("service-ips has %q for a service without endpoints", got)
+	}
+	wantRules(t, h.rules("reject-chain"), "reject")
+	wantRules(t, h.rules("filter-forward"), "ct state new ip daddr . meta l4proto . th dport vmap @no-endpoint-services")
+	wantRules(t, h.rules("filter-output"), "ct state new ip daddr . meta l4proto . th dport vmap @no-endpoint-services")
+	wantRules(t, h.rules("filter-input"),
+		"ct state new fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports")
+	if got := h.chainsWithPrefix("svc-"); len(got) != 0 {
+		t.Errorf("service chains for a service without endpoints: %q", got)
+	}
+}
+
+func TestNodePortCluster(t *testing.T) {
+	h := newHarness(t, Config{NodeName: "n1", NodePortAddresses: []netip.Prefix{netip.MustParsePrefix("192.168.5.0/24")}})
+	h.svcs.items = []*corev1.Service{service("web", "10.96.0.5", corev1.ProtocolTCP, 80, nodePort(30080))}
+	h.slcs.items = []*discoveryv1.EndpointSlice{slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.1.2", node: "n2"})}
+	h.sync()
+	if got := h.element(mapNodePorts, "tcp", "30080"); got != "goto ext-default/web/tcp/p" {
+		t.Errorf("service-nodeports element: %q", got)
+	}
+	wantRules(t, h.rules("ext-default/web/tcp/p"), "jump mark-for-masquerade", "goto svc-default/web/tcp/p")
+	wantRules(t, h.rules("services"),
+		"ip daddr . meta l4proto . th dport vmap @service-ips",
+		"ip daddr { 192.168.5.0/24 } fib daddr type local meta l4proto . th dport vmap @service-nodeports")
+	// Without a cluster CIDR the service chain masquerades nothing itself.
+	wantRules(t, h.rules("svc-default/web/tcp/p"), "numgen random mod 1 vmap { 0 : goto ep-default/web/tcp/p__10.244.1.2/8080 }")
+}
+
+func TestNodePortLocal(t *testing.T) {
+	h := newHarness(t, Config{NodeName: "n1", ClusterCIDR: cidr})
+	h.svcs.items = []*corev1.Service{
+		service("web", "10.96.0.5", corev1.ProtocolTCP, 80, nodePort(30080), localPolicy),
+		service("far", "10.96.0.6", corev1.ProtocolTCP, 80, nodePort(30081), localPolicy),
+	}
+	h.slcs.items = []*discoveryv1.EndpointSlice{
+		slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.1.2", node: "n1"}, ep{ip: "10.244.2.2", node: "n2"}),
+		slice("far", corev1.ProtocolTCP, 8080, ep{ip: "10.244.2.3", node: "n2"}),
+	}
+	h.sync()
+	wantRules(t, h.rules("ext-default/web/tcp/p"),
+		"fib saddr type local jump mark-for-masquerade",
+		"fib saddr type local goto svc-default/web/tcp/p",
+		"ip saddr 10.244.0.0/16 goto svc-default/web/tcp/p",
+		"goto local-default/web/tcp/p")
+	wantRules(t, h.rules("local-default/web/tcp/p"), "numgen random mod 1 vmap { 0 : goto ep-default/web/tcp/p__10.244.1.2/8080 }")
+	// The ClusterIP still reaches every endpoint.
+	if got := h.rules("svc-default/web/tcp/p"); !strings.Contains(got[len(got)-1], "mod 2") {
+		t.Errorf("service chain: %q", got)
+	}
+	// No local endpoint: external traffic is dropped, not rejected.
+	got := h.rules("ext-default/far/tcp/p")
+	if got[len(got)-1] != "drop" {
+		t.Errorf("ext chain without local endpoints: %q", got)
+	}
+	if e := h.element(mapNoEPNodePorts, "tcp", "30081"); e != "" {
+		t.Errorf("nodeport with remote endpoints rejected: %q", e)
+	}
+}
+
+func TestSessionAffinity(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.svcs.items = []*corev1.Service{service("web", "10.96.0.5", corev1.ProtocolTCP, 80, clientIPAffinity(600))}
+	h.slcs.items = []*discoveryv1.EndpointSlice{slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.1.2"}, ep{ip: "10.244.1.3"})}
+	h.sync()
+	wantRules(t, h.rules("svc-default/web/tcp/p"),
+		"ip saddr @aff-default/web/tcp/p__10.244.1.2/8080 goto ep-default/web/tcp/p__10.244.1.2/8080",
+		"ip saddr @aff-default/web/tcp/p__10.244.1.3/8080 goto ep-default/web/tcp/p__10.244.1.3/8080",
+		"numgen random mod 2 vmap { 0 : goto ep-default/web/tcp/p__10.244.1.2/8080 , 1 : goto ep-default/web/tcp/p__10.244.1.3/8080 }")
+	wantRules(t, h.rules("ep-default/web/tcp/p__10.244.1.2/8080"),
+		"ip saddr 10.244.1.2 jump mark-for-masquerade",
+		"update @aff-default/web/tcp/p__10.244.1.2/8080 { ip saddr }",
+		"meta l4proto tcp dnat ip to 10.244.1.2:8080")
+	set := h.nft.Table.Sets["aff-default/web/tcp/p__10.244.1.2/8080"]
+	if set == nil || set.Timeout == nil || set.Timeout.Seconds() != 600 || !slices.Contains(set.Flags, knftables.TimeoutFlag) {
+		t.Fatalf("affinity set: %+v\n%s", set, h.nft.Dump())
+	}
+	// The sets are kept across syncs (they hold the affinity), and
+	// deleted with their endpoint.
+	h.nft.Table.Sets["aff-default/web/tcp/p__10.244.1.2/8080"].Elements = []*knftables.Element{{Key: []string{"10.0.0.1"}}}
+	h.slcs.items = []*discoveryv1.EndpointSlice{slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.1.2"})}
+	h.sync()
+	if s := h.nft.Table.Sets["aff-default/web/tcp/p__10.244.1.2/8080"]; s == nil || len(s.Elements) != 1 {
+		t.Errorf("affinity state lost by a sync: %+v", s)
+	}
+	if s := h.nft.Table.Sets["aff-default/web/tcp/p__10.244.1.3/8080"]; s != nil {
+		t.Errorf("affinity set of a removed endpoint kept")
+	}
+}
+
+func TestNotReadyAndTerminatingExcluded(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.svcs.items = []*corev1.Service{service("web", "10.96.0.5", corev1.ProtocolTCP, 80)}
+	h.slcs.items = []*discoveryv1.EndpointSlice{slice("web", corev1.ProtocolTCP, 8080,
+		ep{ip: "10.244.1.2"}, ep{ip: "10.244.1.3", notReady: true}, ep{ip: "10.244.1.4", terminating: true})}
+	h.sync()
+	wantRules(t, h.chainsWithPrefix("ep-"), "ep-default/web/tcp/p__10.244.1.2/8080")
+	// Only unready endpoints: rejected.
+	h.slcs.items = []*discoveryv1.EndpointSlice{slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.1.3", notReady: true})}
+	h.sync()
+	if got := h.element(mapNoEPServices, "10.96.0.5", "tcp", "80"); got != "goto reject-chain" {
+		t.Errorf("service with only unready endpoints: %q\n%s", got, h.nft.Dump())
+	}
+	if got := h.chainsWithPrefix("ep-"); len(got) != 0 {
+		t.Errorf("endpoint chains left: %q", got)
+	}
+}
+
+func TestServiceDeletedChainsGone(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.svcs.items = []*corev1.Service{
+		service("web", "10.96.0.5", corev1.ProtocolTCP, 80, nodePort(30080), clientIPAffinity(60)),
+		service("db", "10.96.0.6", corev1.ProtocolTCP, 5432),
+	}
+	h.slcs.items = []*discoveryv1.EndpointSlice{
+		slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.1.2"}),
+		slice("db", corev1.ProtocolTCP, 5432, ep{ip: "10.244.1.9"}),
+	}
+	h.sync()
+	h.svcs.items = h.svcs.items[1:]
+	h.sync()
+	for name := range h.nft.Table.Chains {
+		if strings.Contains(name, "/web/") {
+			t.Errorf("chain %q of a deleted service left", name)
+		}
+	}
+	for name := range h.nft.Table.Sets {
+		t.Errorf("set %q of a deleted service left", name)
+	}
+	if got := h.element(mapServiceIPs, "10.96.0.5", "tcp", "80"); got != "" {
+		t.Errorf("service-ips keeps a deleted service: %q", got)
+	}
+	if got := h.element(mapServiceIPs, "10.96.0.6", "tcp", "5432"); got == "" {
+		t.Errorf("the other service is gone")
+	}
+	// A proxy that starts over an existing table finds what to delete.
+	h.svcs.items = nil
+	fresh := New(h.nft, h.ct, h.svcs, h.slcs, Config{})
+	if _, err := fresh.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.chainsWithPrefix("svc-"); len(got) != 0 {
+		t.Errorf("a restarted proxy left %q", got)
+	}
+}
+
+func TestUDPEndpointRemovalDeletesConntrack(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.svcs.items = []*corev1.Service{
+		service("dns", "10.96.0.10", corev1.ProtocolUDP, 53, nodePort(30053)),
+		service("web", "10.96.0.5", corev1.ProtocolTCP, 80),
+	}
+	h.slcs.items = []*discoveryv1.EndpointSlice{
+		slice("dns", corev1.ProtocolUDP, 5353, ep{ip: "10.244.1.2"}, ep{ip: "10.244.1.3"}),
+		slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.1.4"}),
+	}
+	h.sync()
+	if len(h.ct.deleted) != 0 {
+		t.Fatalf("first sync deleted %v", h.ct.deleted)
+	}
+	// One UDP endpoint and the TCP one go away.
+	h.slcs.items = []*discoveryv1.EndpointSlice{slice("dns", corev1.ProtocolUDP, 5353, ep{ip: "10.244.1.2"})}
+	h.sync()
+	gone := netip.MustParseAddr("10.244.1.3")
+	want := []Flow{
+		{Dst: netip.MustParseAddr("10.96.0.10"), DstPort: 53, ReplySrc: gone},
+		{DstPort: 30053, ReplySrc: gone},
+	}
+	if !slices.Equal(h.ct.deleted, want) {
+		t.Errorf("deleted %v, want %v", h.ct.deleted, want)
+	}
+	// No endpoints, then one again: flows stuck on the bare service IP go.
+	h.ct.deleted = nil
+	h.slcs.items = nil
+	h.sync()
+	h.ct.deleted = nil
+	h.slcs.items = []*discoveryv1.EndpointSlice{slice("dns", corev1.ProtocolUDP, 5353, ep{ip: "10.244.1.5"})}
+	h.sync()
+	want = []Flow{{Dst: netip.MustParseAddr("10.96.0.10"), DstPort: 53}, {DstPort: 30053}}
+	if !slices.Equal(h.ct.deleted, want) {
+		t.Errorf("deleted %v, want %v", h.ct.deleted, want)
+	}
+}
+
+func TestSkipsWhatItDoesNotServe(t *testing.T) {
+	headless := service("headless", corev1.ClusterIPNone, corev1.ProtocolTCP, 80)
+	external := service("ext", "", corev1.ProtocolTCP, 80)
+	external.Spec.Type = corev1.ServiceTypeExternalName
+	v6 := service("v6", "fd00::5", corev1.ProtocolTCP, 80)
+	got := buildModel([]*corev1.Service{headless, external, v6}, nil, "n1")
+	if len(got) != 0 {
+		t.Errorf("model: %+v", got)
+	}
+}

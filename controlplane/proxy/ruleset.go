@@ -1,0 +1,254 @@
+package proxy
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/knftables"
+)
+
+// TableName is the nftables table the proxy owns (family inet).
+const TableName = "skiff-proxy"
+
+// masqMark is the packet mark bit that asks nat-postrouting to masquerade.
+const masqMark = "0x4000"
+
+// Names of the fixed chains and maps.
+const (
+	chainServices    = "services"
+	chainMarkMasq    = "mark-for-masquerade"
+	chainMasquerade  = "masquerading"
+	chainReject      = "reject-chain"
+	mapServiceIPs    = "service-ips"
+	mapNodePorts     = "service-nodeports"
+	mapNoEPServices  = "no-endpoint-services"
+	mapNoEPNodePorts = "no-endpoint-nodeports"
+)
+
+// ruleConfig is what the ruleset depends on besides the service ports.
+type ruleConfig struct {
+	// clusterCIDR: traffic to a ClusterIP from outside it is masqueraded.
+	// Invalid (zero): nothing is masqueraded for being off-cluster.
+	clusterCIDR netip.Prefix
+	// nodePortAddresses restrict NodePorts to the local addresses in
+	// them; empty: every local address but loopback.
+	nodePortAddresses []netip.Prefix
+}
+
+// objects names what one ruleset holds, to find what a later one drops.
+type objects struct {
+	chains, sets map[string]bool
+}
+
+func newObjects() objects {
+	return objects{chains: map[string]bool{}, sets: map[string]bool{}}
+}
+
+// baseChain is one hooked chain of the table and its fixed rules.
+type baseChain struct {
+	name     string
+	typ      knftables.BaseChainType
+	hook     knftables.BaseChainHook
+	priority knftables.BaseChainPriority
+	rules    []string
+}
+
+func baseChains(c ruleConfig) []baseChain {
+	np := nodePortMatch(c)
+	const beforeFilter = knftables.FilterPriority + "-10"
+	return []baseChain{
+		{"nat-prerouting", knftables.NATType, knftables.PreroutingHook, knftables.DNATPriority,
+			[]string{"jump " + chainServices}},
+		{"nat-output", knftables.NATType, knftables.OutputHook, knftables.DNATPriority,
+			[]string{"jump " + chainServices}},
+		{"nat-postrouting", knftables.NATType, knftables.PostroutingHook, knftables.SNATPriority,
+			[]string{"jump " + chainMasquerade}},
+		{"filter-input", knftables.FilterType, knftables.InputHook, beforeFilter,
+			[]string{"ct state new " + np + " meta l4proto . th dport vmap @" + mapNoEPNodePorts}},
+		{"filter-forward", knftables.FilterType, knftables.ForwardHook, beforeFilter,
+			[]string{"ct state new ip daddr . meta l4proto . th dport vmap @" + mapNoEPServices}},
+		{"filter-output", knftables.FilterType, knftables.OutputHook, beforeFilter,
+			[]string{"ct state new ip daddr . meta l4proto . th dport vmap @" + mapNoEPServices}},
+	}
+}
+
+// nodePortMatch matches packets to the addresses NodePorts listen on.
+func nodePortMatch(c ruleConfig) string {
+	if len(c.nodePortAddresses) == 0 {
+		return "fib daddr type local ip daddr != 127.0.0.0/8"
+	}
+	var ps []string
+	for _, p := range c.nodePortAddresses {
+		ps = append(ps, p.String())
+	}
+	return "ip daddr { " + strings.Join(ps, ", ") + " } fib daddr type local"
+}
+
+// Object names. ids are ns/name/proto/port; endpoints add __ip/port.
+func svcChain(p *svcPort) string   { return "svc-" + p.id }
+func extChain(p *svcPort) string   { return "ext-" + p.id }
+func localChain(p *svcPort) string { return "local-" + p.id }
+func epSuffix(p *svcPort, ep endpoint) string {
+	return p.id + "__" + ep.addr.Addr().String() + "/" + fmt.Sprint(ep.addr.Port())
+}
+func epChain(p *svcPort, ep endpoint) string     { return "ep-" + epSuffix(p, ep) }
+func affinitySet(p *svcPort, ep endpoint) string { return "aff-" + epSuffix(p, ep) }
+
+// writeRuleset adds to tx the operations that make the table hold the
+// ruleset for ports, given the objects it holds now (old), and returns
+// the objects it will hold.
+func writeRuleset(tx *knftables.Transaction, ports []svcPort, c ruleConfig, old objects) objects {
+	w := &writer{tx: tx, want: newObjects()}
+	tx.Add(&knftables.Table{Comment: knftables.PtrTo("skiff service proxy")})
+	w.fixed(c)
+	for i := range ports {
+		w.port(&ports[i], c)
+	}
+	// What is no longer wanted goes last: every rule or map element that
+	// pointed at it was flushed above. Chains are emptied before any is
+	// deleted, as stale chains may jump to each other.
+	for _, ch := range sortedKeys(old.chains) {
+		if !w.want.chains[ch] {
+			tx.Flush(&knftables.Chain{Name: ch})
+		}
+	}
+	for _, ch := range sortedKeys(old.chains) {
+		if !w.want.chains[ch] {
+			tx.Delete(&knftables.Chain{Name: ch})
+		}
+	}
+	for _, s := range sortedKeys(old.sets) {
+		if !w.want.sets[s] {
+			tx.Delete(&knftables.Set{Name: s})
+		}
+	}
+	return w.want
+}
+
+type writer struct {
+	tx   *knftables.Transaction
+	want objects
+}
+
+// chain adds the chain (empty) and its rules.
+func (w *writer) chain(ch *knftables.Chain, rules ...string) {
+	w.want.chains[ch.Name] = true
+	w.tx.Add(ch)
+	w.tx.Flush(ch)
+	for _, r := range rules {
+		w.tx.Add(&knftables.Rule{Chain: ch.Name, Rule: r})
+	}
+}
+
+func (w *writer) fixed(c ruleConfig) {
+	for _, m := range []struct{ name, typ string }{
+		{mapServiceIPs, "ipv4_addr . inet_proto . inet_service : verdict"},
+		{mapNodePorts, "inet_proto . inet_service : verdict"},
+		{mapNoEPServices, "ipv4_addr . inet_proto . inet_service : verdict"},
+		{mapNoEPNodePorts, "inet_proto . inet_service : verdict"},
+	} {
+		mp := &knftables.Map{Name: m.name, Type: m.typ}
+		w.tx.Add(mp)
+		w.tx.Flush(mp)
+	}
+	w.chain(&knftables.Chain{Name: chainMarkMasq}, "mark set mark or "+masqMark)
+	w.chain(&knftables.Chain{Name: chainMasquerade},
+		"mark and "+masqMark+" == 0 return",
+		"mark set mark xor "+masqMark,
+		"masquerade fully-random")
+	w.chain(&knftables.Chain{Name: chainReject}, "reject")
+	w.chain(&knftables.Chain{Name: chainServices},
+		"ip daddr . meta l4proto . th dport vmap @"+mapServiceIPs,
+		nodePortMatch(c)+" meta l4proto . th dport vmap @"+mapNodePorts)
+	for _, b := range baseChains(c) {
+		w.chain(&knftables.Chain{
+			Name: b.name, Type: knftables.PtrTo(b.typ), Hook: knftables.PtrTo(b.hook), Priority: knftables.PtrTo(b.priority),
+		}, b.rules...)
+	}
+}
+
+// port writes the chains and map elements of one service port.
+func (w *writer) port(p *svcPort, c ruleConfig) {
+	svcKey := []string{p.clusterIP.String(), p.proto, fmt.Sprint(p.port)}
+	if len(p.endpoints) == 0 {
+		w.element(mapNoEPServices, svcKey, "goto "+chainReject)
+		if p.nodePort != 0 {
+			w.element(mapNoEPNodePorts, []string{p.proto, fmt.Sprint(p.nodePort)}, "goto "+chainReject)
+		}
+		return
+	}
+	for _, ep := range p.endpoints {
+		w.endpoint(p, ep)
+	}
+	var masq []string
+	if c.clusterCIDR.IsValid() {
+		masq = []string{"ip saddr != " + c.clusterCIDR.String() + " jump " + chainMarkMasq}
+	}
+	w.chain(&knftables.Chain{Name: svcChain(p)}, append(masq, dispatch(p, p.endpoints)...)...)
+	w.element(mapServiceIPs, svcKey, "goto "+svcChain(p))
+	if p.nodePort == 0 {
+		return
+	}
+	defer w.element(mapNodePorts, []string{p.proto, fmt.Sprint(p.nodePort)}, "goto "+extChain(p))
+	if !p.local {
+		w.chain(&knftables.Chain{Name: extChain(p)}, "jump "+chainMarkMasq, "goto "+svcChain(p))
+		return
+	}
+	// Local: traffic from this host or from pods keeps the cluster-wide
+	// choice (the host's needs SNAT); traffic from outside goes only to
+	// this node's endpoints, unmasqueraded, or is dropped.
+	rules := []string{
+		"fib saddr type local jump " + chainMarkMasq,
+		"fib saddr type local goto " + svcChain(p),
+	}
+	if c.clusterCIDR.IsValid() {
+		rules = append(rules, "ip saddr "+c.clusterCIDR.String()+" goto "+svcChain(p))
+	}
+	if local := p.localEndpoints(); len(local) > 0 {
+		w.chain(&knftables.Chain{Name: localChain(p)}, dispatch(p, local)...)
+		rules = append(rules, "goto "+localChain(p))
+	} else {
+		rules = append(rules, "drop")
+	}
+	w.chain(&knftables.Chain{Name: extChain(p)}, rules...)
+}
+
+// endpoint writes an endpoint's chain and its affinity set.
+func (w *writer) endpoint(p *svcPort, ep endpoint) {
+	ip := ep.addr.Addr().String()
+	rules := []string{"ip saddr " + ip + " jump " + chainMarkMasq}
+	if p.affinity > 0 {
+		set := affinitySet(p, ep)
+		w.want.sets[set] = true
+		w.tx.Add(&knftables.Set{
+			Name: set, Type: "ipv4_addr",
+			Flags:   []knftables.SetFlag{knftables.DynamicFlag, knftables.TimeoutFlag},
+			Timeout: knftables.PtrTo(time.Duration(p.affinity) * time.Second),
+		})
+		rules = append(rules, "update @"+set+" { ip saddr }")
+	}
+	rules = append(rules, "meta l4proto "+p.proto+" dnat ip to "+ep.addr.String())
+	w.chain(&knftables.Chain{Name: epChain(p, ep)}, rules...)
+}
+
+// dispatch returns the rules that send a packet to one of eps: the one
+// its source is affine to, else a random one.
+func dispatch(p *svcPort, eps []endpoint) []string {
+	var rules []string
+	if p.affinity > 0 {
+		for _, ep := range eps {
+			rules = append(rules, "ip saddr @"+affinitySet(p, ep)+" goto "+epChain(p, ep))
+		}
+	}
+	var m []string
+	for i, ep := range eps {
+		m = append(m, fmt.Sprintf("%d : goto %s", i, epChain(p, ep)))
+	}
+	return append(rules, fmt.Sprintf("numgen random mod %d vmap { %s }", len(eps), strings.Join(m, " , ")))
+}
+
+func (w *writer) element(mapName string, key []string, verdict string) {
+	w.tx.Add(&knftables.Element{Map: mapName, Key: key, Value: []string{verdict}})
+}

@@ -1,0 +1,15 @@
+package proxy
+
+import (
+	"maps"
+	"net/netip"
+	"slices"
+)
+
+func sortedKeys(m map[string]bool) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+func slicesSortAddrs(a []netip.Addr) {
+	slices.SortFunc(a, func(x, y netip.Addr) int { return x.Compare(y) })
+}
