@@ -1,0 +1,256 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+)
+
+// inNS runs f on a thread in ns (processes f starts are in ns too); the
+// thread is thrown away afterwards.
+func inNS(ns netns.NsHandle, f func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if err := netns.Set(ns); err != nil {
+			errc <- err
+			return
+		}
+		errc <- f()
+	}()
+	return <-errc
+}
+
+// newNS returns a new network namespace with lo up, closed at the end.
+func newNS(t *testing.T) netns.NsHandle {
+	t.Helper()
+	hc := make(chan netns.NsHandle, 1)
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // the thread stays in the new namespace and ends with the goroutine
+		ns, err := netns.New()
+		if err == nil {
+			var lo netlink.Link
+			if lo, err = netlink.LinkByName("lo"); err == nil {
+				err = netlink.LinkSetUp(lo)
+			}
+		}
+		hc <- ns
+		errc <- err
+	}()
+	ns, err := <-hc, <-errc
+	if err != nil {
+		t.Fatalf("new netns: %v", err)
+	}
+	t.Cleanup(func() { ns.Close() })
+	return ns
+}
+
+// link connects node and ep with a veth pair on 10.250.i.0/24: node has
+// .1, ep has .2 and a default route through .1. It returns ep's address.
+func link(t *testing.T, node, ep netns.NsHandle, i int) string {
+	t.Helper()
+	nodeIP, epIP := fmt.Sprintf("10.250.%d.1", i), fmt.Sprintf("10.250.%d.2", i)
+	err := inNS(node, func() error {
+		veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("ep%d", i)}, PeerName: "eth0", PeerNamespace: netlink.NsFd(ep)}
+		if err := netlink.LinkAdd(veth); err != nil {
+			return err
+		}
+		return ipUp(veth.Name, nodeIP, "")
+	})
+	if err == nil {
+		err = inNS(ep, func() error { return ipUp("eth0", epIP, nodeIP) })
+	}
+	if err != nil {
+		t.Fatalf("veth %d: %v", i, err)
+	}
+	return epIP
+}
+
+func ipUp(name, ip, gw string) error {
+	l, err := netlink.LinkByName(name)
+	if err != nil {
+		return err
+	}
+	addr, _ := netlink.ParseAddr(ip + "/24")
+	if err := netlink.AddrAdd(l, addr); err != nil {
+		return err
+	}
+	if err := netlink.LinkSetUp(l); err != nil {
+		return err
+	}
+	if gw == "" {
+		return nil
+	}
+	return netlink.RouteAdd(&netlink.Route{Gw: net.ParseIP(gw)})
+}
+
+// serve answers every TCP connection on ns's :8080 with name, until the
+// test ends.
+func serve(t *testing.T, ns netns.NsHandle, name string) {
+	t.Helper()
+	var ln net.Listener
+	if err := inNS(ns, func() (err error) { ln, err = net.Listen("tcp", ":8080"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			fmt.Fprintln(c, name)
+			c.Close()
+		}
+	}()
+}
+
+// TestNetnsClusterIP applies a ruleset in a network namespace standing for
+// a node, with three endpoints in namespaces of their own, and connects
+// to the ClusterIP from the node: every endpoint answers, and a service
+// without endpoints refuses the connection. Needs root and nft.
+func TestNetnsClusterIP(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (network namespaces, nftables)")
+	}
+	if _, err := exec.LookPath("nft"); err != nil {
+		t.Skip("needs nft (hack/install-deps.sh installs nftables)")
+	}
+	node := newNS(t)
+	if err := inNS(node, func() error {
+		return os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1"), 0o644)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	svcs := &fakeServices{items: []*corev1.Service{
+		service("web", "10.96.0.5", corev1.ProtocolTCP, 80, clientIPAffinity(60)),
+		service("empty", "10.96.0.6", corev1.ProtocolTCP, 80),
+	}}
+	var eps []ep
+	names := map[string]bool{}
+	for i := 1; i <= 3; i++ {
+		ns := newNS(t)
+		ip := link(t, node, ns, i)
+		serve(t, ns, ip)
+		eps = append(eps, ep{ip: ip})
+		names[ip] = true
+	}
+	// A node has a route to the service range (here its default route);
+	// locally sent packets are routed before they are DNATed.
+	if err := inNS(node, func() error {
+		return netlink.RouteAdd(&netlink.Route{Gw: net.ParseIP(eps[0].ip)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	slcs := &fakeSlices{items: []*discoveryv1.EndpointSlice{slice("web", corev1.ProtocolTCP, 8080, eps...)}}
+
+	var p *Proxier
+	ctx := context.Background()
+	sync := func() {
+		t.Helper()
+		if err := inNS(node, func() error {
+			if p == nil {
+				nft, err := NewNFTables()
+				if err != nil {
+					return err
+				}
+				p = New(nft, NetlinkConntrack{}, svcs, slcs, Config{NodeName: "n1"})
+			}
+			_, err := p.Sync(ctx)
+			return err
+		}); err != nil {
+			t.Fatalf("sync: %v", err)
+		}
+	}
+	sync()
+	t.Cleanup(func() {
+		if err := inNS(node, func() error { return Cleanup(ctx, p.nft) }); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+
+	// Without affinity, the three endpoints all answer within 60 tries.
+	svcs.items[0] = service("web", "10.96.0.5", corev1.ProtocolTCP, 80)
+	sync()
+	seen := map[string]int{}
+	for range 60 {
+		seen[get(t, node, "10.96.0.5:80")]++
+	}
+	for name := range names {
+		if seen[name] == 0 {
+			t.Errorf("endpoint %s never answered: %v", name, seen)
+		}
+	}
+	// With ClientIP affinity, one client always gets one endpoint.
+	svcs.items[0] = service("web", "10.96.0.5", corev1.ProtocolTCP, 80, clientIPAffinity(60))
+	sync()
+	first := get(t, node, "10.96.0.5:80")
+	for range 10 {
+		if got := get(t, node, "10.96.0.5:80"); got != first {
+			t.Fatalf("affinity: answer from %s after %s", got, first)
+		}
+	}
+	// Two endpoints removed: only the last one answers.
+	slcs.items = []*discoveryv1.EndpointSlice{slice("web", corev1.ProtocolTCP, 8080, eps[2])}
+	svcs.items[0] = service("web", "10.96.0.5", corev1.ProtocolTCP, 80)
+	sync()
+	for range 10 {
+		if got := get(t, node, "10.96.0.5:80"); got != eps[2].ip {
+			t.Fatalf("answer from removed endpoint %s", got)
+		}
+	}
+	// No endpoints: refused at once, not left to time out.
+	err := inNS(node, func() error {
+		c, err := net.DialTimeout("tcp", "10.96.0.6:80", 2*time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("service without endpoints: %v, want connection refused", err)
+	}
+	// The table holds only the one table's objects the last sync wanted.
+	var chains []string
+	if err := inNS(node, func() (err error) { chains, err = p.nft.List(ctx, "chain"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range chains {
+		if strings.HasPrefix(c, "ep-") && !strings.Contains(c, eps[2].ip) {
+			t.Errorf("stale chain %s", c)
+		}
+	}
+}
+
+// get connects to addr from ns and returns the line the server sends.
+func get(t *testing.T, ns netns.NsHandle, addr string) string {
+	t.Helper()
+	var line string
+	err := inNS(ns, func() error {
+		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		line, err = bufio.NewReader(c).ReadString('\n')
+		return err
+	})
+	if err != nil {
+		t.Fatalf("connect to %s: %v", addr, err)
+	}
+	return strings.TrimSpace(line)
+}
