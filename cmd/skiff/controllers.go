@@ -19,6 +19,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/controller/namespace"
 	"github.com/skiffrt/skiff/controlplane/controller/nodeipam"
 	"github.com/skiffrt/skiff/controlplane/controller/replicaset"
+	"github.com/skiffrt/skiff/controlplane/controller/statefulset"
 	"github.com/skiffrt/skiff/controlplane/leader"
 	"github.com/skiffrt/skiff/controlplane/pki"
 	"github.com/skiffrt/skiff/internal/log"
@@ -119,6 +120,10 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 	if err != nil {
 		return err
 	}
+	statefulSets, err := statefulset.New(deps)
+	if err != nil {
+		return err
+	}
 	collector, err := garbagecollector.New(deps)
 	if err != nil {
 		return err
@@ -130,6 +135,7 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 	starts := []controller.Start{
 		{Controller: replicaSets, Workers: 5},
 		{Controller: deployments, Workers: 5},
+		{Controller: statefulSets, Workers: 5},
 		{Controller: collector, Workers: 5},
 		{Controller: namespaces, Workers: 2},
 	}
