@@ -16,6 +16,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/controller"
 	"github.com/skiffrt/skiff/controlplane/controller/deployment"
 	"github.com/skiffrt/skiff/controlplane/controller/garbagecollector"
+	"github.com/skiffrt/skiff/controlplane/controller/job"
 	"github.com/skiffrt/skiff/controlplane/controller/namespace"
 	"github.com/skiffrt/skiff/controlplane/controller/nodeipam"
 	"github.com/skiffrt/skiff/controlplane/controller/replicaset"
@@ -124,6 +125,10 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 	if err != nil {
 		return err
 	}
+	jobs, err := job.New(deps, job.Options{})
+	if err != nil {
+		return err
+	}
 	collector, err := garbagecollector.New(deps)
 	if err != nil {
 		return err
@@ -136,6 +141,7 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 		{Controller: replicaSets, Workers: 5},
 		{Controller: deployments, Workers: 5},
 		{Controller: statefulSets, Workers: 5},
+		{Controller: jobs, Workers: 5},
 		{Controller: collector, Workers: 5},
 		{Controller: namespaces, Workers: 2},
 	}
