@@ -14,6 +14,7 @@ import (
 
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
 	"github.com/skiffrt/skiff/controlplane/controller"
+	"github.com/skiffrt/skiff/controlplane/controller/cronjob"
 	"github.com/skiffrt/skiff/controlplane/controller/deployment"
 	"github.com/skiffrt/skiff/controlplane/controller/garbagecollector"
 	"github.com/skiffrt/skiff/controlplane/controller/job"
@@ -129,6 +130,10 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 	if err != nil {
 		return err
 	}
+	cronJobs, err := cronjob.New(deps)
+	if err != nil {
+		return err
+	}
 	collector, err := garbagecollector.New(deps)
 	if err != nil {
 		return err
@@ -142,6 +147,7 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 		{Controller: deployments, Workers: 5},
 		{Controller: statefulSets, Workers: 5},
 		{Controller: jobs, Workers: 5},
+		{Controller: cronJobs, Workers: 2},
 		{Controller: collector, Workers: 5},
 		{Controller: namespaces, Workers: 2},
 	}
