@@ -15,6 +15,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
 	"github.com/skiffrt/skiff/controlplane/controller"
 	"github.com/skiffrt/skiff/controlplane/controller/cronjob"
+	"github.com/skiffrt/skiff/controlplane/controller/daemonset"
 	"github.com/skiffrt/skiff/controlplane/controller/deployment"
 	"github.com/skiffrt/skiff/controlplane/controller/garbagecollector"
 	"github.com/skiffrt/skiff/controlplane/controller/job"
@@ -126,6 +127,10 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 	if err != nil {
 		return err
 	}
+	daemonSets, err := daemonset.New(deps)
+	if err != nil {
+		return err
+	}
 	jobs, err := job.New(deps, job.Options{})
 	if err != nil {
 		return err
@@ -146,6 +151,7 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 		{Controller: replicaSets, Workers: 5},
 		{Controller: deployments, Workers: 5},
 		{Controller: statefulSets, Workers: 5},
+		{Controller: daemonSets, Workers: 2},
 		{Controller: jobs, Workers: 5},
 		{Controller: cronJobs, Workers: 2},
 		{Controller: collector, Workers: 5},
