@@ -17,6 +17,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/controller/cronjob"
 	"github.com/skiffrt/skiff/controlplane/controller/daemonset"
 	"github.com/skiffrt/skiff/controlplane/controller/deployment"
+	"github.com/skiffrt/skiff/controlplane/controller/endpointslice"
 	"github.com/skiffrt/skiff/controlplane/controller/garbagecollector"
 	"github.com/skiffrt/skiff/controlplane/controller/job"
 	"github.com/skiffrt/skiff/controlplane/controller/namespace"
@@ -147,6 +148,10 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 	if err != nil {
 		return err
 	}
+	endpointSlices, err := endpointslice.New(deps)
+	if err != nil {
+		return err
+	}
 	starts := []controller.Start{
 		{Controller: replicaSets, Workers: 5},
 		{Controller: deployments, Workers: 5},
@@ -156,6 +161,7 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 		{Controller: cronJobs, Workers: 2},
 		{Controller: collector, Workers: 5},
 		{Controller: namespaces, Workers: 2},
+		{Controller: endpointSlices, Workers: 5},
 	}
 	if flags.allocateNodeCIDRs {
 		ipam, err := nodeipam.New(deps, flags.ipam)
