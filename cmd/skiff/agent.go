@@ -24,6 +24,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"sigs.k8s.io/knftables"
 
 	"github.com/skiffrt/skiff/controlplane/agent"
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
@@ -40,6 +41,7 @@ type agentFlags struct {
 	listen                    string
 	clusterDNS                []string
 	clusterDomain, resolvConf string
+	proxy                     proxyFlags
 }
 
 func (a *agentFlags) register(fs *flag.FlagSet) {
@@ -58,6 +60,7 @@ func (a *agentFlags) register(fs *flag.FlagSet) {
 	})
 	fs.StringVar(&a.clusterDomain, "cluster-domain", "cluster.local", "the cluster's DNS domain")
 	fs.StringVar(&a.resolvConf, "resolv-conf", "/etc/resolv.conf", "resolv.conf of pods on the host's resolver")
+	a.proxy.register(fs)
 }
 
 // stayLocal keeps the agent of a server that listens only on loopback
@@ -143,10 +146,19 @@ func runAgentCommand(args []string, stderr io.Writer) int {
 	fs.StringVar(&caFile, "certificate-authority", "", "the cluster CA, to join with --server")
 	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the node's credential; joining writes it (default <root-dir>/kubeconfig)")
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
+	a.proxy.registerClusterCIDR(fs)
+	cleanup := fs.Bool("cleanup-proxy", false, "delete the service proxy's nftables table and exit")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return 0
 	} else if err != nil {
 		return 2
+	}
+	if *cleanup {
+		if err := cleanupProxy(context.Background()); err != nil {
+			fmt.Fprintf(stderr, "skiff agent: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	if kubeconfig == "" {
 		kubeconfig = filepath.Join(a.rootDir, "kubeconfig")
@@ -164,6 +176,14 @@ func runAgentCommand(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "skiff agent: %v\n", err)
 		return 2
 	}
+	var nft knftables.Interface
+	if a.proxy.enabled {
+		if nft, err = proxyTable(); err != nil {
+			fmt.Fprintf(stderr, "skiff agent: %v\n", err)
+			return 2
+		}
+	}
+	defer startProxy(ctx, &a.proxy, a.nodeName, restCfg, nft)()
 	if err := runAgent(ctx, &a, restCfg, ca); err != nil {
 		slog.Error("skiff agent", "error", err)
 		return 1
@@ -202,6 +222,7 @@ func startLocalAgent(ctx context.Context, ca *pki.CA, f *serverFlags, url string
 	wg.Go(func() {
 		cfg, err := clientConfig(ca, f.pkiDir, url, "node-"+name, auth.NodeUserPrefix+name, auth.NodesGroup)
 		if err == nil {
+			defer startProxy(ctx, &f.agent.proxy, name, cfg, f.proxyTable)()
 			err = runAgent(ctx, &f.agent, cfg, ca.Pool())
 		}
 		if err != nil {

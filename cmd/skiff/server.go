@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/applyconfigurations"
+	"sigs.k8s.io/knftables"
 
 	"github.com/skiffrt/skiff/controlplane/apiserver"
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
@@ -52,6 +53,7 @@ type serverFlags struct {
 	runAgent                  bool
 	agent                     agentFlags
 	controllers               controllerFlags
+	proxyTable                knftables.Interface // the local agent's proxy's, when it runs
 }
 
 func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
@@ -108,6 +110,14 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	f.agent.stayLocal(fs, f.listen)
 	if err := f.controllers.check(); err != nil {
 		return nil, err
+	}
+	f.agent.proxy.cfg.ClusterCIDR = firstIPv4(f.controllers.ipam.ClusterCIDRs)
+	if f.runAgent && f.agent.proxy.enabled {
+		nft, err := proxyTable()
+		if err != nil {
+			return nil, err
+		}
+		f.proxyTable = nft
 	}
 	return f, nil
 }

@@ -13,3 +13,5 @@ func sortedKeys(m map[string]bool) []string {
 func slicesSortAddrs(a []netip.Addr) {
 	slices.SortFunc(a, func(x, y netip.Addr) int { return x.Compare(y) })
 }
+
+var loopback = netip.MustParseAddr("127.0.0.1")

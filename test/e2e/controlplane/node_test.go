@@ -179,6 +179,7 @@ func (n *node) agentFlags() []string {
 		"--root-dir", filepath.Join(n.dir, "agent"), "--pod-log-dir", filepath.Join(n.dir, "logs"),
 		"--cgroup-root", n.cgroupRoot, "--manifest-dir", n.manifests, "--agent-listen", "127.0.0.1:0",
 		"--resolv-conf", "/etc/resolv.conf", "--log-level", "debug",
+		"--proxy=false", // the host's nftables are not the test's
 	}
 }
 
