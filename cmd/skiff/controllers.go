@@ -17,6 +17,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/controller/cronjob"
 	"github.com/skiffrt/skiff/controlplane/controller/daemonset"
 	"github.com/skiffrt/skiff/controlplane/controller/deployment"
+	"github.com/skiffrt/skiff/controlplane/controller/endpoints"
 	"github.com/skiffrt/skiff/controlplane/controller/endpointslice"
 	"github.com/skiffrt/skiff/controlplane/controller/garbagecollector"
 	"github.com/skiffrt/skiff/controlplane/controller/job"
@@ -152,6 +153,10 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 	if err != nil {
 		return err
 	}
+	endpointsCtl, err := endpoints.New(deps)
+	if err != nil {
+		return err
+	}
 	starts := []controller.Start{
 		{Controller: replicaSets, Workers: 5},
 		{Controller: deployments, Workers: 5},
@@ -162,6 +167,7 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 		{Controller: collector, Workers: 5},
 		{Controller: namespaces, Workers: 2},
 		{Controller: endpointSlices, Workers: 5},
+		{Controller: endpointsCtl, Workers: 5},
 	}
 	if flags.allocateNodeCIDRs {
 		ipam, err := nodeipam.New(deps, flags.ipam)
