@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/knftables"
 
 	"github.com/skiffrt/skiff/controlplane/agent"
+	"github.com/skiffrt/skiff/controlplane/agent/podnet"
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
 	"github.com/skiffrt/skiff/controlplane/pki"
 	"github.com/skiffrt/skiff/internal/log"
@@ -42,6 +43,8 @@ type agentFlags struct {
 	clusterDNS                []string
 	clusterDomain, resolvConf string
 	proxy                     proxyFlags
+	hostGW                    bool
+	podCIDRWait               time.Duration
 }
 
 func (a *agentFlags) register(fs *flag.FlagSet) {
@@ -61,6 +64,8 @@ func (a *agentFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.clusterDomain, "cluster-domain", "cluster.local", "the cluster's DNS domain")
 	fs.StringVar(&a.resolvConf, "resolv-conf", "/etc/resolv.conf", "resolv.conf of pods on the host's resolver")
 	a.proxy.register(fs)
+	fs.BoolVar(&a.hostGW, "host-gw", true, "route the other nodes' pod CIDRs through their InternalIPs, unmasqueraded (nodes on one L2 segment)")
+	fs.DurationVar(&a.podCIDRWait, "pod-cidr-wait", 0, "how long to wait for the node's pod CIDR before running pods (0: do not wait)")
 }
 
 // stayLocal keeps the agent of a server that listens only on loopback
@@ -84,7 +89,13 @@ func (a *agentFlags) stayLocal(fs *flag.FlagSet, apiListen string) {
 
 // config is the agent's Config for client and the CRI connection.
 func (a *agentFlags) config(client kubernetes.Interface, conn *grpc.ClientConn, ca *x509.CertPool) agent.Config {
+	var routes podnet.RouteTable
+	var nat podnet.NAT
+	if a.hostGW {
+		routes, nat = podnet.Kernel{}, podnet.Iptables{}
+	}
 	return agent.Config{
+		Routes: routes, NAT: nat, PodCIDRWait: a.podCIDRWait,
 		NodeName: a.nodeName, NodeIP: a.nodeIP, Client: client,
 		Runtime: runtimeapi.NewRuntimeServiceClient(conn), Images: runtimeapi.NewImageServiceClient(conn),
 		RootDir: a.rootDir, LogDir: a.logDir, CgroupRoot: a.cgroupRoot, ManifestDir: a.manifestDir,

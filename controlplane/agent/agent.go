@@ -21,6 +21,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/skiffrt/skiff/controlplane/agent/node"
+	"github.com/skiffrt/skiff/controlplane/agent/podnet"
 	"github.com/skiffrt/skiff/controlplane/agent/podspec"
 	"github.com/skiffrt/skiff/controlplane/agent/prober"
 	"github.com/skiffrt/skiff/controlplane/agent/runner"
@@ -152,6 +153,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	srvErr := make(chan error, 1)
 	goRun(func(ctx context.Context) { srvErr <- a.server.Serve(ctx) })
 
+	if err := a.startPodNetwork(ctx, goRun); err != nil {
+		return err
+	}
 	factory := informers.NewSharedInformerFactoryWithOptions(a.cfg.Client, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = "spec.nodeName=" + a.cfg.NodeName }))
 	inf := factory.Core().V1().Pods().Informer()
@@ -174,6 +178,34 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	}
 	factory.Shutdown()
+	return nil
+}
+
+// startPodNetwork follows the Nodes to give the runtime the node's pod
+// CIDR and route the others' (package podnet), and waits up to
+// PodCIDRWait for the first.
+func (a *Agent) startPodNetwork(ctx context.Context, goRun func(func(context.Context))) error {
+	factory := informers.NewSharedInformerFactory(a.cfg.Client, 0)
+	nodes := factory.Core().V1().Nodes()
+	m := podnet.NewManager(a.cfg.NodeName, a.cfg.Runtime, a.cfg.Routes, a.cfg.NAT)
+	if _, err := nodes.Informer().AddEventHandler(m.Handler()); err != nil {
+		return err
+	}
+	factory.Start(ctx.Done())
+	goRun(func(ctx context.Context) {
+		m.Run(ctx, nodes.Lister(), nodes.Informer().HasSynced)
+		factory.Shutdown()
+	})
+	if a.cfg.PodCIDRWait <= 0 {
+		return nil
+	}
+	select {
+	case <-m.PodCIDRApplied():
+	case <-time.After(a.cfg.PodCIDRWait):
+		slog.WarnContext(ctx, "node has no pod CIDR yet; running pods on the runtime's default network", "waited", a.cfg.PodCIDRWait)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	return nil
 }
 

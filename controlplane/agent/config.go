@@ -6,6 +6,8 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/skiffrt/skiff/controlplane/agent/podnet"
 )
 
 // Config wires an Agent.
@@ -44,6 +46,15 @@ type Config struct {
 	Listen      string
 	ClientCA    *x509.CertPool
 	ClientNames []string
+
+	// Routes and NAT, when set, route the other nodes' pod CIDRs to them
+	// and keep pod-to-pod traffic unmasqueraded (host-gw, package
+	// podnet). The node's pod CIDR goes to the runtime either way.
+	Routes podnet.RouteTable
+	NAT    podnet.NAT
+	// PodCIDRWait is how long the agent waits, before it runs any pod,
+	// for the runtime to have the node's pod CIDR (0: it does not wait).
+	PodCIDRWait time.Duration
 
 	// SyncEvery is how often each pod is synced without a reason (its
 	// volumes' ConfigMaps and Secrets refresh then).

@@ -61,7 +61,10 @@ func startServer(t *testing.T, dir string, extra ...string) *server {
 	s.cmd = exec.Command(filepath.Join(s.bin, "skiff"), "server",
 		"--state-dir", filepath.Join(dir, "state"), "--kubeconfig", s.kubeconfig,
 		"--listen", "127.0.0.1:0", "--etcd-client-addr", "127.0.0.1:0", "--etcd-peer-addr", "127.0.0.1:0",
-		"--log-level", "debug", "--agent=false")
+		"--log-level", "debug", "--agent=false",
+		// No pod CIDRs: the agents of these tests share the host's
+		// network namespace, whose default bridge keeps its address.
+		"--allocate-node-cidrs=false")
 	s.cmd.Args = append(s.cmd.Args, extra...)
 	s.cmd.Stderr = &s.stderr
 	out, err := s.cmd.StdoutPipe()
