@@ -23,6 +23,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/controller/job"
 	"github.com/skiffrt/skiff/controlplane/controller/namespace"
 	"github.com/skiffrt/skiff/controlplane/controller/nodeipam"
+	"github.com/skiffrt/skiff/controlplane/controller/nodelifecycle"
 	"github.com/skiffrt/skiff/controlplane/controller/replicaset"
 	"github.com/skiffrt/skiff/controlplane/controller/statefulset"
 	"github.com/skiffrt/skiff/controlplane/leader"
@@ -43,6 +44,7 @@ var controllersLease = leader.Config{
 type controllerFlags struct {
 	allocateNodeCIDRs bool
 	ipam              nodeipam.Config
+	lifecycle         nodelifecycle.Config
 }
 
 func (c *controllerFlags) register(fs *flag.FlagSet) {
@@ -59,6 +61,8 @@ func (c *controllerFlags) register(fs *flag.FlagSet) {
 		}
 		return nil
 	})
+	fs.DurationVar(&c.lifecycle.GracePeriod, "node-monitor-grace-period", nodelifecycle.DefaultGracePeriod,
+		"how long a node may go without renewing its Lease before it is marked unreachable and tainted")
 	fs.IntVar(&c.ipam.NodeMaskIPv4, "node-cidr-mask-size-ipv4", nodeipam.DefaultNodeMaskIPv4, "prefix length of a node's IPv4 pod CIDR")
 	fs.IntVar(&c.ipam.NodeMaskIPv6, "node-cidr-mask-size-ipv6", nodeipam.DefaultNodeMaskIPv6, "prefix length of a node's IPv6 pod CIDR")
 }
@@ -169,6 +173,11 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 		{Controller: endpointSlices, Workers: 5},
 		{Controller: endpointsCtl, Workers: 5},
 	}
+	lifecycle, err := nodelifecycle.New(deps, flags.lifecycle)
+	if err != nil {
+		return err
+	}
+	starts = append(starts, controller.Start{Controller: lifecycle, Workers: 2})
 	if flags.allocateNodeCIDRs {
 		ipam, err := nodeipam.New(deps, flags.ipam)
 		if err != nil {

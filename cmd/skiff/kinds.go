@@ -26,11 +26,11 @@ import (
 )
 
 // kinds are the resources `skiff server` serves, in discovery order.
-func kinds(services service.Config, eventTTL time.Duration) []registry.Kind {
+func kinds(services service.Config, eventTTL time.Duration, tolerations pod.Tolerations) []registry.Kind {
 	return []registry.Kind{
 		// v1
 		namespace.Kind(),
-		pod.Kind(),
+		pod.KindWith(tolerations),
 		node.Kind(),
 		service.Kind(services),
 		endpoints.Kind(),

@@ -32,6 +32,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/apiserver/openapi"
 	"github.com/skiffrt/skiff/controlplane/pki"
 	"github.com/skiffrt/skiff/controlplane/registry"
+	"github.com/skiffrt/skiff/controlplane/registry/pod"
 	"github.com/skiffrt/skiff/controlplane/registry/service"
 	"github.com/skiffrt/skiff/controlplane/storage"
 	"github.com/skiffrt/skiff/internal/memtrim"
@@ -53,6 +54,7 @@ type serverFlags struct {
 	runAgent                  bool
 	agent                     agentFlags
 	controllers               controllerFlags
+	tolerations               pod.Tolerations
 	proxyTable                knftables.Interface // the local agent's proxy's, when it runs
 }
 
@@ -93,6 +95,10 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	fs.StringVar(&f.advertise, "advertise-address", "", "IP the kubernetes service's endpoints give for this server (default: the --listen address, or the default route's when that is unspecified)")
 	fs.TextVar(&f.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
 	f.controllers.register(fs)
+	fs.Int64Var(&f.tolerations.NotReady, "default-not-ready-toleration-seconds", pod.DefaultTolerationSeconds,
+		"the toleration of node.kubernetes.io/not-ready:NoExecute new pods get when they have none")
+	fs.Int64Var(&f.tolerations.Unreachable, "default-unreachable-toleration-seconds", pod.DefaultTolerationSeconds,
+		"the toleration of node.kubernetes.io/unreachable:NoExecute new pods get when they have none")
 	fs.BoolVar(&f.runAgent, "agent", true, "run a node agent for the local skiffd (see --cri-socket)")
 	f.agent.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -254,7 +260,7 @@ func newAPI(client *clientv3.Client, f *serverFlags, ca *pki.CA, kubelet *http.T
 		Admission: restriction}
 	a := &api{stores: map[string]*registry.Store{}, nodeGraph: node.NewGraph()}
 	var stores []*registry.Store
-	for _, k := range kinds(f.services, f.eventTTL) {
+	for _, k := range kinds(f.services, f.eventTTL, f.tolerations) {
 		st, err := registry.NewStore(k, deps)
 		if err != nil {
 			return nil, nil, err

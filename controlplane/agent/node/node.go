@@ -84,7 +84,14 @@ func (r *Registrar) postStatus(ctx context.Context, force bool) error {
 	now := time.Now()
 	st := Status(r.cfg.Facts(ctx), r.node.Status, now)
 	if !force && !Changed(st, r.node.Status) && now.Sub(r.reported) < r.cfg.ReportEvery {
-		return nil
+		// Another writer (the node lifecycle controller, after a lost
+		// heartbeat) may have changed the conditions since: report then.
+		cur, err := r.client.CoreV1().Nodes().Get(ctx, r.cfg.Name, metav1.GetOptions{ResourceVersion: "0"})
+		if err != nil || readyOf(cur.Status) == readyOf(st) {
+			return nil
+		}
+		r.node = cur
+		st = Status(r.cfg.Facts(ctx), cur.Status, now)
 	}
 	n := r.node.DeepCopy()
 	n.Status = st
@@ -161,4 +168,14 @@ func (r *Registrar) ownerRefs() []metav1.OwnerReference {
 		return nil
 	}
 	return []metav1.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: r.node.Name, UID: r.node.UID}}
+}
+
+// readyOf is the status of the Ready condition.
+func readyOf(s corev1.NodeStatus) corev1.ConditionStatus {
+	for _, c := range s.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status
+		}
+	}
+	return ""
 }

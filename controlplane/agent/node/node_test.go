@@ -114,3 +114,29 @@ func TestRegisterAndLease(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A node the lifecycle controller marked Unknown is reported Ready again
+// at the next status tick, not ReportEvery later.
+func TestReportsAgainAfterAnotherWriter(t *testing.T) {
+	client := fake.NewSimpleClientset()
+	r := NewRegistrar(client, Config{Name: "n1", Facts: func(context.Context) Facts { return facts(nil) },
+		StatusEvery: time.Hour, ReportEvery: time.Hour, RenewEvery: time.Hour, LeaseDuration: 40 * time.Second})
+	ctx := context.Background()
+	if err := r.Register(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := client.CoreV1().Nodes().Get(ctx, "n1", metav1.GetOptions{})
+	for i := range n.Status.Conditions {
+		n.Status.Conditions[i].Status = corev1.ConditionUnknown
+	}
+	if _, err := client.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.postStatus(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	n, _ = client.CoreV1().Nodes().Get(ctx, "n1", metav1.GetOptions{})
+	if c := condition(n.Status, corev1.NodeReady); c.Status != corev1.ConditionTrue {
+		t.Errorf("ready %+v after the agent's next report", c)
+	}
+}

@@ -10,8 +10,13 @@ import (
 	"github.com/skiffrt/skiff/controlplane/registry"
 )
 
-// Kind describes pods.
+// Kind describes pods; new pods get the default tolerations of 300 s.
 func Kind() registry.Kind {
+	return KindWith(Tolerations{NotReady: DefaultTolerationSeconds, Unreachable: DefaultTolerationSeconds})
+}
+
+// KindWith describes pods whose default tolerations last t.
+func KindWith(t Tolerations) registry.Kind {
 	return registry.Kind{
 		GroupVersionKind: corev1.SchemeGroupVersion.WithKind("Pod"),
 		Resource:         "pods", Singular: "pod", ShortNames: []string{"po"}, Categories: []string{"all"},
@@ -20,7 +25,7 @@ func Kind() registry.Kind {
 		GracePeriod: gracePeriod,
 		Actions:     actions,
 		Streams:     streams,
-		Strategy:    registry.Typed[*corev1.Pod](strategy{}),
+		Strategy:    registry.Typed[*corev1.Pod](strategy{tolerations: t}),
 	}
 }
 
@@ -40,10 +45,13 @@ func gracePeriod(obj runtime.Object) int64 {
 
 var podsResource = corev1.SchemeGroupVersion.WithResource("pods").GroupResource()
 
-type strategy struct{}
+type strategy struct {
+	tolerations Tolerations
+}
 
-func (strategy) PrepareForCreate(p *corev1.Pod) {
+func (s strategy) PrepareForCreate(p *corev1.Pod) {
 	p.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: QOSClass(&p.Spec)}
+	addDefaultTolerations(&p.Spec, s.tolerations)
 }
 
 func (strategy) PrepareForUpdate(p, old *corev1.Pod) {}

@@ -64,7 +64,10 @@ func startServer(t *testing.T, dir string, extra ...string) *server {
 		"--log-level", "debug", "--agent=false",
 		// No pod CIDRs: the agents of these tests share the host's
 		// network namespace, whose default bridge keeps its address.
-		"--allocate-node-cidrs=false")
+		"--allocate-node-cidrs=false",
+		// Nodes written by hand have no heartbeat: keep them from being
+		// marked unreachable (and tainted) while a test runs.
+		"--node-monitor-grace-period=10m")
 	s.cmd.Args = append(s.cmd.Args, extra...)
 	s.cmd.Stderr = &s.stderr
 	out, err := s.cmd.StdoutPipe()
