@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -64,6 +65,11 @@ func (c *Controller) decide(ctx context.Context, key string, job *batchv1.Job, s
 		return result{event: &event{corev1.EventTypeWarning, reason, message}, err: err}
 	}
 	succeeded := st.Succeeded + int32(len(st.UncountedTerminatedPods.Succeeded))
+	var completed map[int]bool
+	if indexed(job) {
+		completed = parseIndexes(st.CompletedIndexes)
+		succeeded = int32(len(completed))
+	}
 	if complete(job, succeeded, len(active)) {
 		_, err := c.deletePods(ctx, key, job, active)
 		setCondition(st, batchv1.JobComplete, corev1.ConditionTrue, "", "", now)
@@ -85,7 +91,7 @@ func (c *Controller) decide(ctx context.Context, key string, job *batchv1.Job, s
 	n := len(active)
 	if settled {
 		var wait time.Duration
-		n, wait, r.err = c.manage(ctx, key, job, active, wanted(job, succeeded), now)
+		n, wait, r.err = c.manage(ctx, key, job, active, wanted(job, succeeded), completed, now)
 		if wait > 0 && (r.after <= 0 || wait < r.after) {
 			r.after = wait
 		}
@@ -156,35 +162,57 @@ func wanted(job *batchv1.Job, succeeded int32) int {
 }
 
 // manage creates or deletes pods until want run, unless the back-off
-// after failures holds new pods back (then it returns how long). It
-// returns how many pods run once its writes are done.
-func (c *Controller) manage(ctx context.Context, key string, job *batchv1.Job, active []*corev1.Pod, want int, now time.Time) (int, time.Duration, error) {
-	diff := len(active) - want
-	switch {
-	case diff < 0:
-		if d := c.backoff.delay(key, now); d > 0 {
-			return len(active), d, nil
-		}
-		n := min(-diff, burstPods)
-		c.expect.ExpectCreations(key, n)
-		template := job.Spec.Template.DeepCopy()
-		template.Finalizers = append(template.Finalizers, batchv1.JobTrackingFinalizer)
-		ref := ownerref.NewControllerRef(job, kind)
-		created, err := pods.SlowStart(n, func() error {
-			_, err := c.podAPI.Create(ctx, template, job, ref)
-			return err
-		})
-		for range n - created {
-			c.expect.CreationObserved(key)
-		}
-		return len(active) + created, 0, err
-	case diff > 0:
-		victims := slices.Clone(active)
-		pods.SortForDeletion(victims, nil, now)
-		n, err := c.deletePods(ctx, key, job, victims[:diff])
+// after failures holds new pods back (then it returns how long). An
+// Indexed Job (completed is not nil) first loses the pods it does not
+// need, then gets pods for its lowest missing indexes. It returns how
+// many pods run once its writes are done.
+func (c *Controller) manage(ctx context.Context, key string, job *batchv1.Job, active []*corev1.Pod, want int, completed map[int]bool, now time.Time) (int, time.Duration, error) {
+	var victims []*corev1.Pod
+	if completed != nil {
+		victims = surplus(job, completed, active)
+	}
+	diff := len(active) - len(victims) - want
+	if diff > 0 {
+		rest := slices.DeleteFunc(slices.Clone(active), func(p *corev1.Pod) bool { return slices.Contains(victims, p) })
+		pods.SortForDeletion(rest, nil, now)
+		victims = append(victims, rest[:diff]...)
+	}
+	if len(victims) > 0 {
+		n, err := c.deletePods(ctx, key, job, victims)
 		return len(active) - n, 0, err
 	}
-	return len(active), 0, nil
+	if diff == 0 {
+		return len(active), 0, nil
+	}
+	if d := c.backoff.delay(key, now); d > 0 {
+		return len(active), d, nil
+	}
+	n := min(-diff, burstPods)
+	template := job.Spec.Template.DeepCopy()
+	template.Finalizers = append(template.Finalizers, batchv1.JobTrackingFinalizer)
+	templates := make([]*corev1.PodTemplateSpec, n)
+	for i := range templates {
+		templates[i] = template
+	}
+	if completed != nil {
+		indexes := missingIndexes(job, completed, active, n)
+		templates = templates[:len(indexes)]
+		for i, index := range indexes {
+			templates[i] = indexedTemplate(job, template, index)
+		}
+		n = len(templates)
+	}
+	c.expect.ExpectCreations(key, n)
+	ref := ownerref.NewControllerRef(job, kind)
+	var next atomic.Int32
+	created, err := pods.SlowStart(n, func() error {
+		_, err := c.podAPI.Create(ctx, templates[next.Add(1)-1], job, ref)
+		return err
+	})
+	for range n - created {
+		c.expect.CreationObserved(key)
+	}
+	return len(active) + created, 0, err
 }
 
 // deletePods deletes victims, removing their tracking finalizer first so

@@ -5,6 +5,12 @@
 //     Job's controllerRef and the batch.kubernetes.io/job-tracking
 //     finalizer, up to parallelism at once and no more than the
 //     completions still missing. Matching orphans are adopted.
+//   - Indexed Jobs (completionMode Indexed): each pod has an index below
+//     completions (annotation and label
+//     batch.kubernetes.io/job-completion-index, $JOB_COMPLETION_INDEX,
+//     hostname "<job>-<index>"); the lowest indexes neither succeeded nor
+//     running get pods; status.completedIndexes lists the succeeded ones,
+//     and the Job is Complete once all are.
 //   - Counting: a finished pod (Succeeded, Failed, or deleted before it
 //     finished) is first written to status.uncountedTerminatedPods, then
 //     its finalizer is removed, then it moves to status.succeeded or

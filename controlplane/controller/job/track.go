@@ -32,6 +32,7 @@ func (c *Controller) track(ctx context.Context, key string, job *batchv1.Job, st
 	u := st.UncountedTerminatedPods
 	byUID := make(map[types.UID]*corev1.Pod, len(owned))
 	var fresh []*corev1.Pod
+	completed := parseIndexes(st.CompletedIndexes)
 	for _, p := range owned {
 		byUID[p.UID] = p
 		if !hasFinalizer(p) || !finished(p) || c.uncounting.has(p.UID) ||
@@ -40,6 +41,10 @@ func (c *Controller) track(ctx context.Context, key string, job *batchv1.Job, st
 		}
 		if p.Status.Phase == corev1.PodSucceeded {
 			u.Succeeded = append(u.Succeeded, p.UID)
+			if i := indexOf(job, p); indexed(job) && i >= 0 {
+				completed[i] = true
+				st.CompletedIndexes = formatIndexes(completed)
+			}
 		} else {
 			u.Failed = append(u.Failed, p.UID)
 		}

@@ -57,6 +57,18 @@ spec:
     spec:
       restartPolicy: Never
       containers: [{name: c, image: busybox:1.36, command: ["true"]}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: indexed}
+spec:
+  completionMode: Indexed
+  completions: 3
+  parallelism: 3
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox:1.36, command: [sh, -c, "echo index $JOB_COMPLETION_INDEX on $(hostname)"]}]
 `, markerDir)
 }
 
@@ -132,6 +144,19 @@ func TestJob(t *testing.T) {
 		out := s.k("describe", "job", "doomed")
 		if !regexp.MustCompile(`Warning\s+BackoffLimitExceeded\s+.*job-controller\s+Job has reached the specified backoff limit`).MatchString(out) {
 			t.Errorf("describe job lacks BackoffLimitExceeded:\n%s", out)
+		}
+	})
+
+	t.Run("indexed", func(t *testing.T) {
+		if out, err := s.kLong(t, 2*time.Minute, "wait", "--for=condition=complete", "job/indexed", "--timeout=90s"); err != nil {
+			t.Fatalf("wait: %v\n%s", err, out)
+		}
+		if got := s.k("get", "job", "indexed", "-o", "jsonpath={.status.completedIndexes} {.status.succeeded}"); got != "0-2 3" {
+			t.Fatalf("status: %q", got)
+		}
+		pod := s.k("get", "pods", "-l", "batch.kubernetes.io/job-completion-index=1,batch.kubernetes.io/job-name=indexed", "-o", "jsonpath={.items[0].metadata.name}")
+		if logs := s.k("logs", pod); logs != "index 1 on indexed-1\n" {
+			t.Errorf("logs of %s: %q", pod, logs)
 		}
 	})
 
