@@ -89,7 +89,7 @@ func udpStateOf(ports []svcPort) udpState {
 // endpoint (they were never DNATed and would stay stuck).
 func staleFlows(old, cur udpState) []Flow {
 	var out []Flow
-	for _, id := range sortedKeys(boolKeys(old)) {
+	for _, id := range sortedKeys(old) {
 		o := old[id]
 		c, ok := cur[id]
 		for _, ip := range sortedAddrs(o.endpoints) {
@@ -102,7 +102,7 @@ func staleFlows(old, cur udpState) []Flow {
 			}
 		}
 	}
-	for _, id := range sortedKeys(boolKeys(cur)) {
+	for _, id := range sortedKeys(cur) {
 		c := cur[id]
 		if o, ok := old[id]; len(c.endpoints) == 0 || (ok && len(o.endpoints) > 0) {
 			continue
@@ -111,14 +111,6 @@ func staleFlows(old, cur udpState) []Flow {
 		if c.nodePort != 0 {
 			out = append(out, Flow{DstPort: c.nodePort})
 		}
-	}
-	return out
-}
-
-func boolKeys[V any](m map[string]V) map[string]bool {
-	out := make(map[string]bool, len(m))
-	for k := range m {
-		out[k] = true
 	}
 	return out
 }

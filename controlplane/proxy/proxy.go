@@ -80,10 +80,13 @@ func NewNFTables() (knftables.Interface, error) {
 type SyncResult struct {
 	ServicePorts int
 	Operations   int
-	Duration     time.Duration
+	Duration     time.Duration // the whole sync
+	NFT          time.Duration // of which running the transaction
 }
 
-// Sync writes the ruleset for the current services in one transaction,
+// Sync brings the table in line with the current services in one
+// transaction, writing the chains and maps that changed since the last
+// sync (all of them after ResyncAll, a failed sync, or at the first),
 // then deletes UDP conntrack entries of removed endpoints.
 func (p *Proxier) Sync(ctx context.Context) (SyncResult, error) {
 	p.mu.Lock()
@@ -104,10 +107,12 @@ func (p *Proxier) Sync(ctx context.Context) (SyncResult, error) {
 	}
 	tx := p.nft.NewTransaction()
 	want := writeRuleset(tx, ports, p.rules, old)
+	nftStart := time.Now()
 	if err := p.nft.Run(ctx, tx); err != nil {
 		p.objs = nil
 		return SyncResult{}, fmt.Errorf("write table %s: %w", TableName, err)
 	}
+	nftTime := time.Since(nftStart)
 	p.objs = &want
 	udp := udpStateOf(ports)
 	if p.udp != nil {
@@ -118,26 +123,44 @@ func (p *Proxier) Sync(ctx context.Context) (SyncResult, error) {
 		}
 	}
 	p.udp = udp
-	return SyncResult{ServicePorts: len(ports), Operations: tx.NumOperations(), Duration: time.Since(start)}, nil
+	return SyncResult{ServicePorts: len(ports), Operations: tx.NumOperations(), Duration: time.Since(start), NFT: nftTime}, nil
 }
 
-// currentObjects returns what the table holds, asking nftables when the
-// last sync did not leave it known.
+// currentObjects returns what the table holds, asking nftables for the
+// names when the last sync did not leave them known.
 func (p *Proxier) currentObjects(ctx context.Context) (objects, error) {
 	if p.objs != nil {
 		return *p.objs, nil
 	}
 	o := newObjects()
-	for kind, into := range map[string]map[string]bool{"chain": o.chains, "set": o.sets} {
+	for _, kind := range []string{"chain", "map", "set"} {
 		names, err := p.nft.List(ctx, kind)
 		if err != nil && !knftables.IsNotFound(err) {
 			return o, fmt.Errorf("list %ss of table %s: %w", kind, TableName, err)
 		}
 		for _, n := range names {
-			into[n] = true
+			switch kind {
+			case "chain":
+				o.chains[n] = ""
+			case "map":
+				o.maps[n] = ""
+			default:
+				o.sets[n] = true
+			}
 		}
 	}
 	return o, nil
+}
+
+// ResyncAll makes the next sync rewrite every chain and map, not only
+// those that changed: it repairs a table someone else changed.
+func (p *Proxier) ResyncAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.objs != nil {
+		o := p.objs.forgetContent()
+		p.objs = &o
+	}
 }
 
 // Cleanup deletes the proxy's table, if there is one.

@@ -400,3 +400,43 @@ func TestSkipsWhatItDoesNotServe(t *testing.T) {
 		t.Errorf("model: %+v", got)
 	}
 }
+
+func TestSyncWritesOnlyWhatChanged(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.svcs.items = []*corev1.Service{
+		service("web", "10.96.0.5", corev1.ProtocolTCP, 80),
+		service("db", "10.96.0.6", corev1.ProtocolTCP, 5432),
+	}
+	h.slcs.items = []*discoveryv1.EndpointSlice{
+		slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.1.2"}),
+		slice("db", corev1.ProtocolTCP, 5432, ep{ip: "10.244.1.9"}),
+	}
+	h.sync()
+	full := h.nft.LastTransaction.NumOperations()
+	want := h.nft.Dump()
+
+	h.sync() // nothing changed: the table and its maps are only declared
+	if n := h.nft.LastTransaction.NumOperations(); n != 1+len(fixedMaps) {
+		t.Errorf("unchanged resync: %d operations:\n%s", n, h.nft.LastTransaction)
+	}
+	// One endpoint of one service changes: its chains and one map only.
+	h.slcs.items[0] = slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.1.3"})
+	h.sync()
+	tx := h.nft.LastTransaction.String()
+	if strings.Contains(tx, "/db/") || !strings.Contains(tx, "delete chain inet skiff-proxy ep-default/web/tcp/p__10.244.1.2/8080") {
+		t.Errorf("one endpoint changed:\n%s", tx)
+	}
+	// Someone changes the table behind the proxy's back: the next full
+	// resync repairs it.
+	h.slcs.items[0] = slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.1.2"})
+	h.sync()
+	h.nft.Table.Chains["svc-default/db/tcp/p"].Rules = nil
+	h.proxy.ResyncAll()
+	h.sync()
+	if n := h.nft.LastTransaction.NumOperations(); n < full {
+		t.Errorf("full resync: %d operations, first sync %d", n, full)
+	}
+	if got := h.nft.Dump(); got != want {
+		t.Errorf("after the full resync:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"strings"
 	"time"
@@ -37,13 +38,31 @@ type ruleConfig struct {
 	nodePortAddresses []netip.Prefix
 }
 
-// objects names what one ruleset holds, to find what a later one drops.
+// objects is what a table holds, to write only what changed and to find
+// what a later ruleset drops. A chain's or map's content is "" when
+// unknown, and is then written again.
 type objects struct {
-	chains, sets map[string]bool
+	chains map[string]string // name → rules (and hook)
+	maps   map[string]string // name → elements
+	sets   map[string]bool
 }
 
 func newObjects() objects {
-	return objects{chains: map[string]bool{}, sets: map[string]bool{}}
+	return objects{chains: map[string]string{}, maps: map[string]string{}, sets: map[string]bool{}}
+}
+
+// forgetContent keeps the names and drops the contents: the next
+// ruleset is written in full.
+func (o objects) forgetContent() objects {
+	f := newObjects()
+	for n := range o.chains {
+		f.chains[n] = ""
+	}
+	for n := range o.maps {
+		f.maps[n] = ""
+	}
+	maps.Copy(f.sets, o.sets)
+	return f
 }
 
 // baseChain is one hooked chain of the table and its fixed rules.
@@ -97,25 +116,33 @@ func epChain(p *svcPort, ep endpoint) string     { return "ep-" + epSuffix(p, ep
 func affinitySet(p *svcPort, ep endpoint) string { return "aff-" + epSuffix(p, ep) }
 
 // writeRuleset adds to tx the operations that make the table hold the
-// ruleset for ports, given the objects it holds now (old), and returns
-// the objects it will hold.
+// ruleset for ports, given what it holds now (old), and returns what it
+// will hold. Chains and maps whose content old knows and that did not
+// change are left alone; the others are flushed and filled again.
 func writeRuleset(tx *knftables.Transaction, ports []svcPort, c ruleConfig, old objects) objects {
-	w := &writer{tx: tx, want: newObjects()}
+	w := &writer{tx: tx, old: old, want: newObjects(), elems: map[string][]*knftables.Element{}}
 	tx.Add(&knftables.Table{Comment: knftables.PtrTo("skiff service proxy")})
+	for _, m := range fixedMaps {
+		tx.Add(&knftables.Map{Name: m.name, Type: m.typ})
+	}
 	w.fixed(c)
 	for i := range ports {
 		w.port(&ports[i], c)
 	}
+	// Elements last: they point at the chains above.
+	for _, m := range fixedMaps {
+		w.fillMap(m.name)
+	}
 	// What is no longer wanted goes last: every rule or map element that
-	// pointed at it was flushed above. Chains are emptied before any is
+	// pointed at it was rewritten above. Chains are emptied before any is
 	// deleted, as stale chains may jump to each other.
 	for _, ch := range sortedKeys(old.chains) {
-		if !w.want.chains[ch] {
+		if _, ok := w.want.chains[ch]; !ok {
 			tx.Flush(&knftables.Chain{Name: ch})
 		}
 	}
 	for _, ch := range sortedKeys(old.chains) {
-		if !w.want.chains[ch] {
+		if _, ok := w.want.chains[ch]; !ok {
 			tx.Delete(&knftables.Chain{Name: ch})
 		}
 	}
@@ -127,14 +154,31 @@ func writeRuleset(tx *knftables.Transaction, ports []svcPort, c ruleConfig, old 
 	return w.want
 }
 
-type writer struct {
-	tx   *knftables.Transaction
-	want objects
+// fixedMaps are the table's verdict maps.
+var fixedMaps = []struct{ name, typ string }{
+	{mapServiceIPs, "ipv4_addr . inet_proto . inet_service : verdict"},
+	{mapNodePorts, "inet_proto . inet_service : verdict"},
+	{mapNoEPServices, "ipv4_addr . inet_proto . inet_service : verdict"},
+	{mapNoEPNodePorts, "inet_proto . inet_service : verdict"},
 }
 
-// chain adds the chain (empty) and its rules.
+type writer struct {
+	tx    *knftables.Transaction
+	old   objects
+	want  objects
+	elems map[string][]*knftables.Element // by map
+}
+
+// chain writes the chain and its rules, unless the table holds them.
 func (w *writer) chain(ch *knftables.Chain, rules ...string) {
-	w.want.chains[ch.Name] = true
+	content := strings.Join(rules, "\n")
+	if ch.Hook != nil {
+		content = fmt.Sprintf("%s %s %s\n%s", *ch.Type, *ch.Hook, *ch.Priority, content)
+	}
+	w.want.chains[ch.Name] = content
+	if old, ok := w.old.chains[ch.Name]; ok && old == content {
+		return
+	}
 	w.tx.Add(ch)
 	w.tx.Flush(ch)
 	for _, r := range rules {
@@ -142,17 +186,24 @@ func (w *writer) chain(ch *knftables.Chain, rules ...string) {
 	}
 }
 
-func (w *writer) fixed(c ruleConfig) {
-	for _, m := range []struct{ name, typ string }{
-		{mapServiceIPs, "ipv4_addr . inet_proto . inet_service : verdict"},
-		{mapNodePorts, "inet_proto . inet_service : verdict"},
-		{mapNoEPServices, "ipv4_addr . inet_proto . inet_service : verdict"},
-		{mapNoEPNodePorts, "inet_proto . inet_service : verdict"},
-	} {
-		mp := &knftables.Map{Name: m.name, Type: m.typ}
-		w.tx.Add(mp)
-		w.tx.Flush(mp)
+// fillMap writes the map's elements, unless the table holds them.
+func (w *writer) fillMap(name string) {
+	var b strings.Builder
+	for _, e := range w.elems[name] {
+		fmt.Fprintf(&b, "%s : %s\n", strings.Join(e.Key, " . "), strings.Join(e.Value, " "))
 	}
+	content := "elements:\n" + b.String()
+	w.want.maps[name] = content
+	if old, ok := w.old.maps[name]; ok && old == content {
+		return
+	}
+	w.tx.Flush(&knftables.Map{Name: name})
+	for _, e := range w.elems[name] {
+		w.tx.Add(e)
+	}
+}
+
+func (w *writer) fixed(c ruleConfig) {
 	w.chain(&knftables.Chain{Name: chainMarkMasq}, "mark set mark or "+masqMark)
 	w.chain(&knftables.Chain{Name: chainMasquerade},
 		"mark and "+masqMark+" == 0 return",
@@ -222,11 +273,13 @@ func (w *writer) endpoint(p *svcPort, ep endpoint) {
 	if p.affinity > 0 {
 		set := affinitySet(p, ep)
 		w.want.sets[set] = true
-		w.tx.Add(&knftables.Set{
-			Name: set, Type: "ipv4_addr",
-			Flags:   []knftables.SetFlag{knftables.DynamicFlag, knftables.TimeoutFlag},
-			Timeout: knftables.PtrTo(time.Duration(p.affinity) * time.Second),
-		})
+		if !w.old.sets[set] { // an existing set is kept: its entries are the affinity state
+			w.tx.Add(&knftables.Set{
+				Name: set, Type: "ipv4_addr",
+				Flags:   []knftables.SetFlag{knftables.DynamicFlag, knftables.TimeoutFlag},
+				Timeout: knftables.PtrTo(time.Duration(p.affinity) * time.Second),
+			})
+		}
 		rules = append(rules, "update @"+set+" { ip saddr }")
 	}
 	rules = append(rules, "meta l4proto "+p.proto+" dnat ip to "+ep.addr.String())
@@ -250,5 +303,5 @@ func dispatch(p *svcPort, eps []endpoint) []string {
 }
 
 func (w *writer) element(mapName string, key []string, verdict string) {
-	w.tx.Add(&knftables.Element{Map: mapName, Key: key, Value: []string{verdict}})
+	w.elems[mapName] = append(w.elems[mapName], &knftables.Element{Map: mapName, Key: key, Value: []string{verdict}})
 }

@@ -14,8 +14,8 @@ import (
 )
 
 // Timing of syncs: at most one per MinSyncInterval, however many changes
-// arrive, and one every SyncPeriod in any case (it repairs a table that
-// someone else changed).
+// arrive, and a full one (every chain and map rewritten) every SyncPeriod
+// in any case: it repairs a table that someone else changed.
 const (
 	MinSyncInterval = time.Second
 	SyncPeriod      = 30 * time.Second
@@ -67,6 +67,7 @@ func (p *Proxier) loop(ctx context.Context, kick <-chan struct{}) error {
 			return nil
 		case <-kick:
 		case <-period.C:
+			p.ResyncAll()
 		case <-retry.C:
 		}
 		if wait := MinSyncInterval - time.Since(last); wait > 0 {
