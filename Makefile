@@ -30,7 +30,7 @@ PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 
-.PHONY: bench-controlplane FORCE kubectl kubelet all deps test-deps build run test test-unit test-e2e test-e2e-controlplane test-critest test-kubelet critest-update vet clean install uninstall bench
+.PHONY: bench-controlplane bench-proxy FORCE kubectl kubelet all deps test-deps build run test test-unit test-e2e test-e2e-controlplane test-critest test-kubelet critest-update vet clean install uninstall bench
 
 all: build
 
@@ -134,6 +134,12 @@ bench: build test-deps $(BIN)/bench-pause
 
 # The control plane under load: 10,000 objects created while 50 watchers
 # follow them; latency of create, get, list and the server's memory.
+# Only the service proxy's rule sync (nftables against iptables-restore),
+# in a throwaway network namespace; writes its block of docs/bench.md.
+bench-proxy:
+	@hack/install-deps.sh
+	$(GO) run ./test/bench -suites proxy $(BENCH_FLAGS)
+
 bench-controlplane: $(BIN)/skiff
 	$(GO) run ./test/cpbench -bin $(BIN) $(CPBENCH_FLAGS)
 

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -21,10 +23,23 @@ type suite interface {
 	run(ctx context.Context, r *report.Run) error
 }
 
+// blockSuite is a suite whose figures have a run and a block of
+// docs/bench.md of their own, so that it can run alone (-suites).
+type blockSuite interface {
+	suite
+	block() string
+}
+
 type options struct {
 	bin, pause, out, lock string
 	quick                 bool
 	keep                  bool
+	suites                string
+}
+
+// wants reports whether the run includes the suite called name.
+func (o options) wants(name string) bool {
+	return slices.Contains(strings.Split(o.suites, ","), name)
 }
 
 func main() {
@@ -35,6 +50,7 @@ func main() {
 	flag.StringVar(&o.lock, "lock", "/tmp/skiff-heavy.lock", "lock file held during the run (\"\": none)")
 	flag.BoolVar(&o.quick, "quick", false, "few pods per figure: checks the benchmark itself, figures meaningless")
 	flag.BoolVar(&o.keep, "keep", false, "keep the state directory (daemon logs are always kept)")
+	flag.StringVar(&o.suites, "suites", "node,proxy", "comma-separated suites to run: node (skiffd against containerd), proxy (rule sync against iptables-restore)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
@@ -57,14 +73,26 @@ func run(o options) error {
 	r := &report.Run{Date: time.Now(), Versions: map[string]string{}}
 	describeHost(r)
 	start := time.Now()
-	suites := []suite{&nodeSuite{opts: o}}
+	suites := []suite{&nodeSuite{opts: o}, &proxySuite{opts: o}}
 	var errs []error
+	ranMain := false
 	for _, s := range suites {
+		if !o.wants(s.name()) {
+			continue
+		}
+		if bs, ok := s.(blockSuite); ok {
+			errs = append(errs, runBlock(ctx, o, bs))
+			continue
+		}
+		ranMain = true
 		fmt.Printf("bench: suite %s\n", s.name())
 		if err := s.run(ctx, r); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", s.name(), err))
 			r.Notef("suite %s failed: %v", s.name(), err)
 		}
+	}
+	if !ranMain {
+		return errors.Join(errs...)
 	}
 	r.Duration = time.Since(start)
 	noteLoad(r, "end")
@@ -73,6 +101,37 @@ func run(o options) error {
 	}
 	fmt.Print(r.Markdown(""))
 	return errors.Join(errs...)
+}
+
+// runBlock runs a suite with its own run, written to its own block of
+// bench.md and to bench/<block>.json.
+func runBlock(ctx context.Context, o options, s blockSuite) error {
+	fmt.Printf("bench: suite %s\n", s.name())
+	r := &report.Run{Date: time.Now(), Versions: map[string]string{}}
+	describeHost(r)
+	start := time.Now()
+	err := s.run(ctx, r)
+	if err != nil {
+		r.Notef("suite %s failed: %v", s.name(), err)
+		err = fmt.Errorf("%s: %w", s.name(), err)
+	}
+	r.Duration = time.Since(start)
+	noteLoad(r, "end")
+	md := r.Markdown("")
+	fmt.Print(md)
+	dir := filepath.Join(o.out, "bench")
+	if werr := os.MkdirAll(dir, 0o755); werr != nil {
+		return errors.Join(err, werr)
+	}
+	if werr := r.WriteJSON(filepath.Join(dir, s.block()+".json")); werr != nil {
+		return errors.Join(err, werr)
+	}
+	path := filepath.Join(o.out, "bench.md")
+	if werr := report.SpliceBlock(path, s.block(), md); werr != nil {
+		return errors.Join(err, werr)
+	}
+	fmt.Printf("bench: wrote the %s block of %s and %s/%s.json\n", s.block(), path, dir, s.block())
+	return err
 }
 
 // write writes the JSON, the plot and the generated part of bench.md.
