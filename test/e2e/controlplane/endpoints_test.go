@@ -135,6 +135,13 @@ func TestServiceEndpoints(t *testing.T) {
 		}
 		out = s.k("get", "endpoints", "echo")
 		expectLine(t, out, "echo", ips[0]+":8080,"+ips[1]+":8080")
+		// Nothing changes: nothing is written again.
+		versions := `jsonpath={range .items[*]}{.kind}/{.metadata.name}@{.metadata.resourceVersion} {end}`
+		before := s.k("get", "endpointslices,endpoints", "-l", "tier=front", "-o", versions)
+		time.Sleep(3 * time.Second)
+		if after := s.k("get", "endpointslices,endpoints", "-l", "tier=front", "-o", versions); after != before || strings.Count(before, "@") != 2 {
+			t.Errorf("rewritten while nothing changed: %s -> %s", before, after)
+		}
 		out = s.k("describe", "service", "echo")
 		if !regexp.MustCompile(`Endpoints:\s+` + regexp.QuoteMeta(ips[0]) + `:8080,` + regexp.QuoteMeta(ips[1]) + `:8080\n`).MatchString(out) &&
 			!regexp.MustCompile(`Endpoints:\s+` + regexp.QuoteMeta(ips[1]) + `:8080,` + regexp.QuoteMeta(ips[0]) + `:8080\n`).MatchString(out) {
