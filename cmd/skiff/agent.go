@@ -29,6 +29,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/agent"
 	"github.com/skiffrt/skiff/controlplane/agent/podnet"
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
+	"github.com/skiffrt/skiff/controlplane/localstorage"
 	"github.com/skiffrt/skiff/controlplane/pki"
 	"github.com/skiffrt/skiff/internal/log"
 )
@@ -38,6 +39,7 @@ type agentFlags struct {
 	nodeName, nodeIP          string
 	criSocket                 string
 	rootDir, logDir           string
+	volumeDir                 string
 	cgroupRoot, manifestDir   string
 	listen                    string
 	clusterDNS                []string
@@ -53,6 +55,7 @@ func (a *agentFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.nodeIP, "node-ip", "", "the node's InternalIP (default: the address of the default route)")
 	fs.StringVar(&a.criSocket, "cri-socket", "/run/skiff/skiff.sock", "skiffd's CRI socket")
 	fs.StringVar(&a.rootDir, "root-dir", "/var/lib/skiff/agent", "directory of the pods' volumes")
+	fs.StringVar(&a.volumeDir, "volume-dir", localstorage.DefaultVolumeDir, "directory of the node's local persistent volumes")
 	fs.StringVar(&a.logDir, "pod-log-dir", "/var/log/pods", "directory of the pods' logs")
 	fs.StringVar(&a.cgroupRoot, "cgroup-root", "/kubepods", "parent cgroup of the pods")
 	fs.StringVar(&a.manifestDir, "manifest-dir", "/etc/skiff/manifests", "directory of static pod manifests (\"\" disables them)")
@@ -98,7 +101,7 @@ func (a *agentFlags) config(client kubernetes.Interface, conn *grpc.ClientConn, 
 		Routes: routes, NAT: nat, PodCIDRWait: a.podCIDRWait,
 		NodeName: a.nodeName, NodeIP: a.nodeIP, Client: client,
 		Runtime: runtimeapi.NewRuntimeServiceClient(conn), Images: runtimeapi.NewImageServiceClient(conn),
-		RootDir: a.rootDir, LogDir: a.logDir, CgroupRoot: a.cgroupRoot, ManifestDir: a.manifestDir,
+		RootDir: a.rootDir, VolumeDir: a.volumeDir, LogDir: a.logDir, CgroupRoot: a.cgroupRoot, ManifestDir: a.manifestDir,
 		ClusterDNS: a.clusterDNS, ClusterDomain: a.clusterDomain, ResolvConf: a.resolvConf,
 		Listen: a.listen, ClientCA: ca,
 	}

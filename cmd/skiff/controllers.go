@@ -26,6 +26,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/controller/nodelifecycle"
 	"github.com/skiffrt/skiff/controlplane/controller/replicaset"
 	"github.com/skiffrt/skiff/controlplane/controller/statefulset"
+	"github.com/skiffrt/skiff/controlplane/controller/volumebinder"
 	"github.com/skiffrt/skiff/controlplane/leader"
 	"github.com/skiffrt/skiff/controlplane/pki"
 	"github.com/skiffrt/skiff/internal/log"
@@ -145,6 +146,10 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 	if err != nil {
 		return err
 	}
+	binder, err := volumebinder.New(deps)
+	if err != nil {
+		return err
+	}
 	collector, err := garbagecollector.New(deps)
 	if err != nil {
 		return err
@@ -168,6 +173,7 @@ func runControllers(ctx context.Context, client kubernetes.Interface, md metadat
 		{Controller: daemonSets, Workers: 2},
 		{Controller: jobs, Workers: 5},
 		{Controller: cronJobs, Workers: 2},
+		{Controller: binder, Workers: 2},
 		{Controller: collector, Workers: 5},
 		{Controller: namespaces, Workers: 2},
 		{Controller: endpointSlices, Workers: 5},

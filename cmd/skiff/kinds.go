@@ -17,6 +17,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/registry/namespace"
 	"github.com/skiffrt/skiff/controlplane/registry/node"
 	"github.com/skiffrt/skiff/controlplane/registry/pod"
+	"github.com/skiffrt/skiff/controlplane/registry/pv"
 	"github.com/skiffrt/skiff/controlplane/registry/pvc"
 	"github.com/skiffrt/skiff/controlplane/registry/replicaset"
 	"github.com/skiffrt/skiff/controlplane/registry/secret"
@@ -39,6 +40,7 @@ func kinds(services service.Config, eventTTL time.Duration, tolerations pod.Tole
 		serviceaccount.Kind(),
 		event.Kind(eventTTL),
 		pvc.Kind(),
+		pv.Kind(),
 		// apps/v1
 		deployment.Kind(),
 		replicaset.Kind(),

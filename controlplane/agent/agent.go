@@ -28,6 +28,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/agent/server"
 	"github.com/skiffrt/skiff/controlplane/agent/static"
 	"github.com/skiffrt/skiff/controlplane/agent/volume"
+	"github.com/skiffrt/skiff/controlplane/localstorage"
 	skiffversion "github.com/skiffrt/skiff/internal/version"
 )
 
@@ -103,7 +104,7 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 	})
 	a.probes = prober.NewManager(cfg.Runtime, a.recorder, a.poke)
 	a.registrar = node.NewRegistrar(cfg.Client, node.Config{
-		Name: cfg.NodeName, Labels: cfg.NodeLabels, Facts: a.facts(addrs, ver),
+		Name: cfg.NodeName, Labels: cfg.NodeLabels, Annotations: volumeDirAnnotation(cfg.VolumeDir), Facts: a.facts(addrs, ver),
 		StatusEvery: cfg.StatusEvery, ReportEvery: cfg.ReportEvery, RenewEvery: cfg.RenewEvery, LeaseDuration: cfg.LeaseDuration,
 	})
 	a.mirrors = static.NewMirrors(cfg.Client, a.registrar.Node)
@@ -234,4 +235,12 @@ func (a *Agent) runtimeError(ctx context.Context) error {
 		conds = append(conds, node.RuntimeCondition{Type: c.Type, Status: c.Status, Reason: c.Reason, Message: c.Message})
 	}
 	return node.RuntimeError(conds)
+}
+
+// volumeDirAnnotation is the Node annotation naming the volume directory.
+func volumeDirAnnotation(dir string) map[string]string {
+	if dir == "" {
+		return nil
+	}
+	return map[string]string{localstorage.VolumeDirAnnotation: dir}
 }

@@ -26,6 +26,10 @@ type Config struct {
 
 	// RootDir holds the pods' volumes (kubelet's /var/lib/kubelet).
 	RootDir string
+	// VolumeDir holds the node's local persistent volumes; the Node
+	// carries it in its skiff.io/volume-dir annotation, for the volume
+	// binder.
+	VolumeDir string
 	// LogDir holds the pods' log directories (/var/log/pods).
 	LogDir string
 	// CgroupRoot is the parent of the pods' cgroups (/kubepods).

@@ -51,6 +51,14 @@ func (s *sources) Secret(ctx context.Context, ns, name string) (*corev1.Secret, 
 	return s.client.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
 }
 
+func (s *sources) Claim(ctx context.Context, ns, name string) (*corev1.PersistentVolumeClaim, error) {
+	return s.client.CoreV1().PersistentVolumeClaims(ns).Get(ctx, name, metav1.GetOptions{})
+}
+
+func (s *sources) Volume(ctx context.Context, name string) (*corev1.PersistentVolume, error) {
+	return s.client.CoreV1().PersistentVolumes().Get(ctx, name, metav1.GetOptions{})
+}
+
 // Token asks for a token bound to the pod; while the API server has no
 // TokenRequest it is PlaceholderToken.
 func (s *sources) Token(ctx context.Context, pod *corev1.Pod, sa, audience string, exp int64) (string, error) {

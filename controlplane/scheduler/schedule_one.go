@@ -31,6 +31,10 @@ func (s *Scheduler) scheduleOne(ctx context.Context, key string) {
 		s.failed(ctx, key, pod, err, seen)
 		return
 	}
+	if nodes, err = s.volumes.volumeNodes(pod, nodes); err != nil {
+		s.failed(ctx, key, pod, err, seen)
+		return
+	}
 	node, err := algorithm.Schedule(pod, nodes, s.rnd)
 	if err != nil {
 		s.failed(ctx, key, pod, err, seen)

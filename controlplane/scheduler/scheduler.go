@@ -41,6 +41,7 @@ type Scheduler struct {
 	queue   workqueue.TypedRateLimitingInterface[string] // pod keys, ns/name
 	assumed *assumedPods
 	rnd     *rand.Rand // used by the one worker only
+	volumes volumeListers
 
 	// mu guards the fields below.
 	mu sync.Mutex
@@ -57,8 +58,19 @@ type Scheduler struct {
 // reports with recorder.
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, recorder events.EventRecorder) (*Scheduler, error) {
 	pods, nodes := factory.Core().V1().Pods(), factory.Core().V1().Nodes()
+	claims, volumes := factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes()
 	s := newScheduler(pods.Lister(), nodes.Lister(), apiWriter{client}, recorder)
-	s.synced = []cache.InformerSynced{pods.Informer().HasSynced, nodes.Informer().HasSynced}
+	s.volumes = volumeListers{claims: claims.Lister(), volumes: volumes.Lister()}
+	s.synced = []cache.InformerSynced{pods.Informer().HasSynced, nodes.Informer().HasSynced,
+		claims.Informer().HasSynced, volumes.Informer().HasSynced}
+	// A claim made or bound may let a waiting pod in.
+	for _, inf := range []cache.SharedIndexInformer{claims.Informer(), volumes.Informer()} {
+		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc: func(any) { s.clusterChanged() }, UpdateFunc: func(_, _ any) { s.clusterChanged() },
+		}); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: s.onPodAdd, UpdateFunc: s.onPodUpdate, DeleteFunc: s.onPodDelete,
 	}); err != nil {

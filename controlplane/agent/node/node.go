@@ -22,6 +22,8 @@ const LeaseNamespace = "kube-node-lease"
 type Config struct {
 	Name   string
 	Labels map[string]string
+	// Annotations are set on the Node.
+	Annotations map[string]string
 	// Facts reads the host and the runtime afresh.
 	Facts func(ctx context.Context) Facts
 	// StatusEvery is how often the status is computed; ReportEvery how
@@ -61,13 +63,17 @@ func (r *Registrar) labels() map[string]string {
 // its first status.
 func (r *Registrar) Register(ctx context.Context) error {
 	nodes := r.client.CoreV1().Nodes()
-	n, err := nodes.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: r.cfg.Name, Labels: r.labels()}}, metav1.CreateOptions{})
+	n, err := nodes.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: r.cfg.Name, Labels: r.labels(), Annotations: maps.Clone(r.cfg.Annotations)}}, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
 		if n, err = nodes.Get(ctx, r.cfg.Name, metav1.GetOptions{}); err == nil {
 			if n.Labels == nil {
 				n.Labels = map[string]string{}
 			}
 			maps.Copy(n.Labels, r.labels())
+			if len(r.cfg.Annotations) > 0 && n.Annotations == nil {
+				n.Annotations = map[string]string{}
+			}
+			maps.Copy(n.Annotations, r.cfg.Annotations)
 			n, err = nodes.Update(ctx, n, metav1.UpdateOptions{})
 		}
 	}

@@ -37,6 +37,14 @@ func (s sources) Secret(_ context.Context, ns, name string) (*corev1.Secret, err
 	return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "secrets"}, name)
 }
 
+func (s sources) Claim(_ context.Context, ns, name string) (*corev1.PersistentVolumeClaim, error) {
+	return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "persistentvolumeclaims"}, name)
+}
+
+func (s sources) Volume(_ context.Context, name string) (*corev1.PersistentVolume, error) {
+	return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "persistentvolumes"}, name)
+}
+
 func (s sources) Token(context.Context, *corev1.Pod, string, string, int64) (string, error) {
 	return "", errors.New("no tokens")
 }

@@ -20,6 +20,10 @@ type Sources interface {
 	env.Objects
 	// Token returns a token for the pod's service account.
 	Token(ctx context.Context, pod *corev1.Pod, sa, audience string, expirationSeconds int64) (string, error)
+	// Claim and Volume read a PersistentVolumeClaim and the
+	// PersistentVolume it is bound to.
+	Claim(ctx context.Context, namespace, name string) (*corev1.PersistentVolumeClaim, error)
+	Volume(ctx context.Context, name string) (*corev1.PersistentVolume, error)
 }
 
 // Mounter mounts and unmounts tmpfs (a fake in unit tests).
@@ -82,6 +86,8 @@ func (m *Manager) setup(ctx context.Context, p env.Pod, v *corev1.Volume) (Volum
 		return m.emptyDir(m.volumeDir(uid, "empty-dir", v.Name), v.EmptyDir, gid)
 	case v.HostPath != nil:
 		return hostPath(v.HostPath)
+	case v.PersistentVolumeClaim != nil:
+		return claimVolume(ctx, m.sources, p.Namespace, v.PersistentVolumeClaim)
 	case v.ConfigMap != nil:
 		dir := m.volumeDir(uid, "configmap", v.Name)
 		payload, err := configMapPayload(ctx, m.sources, p.Namespace, v.ConfigMap)
@@ -99,7 +105,7 @@ func (m *Manager) setup(ctx context.Context, p env.Pod, v *corev1.Volume) (Volum
 		payload, err := projectedPayload(ctx, m.sources, p, v.Projected)
 		return m.projected(dir, true, payload, gid, err)
 	}
-	return Volume{}, fmt.Errorf("unsupported volume type (emptyDir, hostPath, configMap, secret, downwardAPI and projected are)")
+	return Volume{}, fmt.Errorf("unsupported volume type (emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI and projected are)")
 }
 
 // projected writes a payload atomically, on tmpfs when memory.

@@ -23,6 +23,22 @@ import (
 type fakeSources struct {
 	cms     map[string]*corev1.ConfigMap
 	secrets map[string]*corev1.Secret
+	claims  map[string]*corev1.PersistentVolumeClaim
+	volumes map[string]*corev1.PersistentVolume
+}
+
+func (f *fakeSources) Claim(_ context.Context, ns, name string) (*corev1.PersistentVolumeClaim, error) {
+	if c, ok := f.claims[ns+"/"+name]; ok {
+		return c, nil
+	}
+	return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "persistentvolumeclaims"}, name)
+}
+
+func (f *fakeSources) Volume(_ context.Context, name string) (*corev1.PersistentVolume, error) {
+	if v, ok := f.volumes[name]; ok {
+		return v, nil
+	}
+	return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "persistentvolumes"}, name)
 }
 
 func (f *fakeSources) ConfigMap(_ context.Context, ns, name string) (*corev1.ConfigMap, error) {
@@ -210,7 +226,8 @@ func TestSetupErrors(t *testing.T) {
 		`secret "gone"`:                                {Secret: &corev1.SecretVolumeSource{SecretName: "gone"}},
 		"is not a directory":                           {HostPath: &corev1.HostPathVolumeSource{Path: file, Type: ptr(corev1.HostPathDirectory)}},
 		"is not a socket":                              {HostPath: &corev1.HostPathVolumeSource{Path: file, Type: ptr(corev1.HostPathSocket)}},
-		"unsupported volume type":                      {PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "x"}},
+		"unsupported volume type":                      {NFS: &corev1.NFSVolumeSource{Server: "nfs", Path: "/"}},
+		`persistentvolumeclaims "x" not found`:         {PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "x"}},
 		`emptyDir medium "HugePages" is not supported`: {EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumHugePages}},
 	} {
 		_, err := m.Setup(context.Background(), testPod(corev1.Volume{Name: "v", VolumeSource: v}))

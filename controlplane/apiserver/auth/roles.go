@@ -29,7 +29,7 @@ var schedulerRules = []Rule{
 	{Verbs: []string{"create", "patch", "update"}, APIGroups: []string{"", "events.k8s.io"}, Resources: []string{"events"}},
 	{Verbs: []string{"create"}, APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}},
 	{Verbs: []string{"get", "update"}, APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Names: []string{"kube-scheduler"}},
-	{Verbs: readAll, APIGroups: []string{""}, Resources: []string{"nodes", "namespaces", "services", "persistentvolumeclaims", "replicationcontrollers"}},
+	{Verbs: readAll, APIGroups: []string{""}, Resources: []string{"nodes", "namespaces", "services", "persistentvolumeclaims", "persistentvolumes", "replicationcontrollers"}},
 	{Verbs: append([]string{"delete"}, readAll...), APIGroups: []string{""}, Resources: []string{"pods"}},
 	{Verbs: []string{"create"}, APIGroups: []string{""}, Resources: []string{"bindings", "pods/binding"}},
 	{Verbs: []string{"patch", "update"}, APIGroups: []string{""}, Resources: []string{"pods/status"}},

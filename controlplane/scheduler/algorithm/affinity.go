@@ -113,3 +113,9 @@ func matchesRequirement(r corev1.NodeSelectorRequirement, set labels.Set) bool {
 	}
 	return req.Matches(set)
 }
+
+// MatchesNodeSelector: node matches sel (a volume's node affinity, say),
+// with the rules of required node affinity.
+func MatchesNodeSelector(sel *corev1.NodeSelector, node *corev1.Node) bool {
+	return sel == nil || matchesAnyTerm(sel.NodeSelectorTerms, node)
+}

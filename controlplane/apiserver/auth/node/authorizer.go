@@ -26,6 +26,9 @@ var staticRules = []auth.Rule{
 	{Verbs: writeEvts, APIGroups: []string{"", "events.k8s.io"}, Resources: []string{"events"}},
 	{Verbs: readAll, APIGroups: []string{""}, Resources: []string{"services", "endpoints"}},
 	{Verbs: readAll, APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}},
+	// The volume a claim of a pod is bound to (upstream narrows this to
+	// the volumes of the node's claims).
+	{Verbs: []string{"get"}, APIGroups: []string{""}, Resources: []string{"persistentvolumes"}},
 }
 
 // Authorizer is the Node authorizer: it decides for node users and has
