@@ -176,7 +176,7 @@ func (n *node) startAgent() {
 func (n *node) agentFlags() []string {
 	return []string{
 		"--node-name", nodeName, "--node-ip", "127.0.0.1", "--cri-socket", n.socket(),
-		"--root-dir", filepath.Join(n.dir, "agent"), "--pod-log-dir", filepath.Join(n.dir, "logs"),
+		"--root-dir", filepath.Join(n.dir, "agent"), "--volume-dir", filepath.Join(n.dir, "volumes"), "--pod-log-dir", filepath.Join(n.dir, "logs"),
 		"--cgroup-root", n.cgroupRoot, "--manifest-dir", n.manifests, "--agent-listen", "127.0.0.1:0",
 		"--resolv-conf", "/etc/resolv.conf", "--log-level", "debug",
 		"--proxy=false", // the host's nftables are not the test's
