@@ -120,8 +120,10 @@ func serve(t *testing.T, ns netns.NsHandle, name string) {
 
 // TestNetnsClusterIP applies a ruleset in a network namespace standing for
 // a node, with three endpoints in namespaces of their own, and connects
-// to the ClusterIP from the node: every endpoint answers, and a service
-// without endpoints refuses the connection. Needs root and nft.
+// to the ClusterIP and the NodePort from the node: every endpoint
+// answers, ClientIP affinity holds, a replaced UDP endpoint's conntrack
+// entry is deleted, and a service without endpoints refuses the
+// connection. Needs root and nft.
 func TestNetnsClusterIP(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root (network namespaces, nftables)")
@@ -138,6 +140,7 @@ func TestNetnsClusterIP(t *testing.T) {
 	svcs := &fakeServices{items: []*corev1.Service{
 		service("web", "10.96.0.5", corev1.ProtocolTCP, 80, clientIPAffinity(60)),
 		service("empty", "10.96.0.6", corev1.ProtocolTCP, 80),
+		service("dns", "10.96.0.7", corev1.ProtocolUDP, 53),
 	}}
 	var eps []ep
 	names := map[string]bool{}
@@ -145,6 +148,7 @@ func TestNetnsClusterIP(t *testing.T) {
 		ns := newNS(t)
 		ip := link(t, node, ns, i)
 		serve(t, ns, ip)
+		serveUDP(t, ns, ip)
 		eps = append(eps, ep{ip: ip})
 		names[ip] = true
 	}
@@ -155,7 +159,10 @@ func TestNetnsClusterIP(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	slcs := &fakeSlices{items: []*discoveryv1.EndpointSlice{slice("web", corev1.ProtocolTCP, 8080, eps...)}}
+	slcs := &fakeSlices{items: []*discoveryv1.EndpointSlice{
+		slice("web", corev1.ProtocolTCP, 8080, eps...),
+		slice("dns", corev1.ProtocolUDP, 5353, eps[0]),
+	}}
 
 	var p *Proxier
 	ctx := context.Background()
@@ -183,7 +190,7 @@ func TestNetnsClusterIP(t *testing.T) {
 	})
 
 	// Without affinity, the three endpoints all answer within 60 tries.
-	svcs.items[0] = service("web", "10.96.0.5", corev1.ProtocolTCP, 80)
+	svcs.items[0] = service("web", "10.96.0.5", corev1.ProtocolTCP, 80, nodePort(30080))
 	sync()
 	seen := map[string]int{}
 	for range 60 {
@@ -193,6 +200,22 @@ func TestNetnsClusterIP(t *testing.T) {
 		if seen[name] == 0 {
 			t.Errorf("endpoint %s never answered: %v", name, seen)
 		}
+	}
+	// The NodePort, on the node's own address.
+	if got := get(t, node, "10.250.2.1:30080"); !names[got] {
+		t.Errorf("NodePort answered %q", got)
+	}
+	// UDP: the endpoint answers; when it is replaced, its conntrack
+	// entry goes, so the next datagram from the same socket reaches
+	// the new one.
+	udp := dialUDP(t, node, "10.96.0.7:53")
+	if got := exchange(t, udp); got != eps[0].ip {
+		t.Fatalf("UDP answer from %q", got)
+	}
+	slcs.items[1] = slice("dns", corev1.ProtocolUDP, 5353, eps[1])
+	sync()
+	if got := exchange(t, udp); got != eps[1].ip {
+		t.Errorf("UDP after the endpoint changed: answer from %q, want %s (stale conntrack entry?)", got, eps[1].ip)
 	}
 	// With ClientIP affinity, one client always gets one endpoint.
 	svcs.items[0] = service("web", "10.96.0.5", corev1.ProtocolTCP, 80, clientIPAffinity(60))
@@ -204,7 +227,7 @@ func TestNetnsClusterIP(t *testing.T) {
 		}
 	}
 	// Two endpoints removed: only the last one answers.
-	slcs.items = []*discoveryv1.EndpointSlice{slice("web", corev1.ProtocolTCP, 8080, eps[2])}
+	slcs.items[0] = slice("web", corev1.ProtocolTCP, 8080, eps[2])
 	svcs.items[0] = service("web", "10.96.0.5", corev1.ProtocolTCP, 80)
 	sync()
 	for range 10 {
@@ -229,7 +252,7 @@ func TestNetnsClusterIP(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range chains {
-		if strings.HasPrefix(c, "ep-") && !strings.Contains(c, eps[2].ip) {
+		if strings.HasPrefix(c, "ep-default/web/") && !strings.Contains(c, eps[2].ip) {
 			t.Errorf("stale chain %s", c)
 		}
 	}
@@ -253,4 +276,51 @@ func get(t *testing.T, ns netns.NsHandle, addr string) string {
 		t.Fatalf("connect to %s: %v", addr, err)
 	}
 	return strings.TrimSpace(line)
+}
+
+// serveUDP answers every datagram on ns's :5353 with name.
+func serveUDP(t *testing.T, ns netns.NsHandle, name string) {
+	t.Helper()
+	var pc net.PacketConn
+	if err := inNS(ns, func() (err error) { pc, err = net.ListenPacket("udp", ":5353"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 64)
+		for {
+			_, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			pc.WriteTo([]byte(name), from)
+		}
+	}()
+}
+
+// dialUDP returns a UDP socket in ns connected to addr (one source port
+// for all its datagrams, so one conntrack entry).
+func dialUDP(t *testing.T, ns netns.NsHandle, addr string) net.Conn {
+	t.Helper()
+	var c net.Conn
+	if err := inNS(ns, func() (err error) { c, err = net.Dial("udp", addr); return err }); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// exchange sends a datagram on c and returns the answer ("" on timeout).
+func exchange(t *testing.T, c net.Conn) string {
+	t.Helper()
+	if _, err := c.Write([]byte("?")); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	buf := make([]byte, 64)
+	n, err := c.Read(buf)
+	if err != nil {
+		return ""
+	}
+	return string(buf[:n])
 }
