@@ -30,7 +30,7 @@ PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 
-.PHONY: bench-controlplane bench-proxy FORCE kubectl kubelet all deps test-deps build run test test-unit test-e2e test-e2e-controlplane test-critest test-kubelet critest-update vet clean install uninstall bench
+.PHONY: cluster cluster-down bench-controlplane bench-proxy FORCE kubectl kubelet all deps test-deps build run test test-unit test-e2e test-e2e-controlplane test-critest test-kubelet critest-update vet clean install uninstall bench
 
 all: build
 
@@ -151,6 +151,16 @@ FORCE:
 # The reference runtime's pause program (test/bench/pause).
 $(BIN)/bench-pause: test/bench/pause/pause.c
 	cc -static -Os -s -o $@ $<
+
+# N simulated nodes on this machine, each a network namespace with its own
+# skiffd and agent, joined to a `skiff server` over a bridge standing for
+# the LAN (hack/cluster.sh): make cluster NODES=3; make cluster-down.
+NODES ?= 3
+cluster: build
+	SKIFF_BIN=$(BIN) hack/cluster.sh up $(NODES)
+
+cluster-down:
+	SKIFF_BIN=$(BIN) hack/cluster.sh down
 
 clean:
 	rm -rf $(BIN)

@@ -115,6 +115,7 @@ func openServices(ctx context.Context, cfg config.Config, reg prometheus.Registe
 	})
 	network, err := cni.New(cni.Config{
 		ConfDir: cfg.CNI.ConfDir, BinDirs: cfg.CNI.BinDirs, CacheDir: filepath.Join(cfg.Root, "cni", "cache"),
+		IPAMDataDir: cfg.CNI.IPAMDataDir,
 	})
 	if err != nil {
 		return nil, s.fail(err)

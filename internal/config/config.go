@@ -86,6 +86,10 @@ type CNI struct {
 	ConfDir string `toml:"conf_dir" json:"conf_dir"`
 	// BinDirs are searched in order for plugin binaries.
 	BinDirs []string `toml:"bin_dirs" json:"bin_dirs"`
+	// IPAMDataDir is where the default network's host-local IPAM keeps
+	// its leases; empty keeps host-local's /var/lib/cni/networks. Set it
+	// for skiffds that share a host (one per simulated node).
+	IPAMDataDir string `toml:"ipam_data_dir" json:"ipam_data_dir"`
 }
 
 // Registry configures how image references reach registries.
