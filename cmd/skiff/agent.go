@@ -90,6 +90,16 @@ func (a *agentFlags) stayLocal(fs *flag.FlagSet, apiListen string) {
 	}
 }
 
+// useClusterDNS gives the agent of a server that runs the cluster DNS
+// (on) its service's address, ip, unless --cluster-dns says otherwise.
+func (a *agentFlags) useClusterDNS(fs *flag.FlagSet, on bool, ip string) {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "cluster-dns" })
+	if on && !set && ip != "" {
+		a.clusterDNS = []string{ip}
+	}
+}
+
 // config is the agent's Config for client and the CRI connection.
 func (a *agentFlags) config(client kubernetes.Interface, conn *grpc.ClientConn, ca *x509.CertPool) agent.Config {
 	var routes podnet.RouteTable

@@ -56,6 +56,7 @@ type serverFlags struct {
 	controllers               controllerFlags
 	tolerations               pod.Tolerations
 	proxyTable                knftables.Interface // the local agent's proxy's, when it runs
+	dns                       dnsFlags
 }
 
 func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
@@ -101,6 +102,7 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 		"the toleration of node.kubernetes.io/unreachable:NoExecute new pods get when they have none")
 	fs.BoolVar(&f.runAgent, "agent", true, "run a node agent for the local skiffd (see --cri-socket)")
 	f.agent.register(fs)
+	f.dns.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -125,6 +127,7 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 		}
 		f.proxyTable = nft
 	}
+	f.agent.useClusterDNS(fs, f.dns.address != "", f.services.DNSIP())
 	return f, nil
 }
 
@@ -181,7 +184,12 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 		ln.Close()
 		return err
 	}
-	stopAddresses, err := startServiceAddresses(ctx, f.services, store, handler.stores, self)
+	dns, err := newClusterDNS(f, ca, serverURL(ln.Addr()), self.Addr(), store, handler.stores)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	stopAddresses, err := startServiceAddresses(ctx, f.services, store, handler.stores, self, dns.port())
 	if err != nil {
 		ln.Close()
 		return err
@@ -218,6 +226,8 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 		return err
 	}
 	defer stopControllers()
+	stopDNS := dns.start(serving)
+	defer stopDNS()
 	stopAgent := startLocalAgent(serving, ca, f, serverURL(ln.Addr()))
 	defer stopAgent()
 	fmt.Fprintf(stdout, "export KUBECONFIG=%s\n", f.kubeconfig)
@@ -234,6 +244,7 @@ func serve(ctx context.Context, f *serverFlags, stdout io.Writer) error {
 	stopScheduler()
 	stopControllers()
 	stopAgent()
+	stopDNS()
 	stopServing()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

@@ -18,6 +18,7 @@ import (
 	"github.com/skiffrt/skiff/controlplane/registry"
 	"github.com/skiffrt/skiff/controlplane/registry/service"
 	"github.com/skiffrt/skiff/controlplane/storage"
+	"github.com/skiffrt/skiff/internal/log"
 )
 
 // bootstrap creates the namespaces every cluster has and the kubernetes
@@ -45,16 +46,21 @@ func bootstrap(ctx context.Context, stores map[string]*registry.Store, services 
 }
 
 // startServiceAddresses repairs the claims of the services' addresses,
-// creates what every cluster has (bootstrap), and keeps, until stop, the
-// repair running and the kubernetes service's endpoints listing this
-// server at self.
-func startServiceAddresses(ctx context.Context, services service.Config, store *storage.Store, stores map[string]*registry.Store, self netip.AddrPort) (stop func(), err error) {
+// creates what every cluster has (bootstrap, and the kube-dns service
+// to dnsPort unless 0), and keeps, until stop, the repair running and the
+// kubernetes service's endpoints listing this server at self.
+func startServiceAddresses(ctx context.Context, services service.Config, store *storage.Store, stores map[string]*registry.Store, self netip.AddrPort, dnsPort uint16) (stop func(), err error) {
 	repair := service.NewRepair(services, store, service.EventsTo(stores["events"]))
 	if err := repair.RunOnce(ctx); err != nil {
 		return nil, fmt.Errorf("service address repair: %w", err)
 	}
 	if err := bootstrap(ctx, stores, services, self.Port()); err != nil {
 		return nil, err
+	}
+	if dnsPort != 0 {
+		if err := bootstrapDNSService(ctx, stores["services"], services, dnsPort); err != nil {
+			log.G(ctx).Warn("no cluster DNS service", log.KeyError, err)
+		}
 	}
 	endpoints := &apiendpoints.Reconciler{Self: self, Leases: store, Endpoints: stores["endpoints"], Slices: stores["endpointslices.discovery.k8s.io"]}
 	ctx, cancel := context.WithCancel(ctx)

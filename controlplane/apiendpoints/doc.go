@@ -10,4 +10,8 @@
 // EndpointSlices kubernetes.io/service-name=kubernetes without the
 // EndpointSlice controller's managed-by label: the controllers leave both
 // alone (the service has no selector).
+//
+// The same reconciler keeps the endpoints of other services served by
+// every `skiff server` (Reconciler.Service): kube-system/kube-dns lists
+// the servers' DNS listeners.
 package apiendpoints

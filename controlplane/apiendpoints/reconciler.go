@@ -20,13 +20,34 @@ import (
 )
 
 const (
-	// Namespace and Name of the service whose endpoints are kept.
+	// Namespace and Name of the kubernetes service.
 	Namespace, Name = "default", "kubernetes"
-	leasePrefix     = "apiserverleases/"
 	// leaseTTL and interval as kube-apiserver's (--endpoint-reconciler-type=lease).
 	leaseTTL = 15 * time.Second
 	interval = 10 * time.Second
 )
+
+// Service is a service without selector whose endpoints are the
+// servers holding a lease under LeasePrefix, each at its address and
+// port.
+type Service struct {
+	Namespace, Name string
+	// LeasePrefix is where the servers' presence keys are, in etcd.
+	LeasePrefix string
+	// Ports are the ports of every address, all on the address's port
+	// number (dns over UDP and dns-tcp over TCP on 53).
+	Ports []Port
+}
+
+// Port is a named port of a Service's endpoints.
+type Port struct {
+	Name     string
+	Protocol corev1.Protocol
+}
+
+// Kubernetes is the default/kubernetes service: the API servers.
+var Kubernetes = Service{Namespace: Namespace, Name: Name, LeasePrefix: "apiserverleases/",
+	Ports: []Port{{Name: "https", Protocol: corev1.ProtocolTCP}}}
 
 // Leases are the presence keys of the API servers, in etcd
 // (storage.Store).
@@ -45,9 +66,11 @@ type Objects interface {
 	Delete(ctx context.Context, ns, name string, opts *metav1.DeleteOptions) (runtime.Object, bool, error)
 }
 
-// Reconciler keeps this server's lease and the kubernetes service's
-// endpoints. It is safe to run one per API server on a shared etcd.
+// Reconciler keeps this server's lease and its service's endpoints. It
+// is safe to run one per server on a shared etcd.
 type Reconciler struct {
+	// Service is the service kept; Kubernetes when left out.
+	Service Service
 	// Self is the address this server advertises to the cluster.
 	Self      netip.AddrPort
 	Leases    Leases
@@ -78,7 +101,7 @@ func (r *Reconciler) Run(ctx context.Context) {
 // Once renews this server's lease and sets the endpoints to the servers
 // holding one.
 func (r *Reconciler) Once(ctx context.Context) error {
-	if err := r.Leases.PutTTL(ctx, leasePrefix+r.Self.String(), nil, leaseTTL); err != nil {
+	if err := r.Leases.PutTTL(ctx, r.svc().LeasePrefix+r.Self.String(), nil, leaseTTL); err != nil {
 		return err
 	}
 	return r.reconcile(ctx)
@@ -88,7 +111,7 @@ func (r *Reconciler) Once(ctx context.Context) error {
 func (r *Reconciler) stop(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	err := r.Leases.DeleteKey(ctx, leasePrefix+r.Self.String())
+	err := r.Leases.DeleteKey(ctx, r.svc().LeasePrefix+r.Self.String())
 	if err == nil {
 		err = r.reconcile(ctx)
 	}
@@ -100,7 +123,8 @@ func (r *Reconciler) stop(ctx context.Context) {
 // reconcile writes the Endpoints and EndpointSlices of the servers that
 // hold a lease.
 func (r *Reconciler) reconcile(ctx context.Context) error {
-	keys, err := r.Leases.Values(ctx, leasePrefix)
+	svc := r.svc()
+	keys, err := r.Leases.Values(ctx, svc.LeasePrefix)
 	if err != nil {
 		return err
 	}
@@ -111,22 +135,22 @@ func (r *Reconciler) reconcile(ctx context.Context) error {
 		}
 	}
 	slices.SortFunc(addrs, netip.AddrPort.Compare)
-	if err := apply(ctx, r.Endpoints, endpoints(addrs)); err != nil {
+	if err := apply(ctx, r.Endpoints, svc.endpoints(addrs)); err != nil {
 		return err
 	}
-	want := endpointSlices(addrs)
+	want := svc.endpointSlices(addrs)
 	for _, s := range want {
 		if err := apply(ctx, r.Slices, s); err != nil {
 			return err
 		}
 	}
-	return r.deleteStaleSlices(ctx, want)
+	return r.deleteStaleSlices(ctx, svc, want)
 }
 
 // deleteStaleSlices deletes the kubernetes service's slices of ports no
 // server listens on any more.
-func (r *Reconciler) deleteStaleSlices(ctx context.Context, want []*discoveryv1.EndpointSlice) error {
-	list, err := r.Slices.List(ctx, Namespace, &metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=" + Name})
+func (r *Reconciler) deleteStaleSlices(ctx context.Context, svc Service, want []*discoveryv1.EndpointSlice) error {
+	list, err := r.Slices.List(ctx, svc.Namespace, &metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=" + svc.Name})
 	if err != nil {
 		return err
 	}
@@ -136,7 +160,7 @@ func (r *Reconciler) deleteStaleSlices(ctx context.Context, want []*discoveryv1.
 			continue
 		}
 		if !slices.ContainsFunc(want, func(w *discoveryv1.EndpointSlice) bool { return w.Name == s.Name }) {
-			if _, _, err := r.Slices.Delete(ctx, Namespace, s.Name, &metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			if _, _, err := r.Slices.Delete(ctx, svc.Namespace, s.Name, &metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 				return err
 			}
 		}
@@ -153,9 +177,9 @@ type object interface {
 // apply creates want, or updates the stored object when its labels or
 // content differ.
 func apply[T object](ctx context.Context, st Objects, want T) error {
-	cur, err := st.Get(ctx, Namespace, want.GetName())
+	cur, err := st.Get(ctx, want.GetNamespace(), want.GetName())
 	if apierrors.IsNotFound(err) {
-		_, err = st.Create(ctx, Namespace, want, writeOpts)
+		_, err = st.Create(ctx, want.GetNamespace(), want, writeOpts)
 		return err
 	}
 	if err != nil {
@@ -166,7 +190,7 @@ func apply[T object](ctx context.Context, st Objects, want T) error {
 		return nil
 	}
 	want.SetResourceVersion(have.GetResourceVersion())
-	_, err = st.Update(ctx, Namespace, want.GetName(), "", want, writeOpts)
+	_, err = st.Update(ctx, want.GetNamespace(), want.GetName(), "", want, writeOpts)
 	return err
 }
 
@@ -200,13 +224,33 @@ func byPort(addrs []netip.AddrPort) ([]uint16, map[uint16][]netip.Addr) {
 	return ports, ips
 }
 
-// endpoints is the kubernetes service's Endpoints: one subset per port.
-func endpoints(addrs []netip.AddrPort) *corev1.Endpoints {
-	e := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: Name, Namespace: Namespace,
+// svc is the service kept.
+func (r *Reconciler) svc() Service {
+	if r.Service.Name == "" {
+		return Kubernetes
+	}
+	return r.Service
+}
+
+// endpointPorts are the service's ports on port number p.
+func (svc Service) endpointPorts(p uint16) []discoveryv1.EndpointPort {
+	out := make([]discoveryv1.EndpointPort, 0, len(svc.Ports))
+	for _, sp := range svc.Ports {
+		out = append(out, discoveryv1.EndpointPort{Name: ptr(sp.Name), Port: ptr(int32(p)), Protocol: ptr(sp.Protocol)})
+	}
+	return out
+}
+
+// endpoints is the service's Endpoints: one subset per port.
+func (svc Service) endpoints(addrs []netip.AddrPort) *corev1.Endpoints {
+	e := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace,
 		Labels: map[string]string{discoveryv1.LabelSkipMirror: "true"}}}
 	ports, ips := byPort(addrs)
 	for _, p := range ports {
-		ss := corev1.EndpointSubset{Ports: []corev1.EndpointPort{{Name: "https", Port: int32(p), Protocol: corev1.ProtocolTCP}}}
+		ss := corev1.EndpointSubset{}
+		for _, sp := range svc.Ports {
+			ss.Ports = append(ss.Ports, corev1.EndpointPort{Name: sp.Name, Port: int32(p), Protocol: sp.Protocol})
+		}
 		for _, ip := range ips[p] {
 			ss.Addresses = append(ss.Addresses, corev1.EndpointAddress{IP: ip.String()})
 		}
@@ -215,14 +259,14 @@ func endpoints(addrs []netip.AddrPort) *corev1.Endpoints {
 	return e
 }
 
-// endpointSlices are the kubernetes service's EndpointSlices: one per
-// port and address family, the first named "kubernetes".
-func endpointSlices(addrs []netip.AddrPort) []*discoveryv1.EndpointSlice {
+// endpointSlices are the service's EndpointSlices: one per port and
+// address family, the first named as the service.
+func (svc Service) endpointSlices(addrs []netip.AddrPort) []*discoveryv1.EndpointSlice {
 	ports, ips := byPort(addrs)
 	var out []*discoveryv1.EndpointSlice
 	for _, p := range ports {
 		for _, family := range []discoveryv1.AddressType{discoveryv1.AddressTypeIPv4, discoveryv1.AddressTypeIPv6} {
-			s := slice(len(out), p, family)
+			s := svc.slice(len(out), p, family)
 			for _, ip := range ips[p] {
 				if ip.Is4() == (family == discoveryv1.AddressTypeIPv4) {
 					s.Endpoints = append(s.Endpoints, discoveryv1.Endpoint{Addresses: []string{ip.String()},
@@ -237,15 +281,15 @@ func endpointSlices(addrs []netip.AddrPort) []*discoveryv1.EndpointSlice {
 	return out
 }
 
-func slice(n int, port uint16, family discoveryv1.AddressType) *discoveryv1.EndpointSlice {
-	name := Name
+func (svc Service) slice(n int, port uint16, family discoveryv1.AddressType) *discoveryv1.EndpointSlice {
+	name := svc.Name
 	if n > 0 {
-		name = fmt.Sprintf("%s-%d-%s", Name, port, strings.ToLower(string(family)))
+		name = fmt.Sprintf("%s-%d-%s", svc.Name, port, strings.ToLower(string(family)))
 	}
 	return &discoveryv1.EndpointSlice{
-		ObjectMeta:  metav1.ObjectMeta{Name: name, Namespace: Namespace, Labels: map[string]string{discoveryv1.LabelServiceName: Name}},
+		ObjectMeta:  metav1.ObjectMeta{Name: name, Namespace: svc.Namespace, Labels: map[string]string{discoveryv1.LabelServiceName: svc.Name}},
 		AddressType: family,
-		Ports:       []discoveryv1.EndpointPort{{Name: ptr("https"), Port: ptr(int32(port)), Protocol: ptr(corev1.ProtocolTCP)}},
+		Ports:       svc.endpointPorts(port),
 	}
 }
 

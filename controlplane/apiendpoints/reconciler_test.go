@@ -36,8 +36,10 @@ func newReconcilers(t *testing.T, addrs ...string) ([]*Reconciler, *registry.Sto
 		return s
 	}
 	ns := mk(namespace.Kind())
-	if _, err := ns.Create(context.Background(), "", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: Namespace}}, writeOpts); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{Namespace, "kube-system"} {
+		if _, err := ns.Create(context.Background(), "", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, writeOpts); err != nil {
+			t.Fatal(err)
+		}
 	}
 	eps, slices := mk(endpointsreg.Kind()), mk(endpointslice.Kind())
 	var out []*Reconciler
@@ -122,5 +124,40 @@ func TestDeadServerExpires(t *testing.T) {
 			t.Fatalf("dead server still listed: endpoints %q, slices %q", e, s)
 		}
 		time.Sleep(time.Second)
+	}
+}
+
+// The reconciler keeps another service's endpoints with its own ports
+// and leases: kube-dns, UDP and TCP on each listener's port.
+func TestOtherService(t *testing.T) {
+	ctx := context.Background()
+	rs, eps, slices := newReconcilers(t, "10.0.0.1:6443")
+	dns := &Reconciler{Self: netip.MustParseAddrPort("10.0.0.1:53"), Leases: rs[0].Leases, Endpoints: eps, Slices: slices,
+		Service: Service{Namespace: "kube-system", Name: "kube-dns", LeasePrefix: "dnsleases/",
+			Ports: []Port{{Name: "dns", Protocol: corev1.ProtocolUDP}, {Name: "dns-tcp", Protocol: corev1.ProtocolTCP}}}}
+	for _, r := range []*Reconciler{rs[0], dns} {
+		if err := r.Once(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if e, _ := state(t, eps, slices); e != "10.0.0.1:6443" {
+		t.Errorf("kubernetes endpoints %q", e)
+	}
+	obj, err := slices.Get(ctx, "kube-system", "kube-dns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := obj.(*discoveryv1.EndpointSlice)
+	if len(s.Endpoints) != 1 || s.Endpoints[0].Addresses[0] != "10.0.0.1" || len(s.Ports) != 2 ||
+		*s.Ports[0].Name != "dns" || *s.Ports[0].Protocol != corev1.ProtocolUDP || *s.Ports[0].Port != 53 ||
+		*s.Ports[1].Name != "dns-tcp" || *s.Ports[1].Protocol != corev1.ProtocolTCP || *s.Ports[1].Port != 53 {
+		t.Errorf("kube-dns slice %+v", s)
+	}
+	obj, err = eps.Get(ctx, "kube-system", "kube-dns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ss := obj.(*corev1.Endpoints).Subsets; len(ss) != 1 || len(ss[0].Ports) != 2 || ss[0].Addresses[0].IP != "10.0.0.1" {
+		t.Errorf("kube-dns endpoints %+v", ss)
 	}
 }

@@ -133,7 +133,7 @@ type server struct {
 func start(bin, dir string) (*server, error) {
 	cmd := exec.Command(filepath.Join(bin, "skiff"), "server", "--state-dir", filepath.Join(dir, "state"),
 		"--kubeconfig", filepath.Join(dir, "kubeconfig"), "--listen", "127.0.0.1:0",
-		"--etcd-client-addr", "127.0.0.1:0", "--etcd-peer-addr", "127.0.0.1:0", "--log-level", "warn",
+		"--etcd-client-addr", "127.0.0.1:0", "--etcd-peer-addr", "127.0.0.1:0", "--log-level", "warn", "--dns-address", "127.0.0.1:0",
 		"--agent=false") // the control plane alone: no skiffd here
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()

@@ -9,6 +9,7 @@ func TestPolicy(t *testing.T) {
 	p := DefaultPolicy()
 	sched := &User{Name: SchedulerUser}
 	cm := &User{Name: ControllerManagerUser}
+	dns := &User{Name: DNSUser}
 	boot := &User{Name: "system:bootstrap:abcdef", Groups: []string{BootstrappersGroup}}
 	alice := &User{Name: "alice"}
 	res := func(u *User, verb, group, resource, sub, name string) Attributes {
@@ -32,6 +33,10 @@ func TestPolicy(t *testing.T) {
 		{"scheduler reads no secrets", res(sched, "get", "", "secrets", "", "s"), NoOpinion},
 		{"controllers write deployments", res(cm, "update", "apps", "deployments", "status", "d"), Allow},
 		{"controllers no metrics", path(cm, "get", "/metrics"), NoOpinion},
+		{"dns watches endpointslices", res(dns, "watch", "discovery.k8s.io", "endpointslices", "", ""), Allow},
+		{"dns lists pods", res(dns, "list", "", "pods", "", ""), Allow},
+		{"dns writes nothing", res(dns, "update", "", "services", "", "s"), NoOpinion},
+		{"dns reads no secrets", res(dns, "list", "", "secrets", "", ""), NoOpinion},
 		{"bootstrap asks a certificate", path(boot, "post", NodeCertificatePath), Allow},
 		{"bootstrap reads nothing", res(boot, "get", "", "secrets", "", "s"), NoOpinion},
 		{"others ask no certificate", path(alice, "post", NodeCertificatePath), NoOpinion},

@@ -4,6 +4,8 @@ package auth
 const (
 	SchedulerUser         = "system:kube-scheduler"
 	ControllerManagerUser = "system:kube-controller-manager"
+	// DNSUser is the cluster DNS of `skiff server` (controlplane/dns).
+	DNSUser = "system:skiff:dns"
 	// BootstrappersGroup holds bootstrap-token users
 	// (system:bootstrap:<token id>), which may only ask for a node
 	// certificate.
@@ -36,6 +38,13 @@ var schedulerRules = []Rule{
 	{Verbs: readAll, APIGroups: []string{"apps"}, Resources: []string{"replicasets", "statefulsets"}},
 }
 
+// dnsRules are upstream's system:coredns role: reading what the names
+// are made of.
+var dnsRules = []Rule{
+	{Verbs: []string{"list", "watch"}, APIGroups: []string{""}, Resources: []string{"endpoints", "services", "pods", "namespaces"}},
+	{Verbs: []string{"list", "watch"}, APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}},
+}
+
 // controllerManagerRules: every verb on every resource. The controllers
 // run under one identity, and upstream's garbage collector alone (which
 // deletes any owned object) already holds "*" on "*"; what it lacks
@@ -52,6 +61,7 @@ func DefaultPolicy() *Policy {
 		Users: map[string][]Rule{
 			SchedulerUser:         schedulerRules,
 			ControllerManagerUser: controllerManagerRules,
+			DNSUser:               dnsRules,
 		},
 		Groups: map[string][]Rule{
 			BootstrappersGroup: {{Verbs: []string{"post"}, Paths: []string{NodeCertificatePath}}},

@@ -35,6 +35,20 @@ var DefaultConfig = Config{CIDR: netip.MustParsePrefix("10.96.0.0/16"), NodePort
 // address of the range.
 func (c Config) KubernetesIP() string { return c.CIDR.Masked().Addr().Next().String() }
 
+// DNSIP is the cluster IP of the cluster DNS (kube-system/kube-dns):
+// the tenth address of the range, as kubeadm chooses; "" when the range
+// has no room for it.
+func (c Config) DNSIP() string {
+	ip := c.CIDR.Masked().Addr()
+	for range 10 {
+		ip = ip.Next()
+	}
+	if !ip.IsValid() || !c.CIDR.Contains(ip) || !c.CIDR.Contains(ip.Next()) {
+		return ""
+	}
+	return ip.String()
+}
+
 // Kind describes services; cfg sets the ranges they are allocated from.
 func Kind(cfg Config) registry.Kind {
 	a := &allocator{cfg: cfg}

@@ -218,3 +218,17 @@ func TestValidate(t *testing.T) {
 		t.Error("cluster IP changed")
 	}
 }
+
+func TestDNSIP(t *testing.T) {
+	for _, tt := range []struct{ cidr, want string }{
+		{"10.96.0.0/16", "10.96.0.10"},
+		{"10.0.0.0/24", "10.0.0.10"},
+		{"fd00:10:96::/112", "fd00:10:96::a"},
+		{"10.0.0.0/29", ""},
+	} {
+		c := Config{CIDR: netip.MustParsePrefix(tt.cidr)}
+		if got := c.DNSIP(); got != tt.want {
+			t.Errorf("DNSIP of %s = %q, want %q", tt.cidr, got, tt.want)
+		}
+	}
+}

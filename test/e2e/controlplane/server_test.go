@@ -67,7 +67,10 @@ func startServer(t *testing.T, dir string, extra ...string) *server {
 		"--allocate-node-cidrs=false",
 		// Nodes written by hand have no heartbeat: keep them from being
 		// marked unreachable (and tainted) while a test runs.
-		"--node-monitor-grace-period=10m")
+		"--node-monitor-grace-period=10m",
+		// The cluster DNS on a free port: servers of parallel tests
+		// would meet on 127.0.0.1:53.
+		"--dns-address", "127.0.0.1:0")
 	s.cmd.Args = append(s.cmd.Args, extra...)
 	s.cmd.Stderr = &s.stderr
 	out, err := s.cmd.StdoutPipe()
