@@ -169,7 +169,7 @@ func wanted(job *batchv1.Job, succeeded int32) int {
 func (c *Controller) manage(ctx context.Context, key string, job *batchv1.Job, active []*corev1.Pod, want int, completed map[int]bool, now time.Time) (int, time.Duration, error) {
 	var victims []*corev1.Pod
 	if completed != nil {
-		victims = surplus(job, completed, active)
+		victims = surplus(job, completed, active, now)
 	}
 	diff := len(active) - len(victims) - want
 	if diff > 0 {

@@ -6,9 +6,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/skiffrt/skiff/controlplane/controller/pods"
 )
 
 // indexEnv is the variable that tells an Indexed Job's container its index.
@@ -88,11 +91,16 @@ func missingIndexes(job *batchv1.Job, completed map[int]bool, active []*corev1.P
 }
 
 // surplus are the active pods of an Indexed Job that are not needed: no
-// valid index, an index completed, or a second pod of an index.
-func surplus(job *batchv1.Job, completed map[int]bool, active []*corev1.Pod) []*corev1.Pod {
+// valid index, an index completed, or a second pod of an index. Of the
+// pods of one index, the one the ReplicaSet controller would delete last
+// stays (scheduled, running, ready, older), whatever order active has.
+func surplus(job *batchv1.Job, completed map[int]bool, active []*corev1.Pod, now time.Time) []*corev1.Pod {
+	best := slices.Clone(active)
+	pods.SortForDeletion(best, nil, now)
+	slices.Reverse(best)
 	seen := map[int]bool{}
 	var out []*corev1.Pod
-	for _, p := range active {
+	for _, p := range best {
 		i := indexOf(job, p)
 		if i < 0 || completed[i] || seen[i] {
 			out = append(out, p)

@@ -45,8 +45,8 @@ func TestSyncIndexed(t *testing.T) {
 			completed: "0-2", succeeded: 3, complete: true},
 		{name: "a second pod of an index, and one of a completed index, go",
 			objs: []any{indexedJob(4, 3, "0"), pod("a", corev1.PodRunning, withIndex("1")), pod("b", corev1.PodRunning, withIndex("1")),
-				pod("c", corev1.PodRunning, withIndex("0"))},
-			deleted: []string{"b", "c"}, completed: "0", succeeded: 1},
+				pod("c", corev1.PodRunning, withIndex("0")), pod("d", corev1.PodPending, withIndex("2")), pod("e", corev1.PodRunning, withIndex("2"))},
+			deleted: []string{"a", "c", "d"}, completed: "0", succeeded: 1}, // a and b tie, and the uid decides
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

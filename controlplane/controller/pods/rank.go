@@ -62,7 +62,12 @@ func compareForDeletion(a, b *corev1.Pod, rankA, rankB int, now time.Time) int {
 	if c := cmp.Compare(restarts(b), restarts(a)); c != 0 {
 		return c
 	}
-	return tieByUID(compareAge(a.CreationTimestamp.Time, b.CreationTimestamp.Time, now), a, b)
+	if c := compareAge(a.CreationTimestamp.Time, b.CreationTimestamp.Time, now); c != 0 && c != 2 {
+		return c
+	}
+	// Alike in all of the above: by uid, so that the order never depends
+	// on the order the pods were listed in.
+	return cmp.Compare(a.UID, b.UID)
 }
 
 // compareAge is negative when t1 is newer than t2 by their log2 age

@@ -57,6 +57,10 @@ func TestSortForDeletion(t *testing.T) {
 			mod(readyPod("b", -1), created(100*time.Second)),
 			mod(readyPod("a", -1), created(101*time.Second)),
 		}, nil, []string{"a", "b"}},
+		{"alike in every way: by uid", []*corev1.Pod{
+			mod(readyPod("b", -1), created(100*time.Second)),
+			mod(readyPod("a", -1), created(100*time.Second)),
+		}, nil, []string{"a", "b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
