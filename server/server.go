@@ -57,8 +57,8 @@ type Options struct {
 	Stats        Stats
 	Events       Events
 	// CRIU says whether checkpoint and restore can run here (criu.Checker).
-	CRIU func(context.Context) error
-	Streams      Streams
+	CRIU    func(context.Context) error
+	Streams Streams
 }
 
 // Features are what Status advertises the runtime can do.

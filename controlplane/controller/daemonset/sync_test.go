@@ -91,12 +91,14 @@ func TestSync(t *testing.T) {
 				pod("p1", "n1", h1), pod("new1", "n1", hashOf(ds(image("agent:2"), surge))), pod("p2", "n2", h1)},
 			deleted: []string{"p1"}, status: counts{2, 2, 0, 2, 2, 1}},
 		{name: "OnDelete: old pods stay",
-			objs: []any{ds(image("agent:2"), func(d *appsv1.DaemonSet) { d.Spec.UpdateStrategy = appsv1.DaemonSetUpdateStrategy{Type: appsv1.OnDeleteDaemonSetStrategyType} }),
+			objs: []any{ds(image("agent:2"), func(d *appsv1.DaemonSet) {
+				d.Spec.UpdateStrategy = appsv1.DaemonSetUpdateStrategy{Type: appsv1.OnDeleteDaemonSetStrategyType}
+			}),
 				revision(v1, 1), node("n1"), pod("p1", "n1", h1)},
 			revCreated: 1, status: counts{1, 1, 0, 1, 1, 0}},
 		{name: "rollout undo: the older template's revision becomes the newest",
-			objs:       []any{v1, revision(v1, 1), revision(v2, 2), node("n1"), pod("p1", "n1", h2)},
-			deleted:    []string{"p1"}, revUpdated: []string{revision(v1, 1).Name}, status: counts{1, 1, 0, 1, 1, 0}},
+			objs:    []any{v1, revision(v1, 1), revision(v2, 2), node("n1"), pod("p1", "n1", h2)},
+			deleted: []string{"p1"}, revUpdated: []string{revision(v1, 1).Name}, status: counts{1, 1, 0, 1, 1, 0}},
 		{name: "creations in flight: waits for the informer",
 			objs:    []any{v1, revision(v1, 1), node("n1")},
 			pending: true, status: counts{1, 0, 0, 0, 0, 0}},

@@ -54,8 +54,8 @@ func TestSync(t *testing.T) {
 			writes: []string{"create default/web "},
 		},
 		{
-			name: "headless without ports",
-			objs: []any{svc(func(s *corev1.Service) { s.Spec.ClusterIP, s.Spec.Ports = corev1.ClusterIPNone, nil }), pod("a", "10.1.0.1")},
+			name:   "headless without ports",
+			objs:   []any{svc(func(s *corev1.Service) { s.Spec.ClusterIP, s.Spec.Ports = corev1.ClusterIPNone, nil }), pod("a", "10.1.0.1")},
 			writes: []string{"create default/web [] 10.1.0.1"},
 		},
 		{

@@ -13,7 +13,9 @@ import (
 var stsKind = appsv1.SchemeGroupVersion.WithKind("StatefulSet")
 
 // fakeAPI keeps revisions by name.
-type fakeAPI struct{ revs map[string]*appsv1.ControllerRevision }
+type fakeAPI struct {
+	revs map[string]*appsv1.ControllerRevision
+}
 
 func (f *fakeAPI) Create(_ context.Context, r *appsv1.ControllerRevision) (*appsv1.ControllerRevision, error) {
 	if _, ok := f.revs[r.Name]; ok {

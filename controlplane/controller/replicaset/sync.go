@@ -95,7 +95,7 @@ func (c *Controller) manage(ctx context.Context, key string, rs *appsv1.ReplicaS
 		n := min(-diff, burstReplicas)
 		c.expect.ExpectCreations(key, n)
 		ref := ownerref.NewControllerRef(rs, kind)
-		created, err := slowStart(n, func() error {
+		created, err := pods.SlowStart(n, func() error {
 			_, err := c.podAPI.Create(ctx, &rs.Spec.Template, rs, ref)
 			return err
 		})
@@ -149,34 +149,6 @@ func (c *Controller) deleteAll(ctx context.Context, key string, rs *appsv1.Repli
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// slowStart calls fn count times in batches of 1, 2, 4, … running at
-// once, and stops after a batch with a failure, so that a quota or a
-// bad template costs one failed call, not hundreds. It returns how many
-// calls succeeded and the first error.
-func slowStart(count int, fn func() error) (int, error) {
-	done := 0
-	for batch := min(count, 1); batch > 0; batch = min(2*batch, count-done) {
-		errs := make([]error, batch)
-		var wg sync.WaitGroup
-		for i := range batch {
-			wg.Go(func() { errs[i] = fn() })
-		}
-		wg.Wait()
-		failed := slices.IndexFunc(errs, func(e error) bool { return e != nil })
-		if failed >= 0 {
-			ok := 0
-			for _, e := range errs {
-				if e == nil {
-					ok++
-				}
-			}
-			return done + ok, errs[failed]
-		}
-		done += batch
-	}
-	return done, nil
 }
 
 func replicas(rs *appsv1.ReplicaSet) int32 {

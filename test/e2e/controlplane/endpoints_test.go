@@ -143,8 +143,8 @@ func TestServiceEndpoints(t *testing.T) {
 			t.Errorf("rewritten while nothing changed: %s -> %s", before, after)
 		}
 		out = s.k("describe", "service", "echo")
-		if !regexp.MustCompile(`Endpoints:\s+` + regexp.QuoteMeta(ips[0]) + `:8080,` + regexp.QuoteMeta(ips[1]) + `:8080\n`).MatchString(out) &&
-			!regexp.MustCompile(`Endpoints:\s+` + regexp.QuoteMeta(ips[1]) + `:8080,` + regexp.QuoteMeta(ips[0]) + `:8080\n`).MatchString(out) {
+		if !regexp.MustCompile(`Endpoints:\s+`+regexp.QuoteMeta(ips[0])+`:8080,`+regexp.QuoteMeta(ips[1])+`:8080\n`).MatchString(out) &&
+			!regexp.MustCompile(`Endpoints:\s+`+regexp.QuoteMeta(ips[1])+`:8080,`+regexp.QuoteMeta(ips[0])+`:8080\n`).MatchString(out) {
 			t.Errorf("describe service:\n%s", out)
 		}
 	})
