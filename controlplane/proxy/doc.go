@@ -13,6 +13,9 @@
 //     for masquerade, honours ClientIP affinity through one timed set per
 //     endpoint, and picks an endpoint with numgen random;
 //   - each endpoint has a chain (ep-…) that marks hairpin traffic and DNATs;
+//   - internalTrafficPolicy Local sends the ClusterIP to local-…, which
+//     picks among this node's endpoints only; without any here, the
+//     ClusterIP is dropped (not rejected: the service has endpoints);
 //   - a NodePort goes through ext-… first: masquerade for Cluster, only
 //     local endpoints and no SNAT for externalTrafficPolicy Local;
 //   - a service port without ready endpoints is rejected in filter chains

@@ -23,8 +23,11 @@ type svcPort struct {
 	port      uint16
 	nodePort  uint16 // 0: none
 	local     bool   // externalTrafficPolicy Local
-	affinity  int    // ClientIP affinity timeout in seconds; 0: none
-	endpoints []endpoint
+	// internalLocal: internalTrafficPolicy Local, the ClusterIP reaches
+	// only the endpoints on this node.
+	internalLocal bool
+	affinity      int // ClientIP affinity timeout in seconds; 0: none
+	endpoints     []endpoint
 }
 
 // endpoint is a ready endpoint of a service port.
@@ -80,6 +83,8 @@ func buildModel(services []*corev1.Service, eps []*discoveryv1.EndpointSlice, no
 				proto:     proto,
 				port:      uint16(sp.Port),
 				local:     svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal,
+				internalLocal: svc.Spec.InternalTrafficPolicy != nil &&
+					*svc.Spec.InternalTrafficPolicy == corev1.ServiceInternalTrafficPolicyLocal,
 				affinity:  affinitySeconds(svc),
 				endpoints: readyEndpoints(byService[svc.Namespace+"/"+svc.Name], sp, node),
 			}

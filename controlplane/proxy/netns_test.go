@@ -141,6 +141,7 @@ func TestNetnsClusterIP(t *testing.T) {
 		service("web", "10.96.0.5", corev1.ProtocolTCP, 80, clientIPAffinity(60)),
 		service("empty", "10.96.0.6", corev1.ProtocolTCP, 80),
 		service("dns", "10.96.0.7", corev1.ProtocolUDP, 53),
+		service("near", "10.96.0.8", corev1.ProtocolTCP, 80, internalLocal),
 	}}
 	var eps []ep
 	names := map[string]bool{}
@@ -162,6 +163,7 @@ func TestNetnsClusterIP(t *testing.T) {
 	slcs := &fakeSlices{items: []*discoveryv1.EndpointSlice{
 		slice("web", corev1.ProtocolTCP, 8080, eps...),
 		slice("dns", corev1.ProtocolUDP, 5353, eps[0]),
+		slice("near", corev1.ProtocolTCP, 8080, ep{ip: eps[0].ip, node: "n2"}, ep{ip: eps[1].ip, node: "n1"}),
 	}}
 
 	var p *Proxier
@@ -174,7 +176,7 @@ func TestNetnsClusterIP(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				p = New(nft, NetlinkConntrack{}, svcs, slcs, Config{NodeName: "n1"})
+				p = New(nft, NetlinkConntrack{}, svcs, slcs, Config{NodeName: "n1", ClusterCIDR: cidr})
 			}
 			_, err := p.Sync(ctx)
 			return err
@@ -199,6 +201,12 @@ func TestNetnsClusterIP(t *testing.T) {
 	for name := range names {
 		if seen[name] == 0 {
 			t.Errorf("endpoint %s never answered: %v", name, seen)
+		}
+	}
+	// internalTrafficPolicy Local: only the endpoint on this node.
+	for range 10 {
+		if got := get(t, node, "10.96.0.8:80"); got != eps[1].ip {
+			t.Fatalf("internalTrafficPolicy Local: answer from %s, want %s", got, eps[1].ip)
 		}
 	}
 	// The NodePort, on the node's own address.

@@ -440,3 +440,81 @@ func TestSyncWritesOnlyWhatChanged(t *testing.T) {
 		t.Errorf("after the full resync:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func internalLocal(s *corev1.Service) {
+	p := corev1.ServiceInternalTrafficPolicyLocal
+	s.Spec.InternalTrafficPolicy = &p
+}
+
+func TestInternalTrafficPolicyLocal(t *testing.T) {
+	const (
+		svc   = "svc-default/web/tcp/p"
+		local = "local-default/web/tcp/p"
+		ep1   = "ep-default/web/tcp/p__10.244.1.2/8080" // on n1
+		ep2   = "ep-default/web/tcp/p__10.244.2.2/8080" // on n2
+	)
+	both := slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.1.2", node: "n1"}, ep{ip: "10.244.2.2", node: "n2"})
+	remote := slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.2.2", node: "n2"})
+	tests := []struct {
+		name      string
+		svc       *corev1.Service
+		slice     *discoveryv1.EndpointSlice
+		clusterIP string // the service-ips verdict
+		noEP      string // the no-endpoint-services verdict
+		chains    []string
+		localRule []string // local-'s rules, when it is among chains
+	}{
+		{
+			name: "local endpoint", svc: service("web", "10.96.0.5", corev1.ProtocolTCP, 80, internalLocal), slice: both,
+			clusterIP: "goto " + local, chains: []string{ep1, local},
+			localRule: []string{
+				"ip daddr 10.96.0.5 ip saddr != 10.244.0.0/16 jump mark-for-masquerade",
+				"numgen random mod 1 vmap { 0 : goto " + ep1 + " }",
+			},
+		},
+		{
+			name: "no local endpoint: dropped, not rejected", svc: service("web", "10.96.0.5", corev1.ProtocolTCP, 80, internalLocal), slice: remote,
+			noEP: "drop",
+		},
+		{
+			name: "no endpoint at all: rejected", svc: service("web", "10.96.0.5", corev1.ProtocolTCP, 80, internalLocal),
+			noEP: "goto reject-chain",
+		},
+		{
+			name: "a NodePort keeps the cluster-wide chain", svc: service("web", "10.96.0.5", corev1.ProtocolTCP, 80, internalLocal, nodePort(30080)), slice: both,
+			clusterIP: "goto " + local, chains: []string{ep1, ep2, local, svc},
+			localRule: []string{
+				"ip daddr 10.96.0.5 ip saddr != 10.244.0.0/16 jump mark-for-masquerade",
+				"numgen random mod 1 vmap { 0 : goto " + ep1 + " }",
+			},
+		},
+		{
+			name: "policy Cluster", svc: service("web", "10.96.0.5", corev1.ProtocolTCP, 80), slice: both,
+			clusterIP: "goto " + svc, chains: []string{ep1, ep2, svc},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Config{NodeName: "n1", ClusterCIDR: cidr})
+			h.svcs.items = []*corev1.Service{tc.svc}
+			if tc.slice != nil {
+				h.slcs.items = []*discoveryv1.EndpointSlice{tc.slice}
+			}
+			h.sync()
+			if got := h.element(mapServiceIPs, "10.96.0.5", "tcp", "80"); got != tc.clusterIP {
+				t.Errorf("service-ips: %q, want %q", got, tc.clusterIP)
+			}
+			if got := h.element(mapNoEPServices, "10.96.0.5", "tcp", "80"); got != tc.noEP {
+				t.Errorf("no-endpoint-services: %q, want %q", got, tc.noEP)
+			}
+			var chains []string
+			for _, prefix := range []string{"ep-", "local-", "svc-"} {
+				chains = append(chains, h.chainsWithPrefix(prefix)...)
+			}
+			wantRules(t, chains, tc.chains...)
+			if tc.localRule != nil {
+				wantRules(t, h.rules(local), tc.localRule...)
+			}
+		})
+	}
+}

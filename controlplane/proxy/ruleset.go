@@ -221,6 +221,12 @@ func (w *writer) fixed(c ruleConfig) {
 }
 
 // port writes the chains and map elements of one service port.
+//
+// Its ClusterIP goes to the svc- chain (every endpoint), or with
+// internalTrafficPolicy Local to the local- chain (this node's
+// endpoints); with none on this node it is dropped, as upstream does.
+// Its NodePort goes to the ext- chain, which applies the
+// externalTrafficPolicy and then goes to svc- or local-.
 func (w *writer) port(p *svcPort, c ruleConfig) {
 	svcKey := []string{p.clusterIP.String(), p.proto, fmt.Sprint(p.port)}
 	if len(p.endpoints) == 0 {
@@ -230,26 +236,57 @@ func (w *writer) port(p *svcPort, c ruleConfig) {
 		}
 		return
 	}
-	for _, ep := range p.endpoints {
+	local := p.localEndpoints()
+	external := p.nodePort != 0
+	usesCluster := !p.internalLocal || external
+	usesLocal := len(local) > 0 && (p.internalLocal || (external && p.local))
+	eps := local
+	if usesCluster {
+		eps = p.endpoints
+	}
+	for _, ep := range eps {
 		w.endpoint(p, ep)
 	}
-	var masq []string
-	if c.clusterCIDR.IsValid() {
-		masq = []string{"ip saddr != " + c.clusterCIDR.String() + " jump " + chainMarkMasq}
+	if usesCluster {
+		var masq []string
+		if c.clusterCIDR.IsValid() {
+			masq = []string{"ip saddr != " + c.clusterCIDR.String() + " jump " + chainMarkMasq}
+		}
+		w.chain(&knftables.Chain{Name: svcChain(p)}, append(masq, dispatch(p, p.endpoints)...)...)
 	}
-	w.chain(&knftables.Chain{Name: svcChain(p)}, append(masq, dispatch(p, p.endpoints)...)...)
-	w.element(mapServiceIPs, svcKey, "goto "+svcChain(p))
-	if p.nodePort == 0 {
+	if usesLocal {
+		var masq []string
+		if p.internalLocal && c.clusterCIDR.IsValid() {
+			// Off-cluster traffic to the ClusterIP, as in svc-; the
+			// chain also serves external traffic, which keeps its source.
+			masq = []string{"ip daddr " + p.clusterIP.String() + " ip saddr != " + c.clusterCIDR.String() + " jump " + chainMarkMasq}
+		}
+		w.chain(&knftables.Chain{Name: localChain(p)}, append(masq, dispatch(p, local)...)...)
+	}
+	switch {
+	case !p.internalLocal:
+		w.element(mapServiceIPs, svcKey, "goto "+svcChain(p))
+	case len(local) > 0:
+		w.element(mapServiceIPs, svcKey, "goto "+localChain(p))
+	default:
+		w.element(mapNoEPServices, svcKey, "drop")
+	}
+	if !external {
 		return
 	}
-	defer w.element(mapNodePorts, []string{p.proto, fmt.Sprint(p.nodePort)}, "goto "+extChain(p))
+	w.element(mapNodePorts, []string{p.proto, fmt.Sprint(p.nodePort)}, "goto "+extChain(p))
+	w.chain(&knftables.Chain{Name: extChain(p)}, extRules(p, c, len(local) > 0)...)
+}
+
+// extRules are the rules of the ext- chain: masquerade and every
+// endpoint for externalTrafficPolicy Cluster. For Local, traffic from
+// this host or from pods keeps the cluster-wide choice (the host's
+// needs SNAT); traffic from outside goes only to this node's endpoints,
+// unmasqueraded, or is dropped.
+func extRules(p *svcPort, c ruleConfig, hasLocal bool) []string {
 	if !p.local {
-		w.chain(&knftables.Chain{Name: extChain(p)}, "jump "+chainMarkMasq, "goto "+svcChain(p))
-		return
+		return []string{"jump " + chainMarkMasq, "goto " + svcChain(p)}
 	}
-	// Local: traffic from this host or from pods keeps the cluster-wide
-	// choice (the host's needs SNAT); traffic from outside goes only to
-	// this node's endpoints, unmasqueraded, or is dropped.
 	rules := []string{
 		"fib saddr type local jump " + chainMarkMasq,
 		"fib saddr type local goto " + svcChain(p),
@@ -257,13 +294,10 @@ func (w *writer) port(p *svcPort, c ruleConfig) {
 	if c.clusterCIDR.IsValid() {
 		rules = append(rules, "ip saddr "+c.clusterCIDR.String()+" goto "+svcChain(p))
 	}
-	if local := p.localEndpoints(); len(local) > 0 {
-		w.chain(&knftables.Chain{Name: localChain(p)}, dispatch(p, local)...)
-		rules = append(rules, "goto "+localChain(p))
-	} else {
-		rules = append(rules, "drop")
+	if hasLocal {
+		return append(rules, "goto "+localChain(p))
 	}
-	w.chain(&knftables.Chain{Name: extChain(p)}, rules...)
+	return append(rules, "drop")
 }
 
 // endpoint writes an endpoint's chain and its affinity set.
