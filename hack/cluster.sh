@@ -16,6 +16,7 @@
 #   CLUSTER_NET    the LAN's /24, as its first three octets (192.168.250)
 #   CLUSTER_PORT   the API server's port on the LAN (6443)
 #   SERVER_FLAGS   extra flags of `skiff server`
+#   AGENT_FLAGS    extra flags of every `skiff agent`
 #
 # The LAN is CLUSTER_NET.0/24 on bridge <name>-lan: the host (and the
 # server) is .1, node I is .(10+I) in netns <name>-n<I>. Each skiffd has
@@ -123,11 +124,12 @@ up_agent() {
 	if [ ! -f "$d/node.kubeconfig" ]; then
 		token=$("$bin/skiff" server token create --kubeconfig "$dir/admin.kubeconfig" --ttl 1h --description "node $ns")
 	fi
+	# shellcheck disable=SC2086
 	start "n$i-agent" "$d/agent.log" nsenter --net="/run/netns/$ns" "$bin/skiff" agent \
 		--server "https://$server_ip:$port" --token "${token:-}" --certificate-authority "$dir/server/pki/ca.crt" \
 		--kubeconfig "$d/node.kubeconfig" --node-name "$ns" --node-ip "$ip" --cri-socket "$d/run/skiff.sock" \
 		--root-dir "$d/agent" --pod-log-dir "$d/logs" --cgroup-root "/$name-n$i" --manifest-dir "" \
-		--agent-listen "$ip:10250" --pod-cidr-wait 30s --log-level debug
+		--agent-listen "$ip:10250" --pod-cidr-wait 30s --log-level debug ${AGENT_FLAGS:-}
 }
 
 ready() { # ready NODE: Ready=True, with a pod CIDR

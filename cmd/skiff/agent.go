@@ -47,6 +47,7 @@ type agentFlags struct {
 	proxy                     proxyFlags
 	hostGW                    bool
 	podCIDRWait               time.Duration
+	leaseDuration             time.Duration
 }
 
 func (a *agentFlags) register(fs *flag.FlagSet) {
@@ -69,7 +70,22 @@ func (a *agentFlags) register(fs *flag.FlagSet) {
 	a.proxy.register(fs)
 	fs.BoolVar(&a.hostGW, "host-gw", true, "route the other nodes' pod CIDRs through their InternalIPs, unmasqueraded (nodes on one L2 segment)")
 	fs.DurationVar(&a.podCIDRWait, "pod-cidr-wait", 0, "how long to wait for the node's pod CIDR before running pods (0: do not wait)")
+	a.leaseDuration = defaultLeaseDuration
+	fs.Func("node-lease-duration", "how long the node's Lease lasts (kubelet's nodeLeaseDurationSeconds, at least 4s); "+
+		"the agent renews it every quarter of that, its heartbeat, which must come well within the server's --node-monitor-grace-period (default 40s)",
+		func(s string) error {
+			d, err := time.ParseDuration(s)
+			if err == nil && d < 4*time.Second {
+				err = errors.New("at least 4s")
+			}
+			a.leaseDuration = d
+			return err
+		})
 }
+
+// defaultLeaseDuration is kubelet's nodeLeaseDurationSeconds: renewed
+// every 10 s, four heartbeats per node-monitor-grace-period of 40 s.
+const defaultLeaseDuration = 40 * time.Second
 
 // stayLocal keeps the agent of a server that listens only on loopback
 // there too: its endpoint on 127.0.0.1, and 127.0.0.1 as the node's
@@ -114,6 +130,7 @@ func (a *agentFlags) config(client kubernetes.Interface, conn *grpc.ClientConn, 
 		RootDir: a.rootDir, VolumeDir: a.volumeDir, LogDir: a.logDir, CgroupRoot: a.cgroupRoot, ManifestDir: a.manifestDir,
 		ClusterDNS: a.clusterDNS, ClusterDomain: a.clusterDomain, ResolvConf: a.resolvConf,
 		Listen: a.listen, ClientCA: ca,
+		LeaseDuration: a.leaseDuration, RenewEvery: a.leaseDuration / 4,
 	}
 }
 

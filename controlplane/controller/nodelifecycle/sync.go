@@ -3,8 +3,10 @@ package nodelifecycle
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -87,7 +89,13 @@ func (c *Controller) markUnknown(ctx context.Context, node *corev1.Node, now tim
 	if err != nil {
 		return nil, err
 	}
-	log.G(ctx).Warn("node stopped posting its status", "node", node.Name, "grace_period", c.grace)
+	attrs := []any{"node", node.Name, "grace_period", c.grace}
+	if l, err := c.leases.Leases(LeaseNamespace).Get(node.Name); err == nil {
+		if hint := heartbeatHint(l, c.grace); hint != "" {
+			attrs = append(attrs, "hint", hint)
+		}
+	}
+	log.G(ctx).Warn("node stopped posting its status", attrs...)
 	c.recorder.Eventf(node, corev1.EventTypeNormal, "NodeNotReady", "Node %s status is now: NodeNotReady", node.Name)
 	return out, nil
 }
@@ -275,4 +283,21 @@ func taintKeys(ts []corev1.Taint) []string {
 		out = append(out, t.Key+":"+string(t.Effect))
 	}
 	return out
+}
+
+// heartbeatHint explains a node marked unreachable whose agent renews
+// its Lease (every quarter of the Lease's duration, as kubelet) less
+// than twice per grace period: a heartbeat only a little late then
+// marks a live node, and it flaps. "" when the heartbeat is frequent
+// enough or unknown.
+func heartbeatHint(l *coordinationv1.Lease, grace time.Duration) string {
+	if l.Spec.LeaseDurationSeconds == nil {
+		return ""
+	}
+	every := time.Duration(*l.Spec.LeaseDurationSeconds) * time.Second / 4
+	if every <= 0 || 2*every <= grace {
+		return ""
+	}
+	return fmt.Sprintf("the node renews its Lease every %s, too rarely for a grace period of %s: "+
+		"lower its agent's --node-lease-duration or raise --node-monitor-grace-period", every, grace)
 }

@@ -210,3 +210,32 @@ func TestEvictionTime(t *testing.T) {
 		}
 	}
 }
+
+func TestHeartbeatHint(t *testing.T) {
+	lease := func(secs int32) *coordinationv1.Lease {
+		l := &coordinationv1.Lease{}
+		if secs >= 0 {
+			l.Spec.LeaseDurationSeconds = &secs
+		}
+		return l
+	}
+	tests := []struct {
+		name  string
+		lease *coordinationv1.Lease
+		grace time.Duration
+		want  string
+	}{
+		{"kubelet's defaults: every 10s, 40s grace", lease(40), 40 * time.Second, ""},
+		{"two heartbeats per grace period", lease(40), 20 * time.Second, ""},
+		{"every 2s, 10s grace", lease(8), 10 * time.Second, ""},
+		{"every 10s, 10s grace", lease(40), 10 * time.Second,
+			"the node renews its Lease every 10s, too rarely for a grace period of 10s: " +
+				"lower its agent's --node-lease-duration or raise --node-monitor-grace-period"},
+		{"no duration", lease(-1), 10 * time.Second, ""},
+	}
+	for _, tc := range tests {
+		if got := heartbeatHint(tc.lease, tc.grace); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

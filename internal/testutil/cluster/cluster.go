@@ -33,6 +33,8 @@ type Options struct {
 	Net string
 	// ServerFlags are more flags of `skiff server`.
 	ServerFlags []string
+	// AgentFlags are more flags of every node's `skiff agent`.
+	AgentFlags []string
 }
 
 // Cluster is a running simulated cluster.
@@ -112,7 +114,8 @@ func (c *Cluster) Log(what string) string {
 func (c *Cluster) script(args ...string) (string, error) {
 	cmd := exec.Command(scriptPath(), args...)
 	cmd.Env = append(os.Environ(), "SKIFF_BIN="+c.opts.Bin, "CLUSTER_DIR="+c.dir, "CLUSTER_NAME="+c.opts.Name,
-		"CLUSTER_NET="+c.opts.Net, "CLUSTER_PORT=6443", "SERVER_FLAGS="+strings.Join(c.opts.ServerFlags, " "))
+		"CLUSTER_NET="+c.opts.Net, "CLUSTER_PORT=6443", "SERVER_FLAGS="+strings.Join(c.opts.ServerFlags, " "),
+		"AGENT_FLAGS="+strings.Join(c.opts.AgentFlags, " "))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

@@ -14,15 +14,27 @@ import (
 	"github.com/skiffrt/skiff/internal/testutil/cluster"
 )
 
+// fastFailover are the options of a cluster that notices a failed node
+// within seconds: a 10 s --node-monitor-grace-period, pods evicted 5 s
+// after their node's taint. The agents then renew their Lease every 2 s
+// (--node-lease-duration=8s), five heartbeats per grace period: with
+// the default 10 s a heartbeat only just late marks a live node
+// unreachable, and the scheduler avoids it.
+func fastFailover(t *testing.T) cluster.Options {
+	return cluster.Options{Bin: binDir(t),
+		ServerFlags: []string{"--node-monitor-grace-period=10s",
+			"--default-unreachable-toleration-seconds=5", "--default-not-ready-toleration-seconds=5"},
+		AgentFlags: []string{"--node-lease-duration=8s"},
+	}
+}
+
 // TestCluster runs three simulated nodes (internal/testutil/cluster):
 // each gets its own pod CIDR; a pod on node 1 reaches a pod on node 2 by
 // its pod IP and is seen there under its own IP (host-gw, no NAT); when
 // node 3's agent and skiffd die, the node goes NotReady and its pods of a
 // Deployment come back on the others.
 func TestCluster(t *testing.T) {
-	c := cluster.Start(t, 3, cluster.Options{Bin: binDir(t), ServerFlags: []string{
-		"--node-monitor-grace-period=10s", "--default-unreachable-toleration-seconds=5", "--default-not-ready-toleration-seconds=5",
-	}})
+	c := cluster.Start(t, 3, fastFailover(t))
 	k := func(args ...string) string {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
