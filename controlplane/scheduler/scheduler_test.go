@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/utils/ptr"
 )
 
 func TestScheduleOne(t *testing.T) {
@@ -110,6 +112,35 @@ func TestBackToBack(t *testing.T) {
 	f.scheduleOne(t.Context(), "default/p2")
 	if len(f.recorder.events) != 3 {
 		t.Errorf("events: %q", f.recorder.events)
+	}
+}
+
+// TestBackToBackSpread: the pods of one ReplicaSet, created in one burst
+// and placed one after the other before the informer shows any of them
+// bound, land on different nodes: each decision sees the pods assumed
+// before it, whatever the tie-breaks. Node c is the busiest (another
+// pod's 2 cpu), yet spreading the ReplicaSet's pods weighs more than the
+// cpu left.
+func TestBackToBackSpread(t *testing.T) {
+	rs := func(p *corev1.Pod) {
+		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "web", UID: "uid-rs", Controller: ptr.To(true)}}
+	}
+	for seed := range uint64(20) {
+		f := newFixture(t, node("a", "4"), node("b", "4"), node("c", "4"), pod("other", "2", boundTo("c")))
+		f.rnd = rand.New(rand.NewPCG(seed, 0))
+		names := []string{"p1", "p2", "p3", "p4", "p5", "p6"}
+		for _, n := range names {
+			f.add(pod(n, "100m", rs))
+		}
+		perNode := map[string]int{}
+		for i, n := range names {
+			f.scheduleOne(t.Context(), "default/"+n)
+			perNode[f.writer.bound[n]]++
+			// Every node gets its first pod before any gets a second.
+			if want := i/3 + 1; perNode[f.writer.bound[n]] != want {
+				t.Fatalf("seed %d: %s is pod %d of node %q (bound: %v)", seed, n, perNode[f.writer.bound[n]], f.writer.bound[n], f.writer.bound)
+			}
+		}
 	}
 }
 
