@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -63,7 +64,7 @@ func (NetlinkConntrack) DeleteUDP(flows []Flow) error {
 type udpState map[string]udpPort
 
 type udpPort struct {
-	clusterIP netip.Addr
+	vips      []netip.Addr // the ClusterIP, then the external addresses
 	port      uint16
 	nodePort  uint16
 	endpoints map[netip.Addr]bool
@@ -75,7 +76,8 @@ func udpStateOf(ports []svcPort) udpState {
 		if p.proto != "udp" {
 			continue
 		}
-		u := udpPort{clusterIP: p.clusterIP, port: p.port, nodePort: p.nodePort, endpoints: map[netip.Addr]bool{}}
+		vips := append([]netip.Addr{p.clusterIP}, p.externalIPs...)
+		u := udpPort{vips: vips, port: p.port, nodePort: p.nodePort, endpoints: map[netip.Addr]bool{}}
 		for _, ep := range p.endpoints {
 			u.endpoints[ep.addr.Addr()] = true
 		}
@@ -93,10 +95,12 @@ func staleFlows(old, cur udpState) []Flow {
 		o := old[id]
 		c, ok := cur[id]
 		for _, ip := range sortedAddrs(o.endpoints) {
-			if ok && c.endpoints[ip] && c.clusterIP == o.clusterIP && c.port == o.port {
+			if ok && c.endpoints[ip] && slices.Equal(c.vips, o.vips) && c.port == o.port {
 				continue
 			}
-			out = append(out, Flow{Dst: o.clusterIP, DstPort: o.port, ReplySrc: ip})
+			for _, vip := range o.vips {
+				out = append(out, Flow{Dst: vip, DstPort: o.port, ReplySrc: ip})
+			}
 			if o.nodePort != 0 {
 				out = append(out, Flow{DstPort: o.nodePort, ReplySrc: ip})
 			}
@@ -107,7 +111,9 @@ func staleFlows(old, cur udpState) []Flow {
 		if o, ok := old[id]; len(c.endpoints) == 0 || (ok && len(o.endpoints) > 0) {
 			continue
 		}
-		out = append(out, Flow{Dst: c.clusterIP, DstPort: c.port})
+		for _, vip := range c.vips {
+			out = append(out, Flow{Dst: vip, DstPort: c.port})
+		}
 		if c.nodePort != 0 {
 			out = append(out, Flow{DstPort: c.nodePort})
 		}

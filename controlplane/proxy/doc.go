@@ -16,10 +16,12 @@
 //   - internalTrafficPolicy Local sends the ClusterIP to local-…, which
 //     picks among this node's endpoints only; without any here, the
 //     ClusterIP is dropped (not rejected: the service has endpoints);
-//   - a NodePort goes through ext-… first: masquerade for Cluster, only
-//     local endpoints and no SNAT for externalTrafficPolicy Local;
+//   - a NodePort, and an external IP (spec.externalIPs, through
+//     service-ips), goes through ext-… first: masquerade for Cluster,
+//     only local endpoints and no SNAT for externalTrafficPolicy Local;
 //   - a service port without ready endpoints is rejected in filter chains
-//     (no-endpoint-services, no-endpoint-nodeports);
+//     (no-endpoint-services, no-endpoint-nodeports; filter-input checks
+//     both, for external IPs that are this node's);
 //   - nat-postrouting masquerades what was marked.
 //
 // Every sync rewrites the table in one transaction: chains and maps are

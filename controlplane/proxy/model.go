@@ -26,8 +26,11 @@ type svcPort struct {
 	// internalLocal: internalTrafficPolicy Local, the ClusterIP reaches
 	// only the endpoints on this node.
 	internalLocal bool
-	affinity      int // ClientIP affinity timeout in seconds; 0: none
-	endpoints     []endpoint
+	// externalIPs: spec.externalIPs of the ClusterIP's family, handled
+	// like NodePorts (externalTrafficPolicy applies).
+	externalIPs []netip.Addr
+	affinity    int // ClientIP affinity timeout in seconds; 0: none
+	endpoints   []endpoint
 }
 
 // endpoint is a ready endpoint of a service port.
@@ -85,8 +88,9 @@ func buildModel(services []*corev1.Service, eps []*discoveryv1.EndpointSlice, no
 				local:     svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal,
 				internalLocal: svc.Spec.InternalTrafficPolicy != nil &&
 					*svc.Spec.InternalTrafficPolicy == corev1.ServiceInternalTrafficPolicyLocal,
-				affinity:  affinitySeconds(svc),
-				endpoints: readyEndpoints(byService[svc.Namespace+"/"+svc.Name], sp, node),
+				affinity:    affinitySeconds(svc),
+				endpoints:   readyEndpoints(byService[svc.Namespace+"/"+svc.Name], sp, node),
+				externalIPs: sameFamily(ip, svc.Spec.ExternalIPs),
 			}
 			if svc.Spec.Type == corev1.ServiceTypeNodePort || svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
 				p.nodePort = uint16(sp.NodePort)
@@ -108,6 +112,26 @@ func serviceIP(svc *corev1.Service) (netip.Addr, bool) {
 		return netip.Addr{}, false
 	}
 	return ip, true
+}
+
+// sameFamily returns the addresses of ips of ip's family, once each, in
+// order; it skips what does not parse.
+func sameFamily(ip netip.Addr, ips []string) []netip.Addr {
+	var out []netip.Addr
+	for _, s := range ips {
+		a, err := netip.ParseAddr(s)
+		if err != nil || a.Is4() != ip.Is4() || slices.Contains(out, a) {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// external tells whether the port takes traffic from outside the
+// cluster: a NodePort or external addresses.
+func (p *svcPort) external() bool {
+	return p.nodePort != 0 || len(p.externalIPs) > 0
 }
 
 func affinitySeconds(svc *corev1.Service) int {

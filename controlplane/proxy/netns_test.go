@@ -142,15 +142,19 @@ func TestNetnsClusterIP(t *testing.T) {
 		service("empty", "10.96.0.6", corev1.ProtocolTCP, 80),
 		service("dns", "10.96.0.7", corev1.ProtocolUDP, 53),
 		service("near", "10.96.0.8", corev1.ProtocolTCP, 80, internalLocal),
+		service("ext", "10.96.0.9", corev1.ProtocolTCP, 80, externalIPs("192.0.2.10"), localPolicy),
 	}}
 	var eps []ep
+	var nss []netns.NsHandle // the endpoints' namespaces
 	names := map[string]bool{}
 	for i := 1; i <= 3; i++ {
 		ns := newNS(t)
 		ip := link(t, node, ns, i)
 		serve(t, ns, ip)
 		serveUDP(t, ns, ip)
+		serveWho(t, ns, ip)
 		eps = append(eps, ep{ip: ip})
+		nss = append(nss, ns)
 		names[ip] = true
 	}
 	// A node has a route to the service range (here its default route);
@@ -164,6 +168,7 @@ func TestNetnsClusterIP(t *testing.T) {
 		slice("web", corev1.ProtocolTCP, 8080, eps...),
 		slice("dns", corev1.ProtocolUDP, 5353, eps[0]),
 		slice("near", corev1.ProtocolTCP, 8080, ep{ip: eps[0].ip, node: "n2"}, ep{ip: eps[1].ip, node: "n1"}),
+		slice("ext", corev1.ProtocolTCP, 8081, ep{ip: eps[0].ip, node: "n1"}, ep{ip: eps[1].ip, node: "n2"}),
 	}}
 
 	var p *Proxier
@@ -207,6 +212,13 @@ func TestNetnsClusterIP(t *testing.T) {
 	for range 10 {
 		if got := get(t, node, "10.96.0.8:80"); got != eps[1].ip {
 			t.Fatalf("internalTrafficPolicy Local: answer from %s, want %s", got, eps[1].ip)
+		}
+	}
+	// An external IP with externalTrafficPolicy Local, from a client
+	// outside the node: the local endpoint only, and it sees the client.
+	for range 10 {
+		if got, want := get(t, nss[2], "192.0.2.10:80"), eps[0].ip+" "+eps[2].ip; got != want {
+			t.Fatalf("external IP, policy Local: answer %q, want %q", got, want)
 		}
 	}
 	// The NodePort, on the node's own address.
@@ -264,6 +276,28 @@ func TestNetnsClusterIP(t *testing.T) {
 			t.Errorf("stale chain %s", c)
 		}
 	}
+}
+
+// serveWho answers every TCP connection on ns's :8081 with name and the
+// client's address, until the test ends.
+func serveWho(t *testing.T, ns netns.NsHandle, name string) {
+	t.Helper()
+	var ln net.Listener
+	if err := inNS(ns, func() (err error) { ln, err = net.Listen("tcp", ":8081"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			host, _, _ := net.SplitHostPort(c.RemoteAddr().String())
+			fmt.Fprintln(c, name, host)
+			c.Close()
+		}
+	}()
 }
 
 // get connects to addr from ns and returns the line the server sends.

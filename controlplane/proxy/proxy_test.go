@@ -213,6 +213,7 @@ func TestNoEndpointsRejects(t *testing.T) {
 	wantRules(t, h.rules("filter-forward"), "ct state new ip daddr . meta l4proto . th dport vmap @no-endpoint-services")
 	wantRules(t, h.rules("filter-output"), "ct state new ip daddr . meta l4proto . th dport vmap @no-endpoint-services")
 	wantRules(t, h.rules("filter-input"),
+		"ct state new ip daddr . meta l4proto . th dport vmap @no-endpoint-services",
 		"ct state new fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports")
 	if got := h.chainsWithPrefix("svc-"); len(got) != 0 {
 		t.Errorf("service chains for a service without endpoints: %q", got)
@@ -516,5 +517,107 @@ func TestInternalTrafficPolicyLocal(t *testing.T) {
 				wantRules(t, h.rules(local), tc.localRule...)
 			}
 		})
+	}
+}
+
+func externalIPs(ips ...string) svcOpt {
+	return func(s *corev1.Service) { s.Spec.ExternalIPs = ips }
+}
+
+func TestExternalIPs(t *testing.T) {
+	const (
+		ext   = "ext-default/web/tcp/p"
+		svc   = "svc-default/web/tcp/p"
+		local = "local-default/web/tcp/p"
+	)
+	both := slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.1.2", node: "n1"}, ep{ip: "10.244.2.2", node: "n2"})
+	remote := slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.2.2", node: "n2"})
+	extIPs := externalIPs("192.0.2.10", "fd00::10", "192.0.2.10", "bogus", "192.0.2.11")
+	tests := []struct {
+		name     string
+		svc      *corev1.Service
+		slice    *discoveryv1.EndpointSlice
+		external string   // the service-ips verdict of each IPv4 external IP
+		noEP     string   // the no-endpoint-services verdict of each
+		extRules []string // nil: no ext- chain
+	}{
+		{
+			name: "policy Cluster: masqueraded, any endpoint", svc: service("web", "10.96.0.5", corev1.ProtocolTCP, 80, extIPs), slice: both,
+			external: "goto " + ext, extRules: []string{"jump mark-for-masquerade", "goto " + svc},
+		},
+		{
+			name: "policy Local: this node's endpoints, source kept", slice: both,
+			svc:      service("web", "10.96.0.5", corev1.ProtocolTCP, 80, extIPs, localPolicy),
+			external: "goto " + ext,
+			extRules: []string{
+				"fib saddr type local jump mark-for-masquerade",
+				"fib saddr type local goto " + svc,
+				"ip saddr 10.244.0.0/16 goto " + svc,
+				"goto " + local,
+			},
+		},
+		{
+			name: "policy Local without a local endpoint: dropped from outside", slice: remote,
+			svc:      service("web", "10.96.0.5", corev1.ProtocolTCP, 80, extIPs, localPolicy),
+			external: "goto " + ext,
+			extRules: []string{
+				"fib saddr type local jump mark-for-masquerade",
+				"fib saddr type local goto " + svc,
+				"ip saddr 10.244.0.0/16 goto " + svc,
+				"drop",
+			},
+		},
+		{
+			name: "no endpoints: rejected", svc: service("web", "10.96.0.5", corev1.ProtocolTCP, 80, extIPs),
+			noEP: "goto reject-chain",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Config{NodeName: "n1", ClusterCIDR: cidr})
+			h.svcs.items = []*corev1.Service{tc.svc}
+			if tc.slice != nil {
+				h.slcs.items = []*discoveryv1.EndpointSlice{tc.slice}
+			}
+			h.sync()
+			for _, ip := range []string{"192.0.2.10", "192.0.2.11"} {
+				if got := h.element(mapServiceIPs, ip, "tcp", "80"); got != tc.external {
+					t.Errorf("service-ips %s: %q, want %q", ip, got, tc.external)
+				}
+				if got := h.element(mapNoEPServices, ip, "tcp", "80"); got != tc.noEP {
+					t.Errorf("no-endpoint-services %s: %q, want %q", ip, got, tc.noEP)
+				}
+			}
+			if n := len(h.nft.Table.Maps[mapServiceIPs].Elements) + len(h.nft.Table.Maps[mapNoEPServices].Elements); n != 3 {
+				t.Errorf("%d service elements, want 3 (the ClusterIP, two external IPs):\n%s", n, h.nft.Dump())
+			}
+			if tc.extRules == nil {
+				if got := h.chainsWithPrefix("ext-"); len(got) != 0 {
+					t.Errorf("ext chains: %q", got)
+				}
+				return
+			}
+			wantRules(t, h.rules(ext), tc.extRules...)
+			if got := h.element(mapServiceIPs, "10.96.0.5", "tcp", "80"); got != "goto "+svc {
+				t.Errorf("the ClusterIP: %q", got)
+			}
+		})
+	}
+}
+
+func TestUDPExternalIPConntrack(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.svcs.items = []*corev1.Service{service("dns", "10.96.0.10", corev1.ProtocolUDP, 53, externalIPs("192.0.2.53"))}
+	h.slcs.items = []*discoveryv1.EndpointSlice{slice("dns", corev1.ProtocolUDP, 5353, ep{ip: "10.244.1.2"}, ep{ip: "10.244.1.3"})}
+	h.sync()
+	h.slcs.items = []*discoveryv1.EndpointSlice{slice("dns", corev1.ProtocolUDP, 5353, ep{ip: "10.244.1.2"})}
+	h.sync()
+	gone := netip.MustParseAddr("10.244.1.3")
+	want := []Flow{
+		{Dst: netip.MustParseAddr("10.96.0.10"), DstPort: 53, ReplySrc: gone},
+		{Dst: netip.MustParseAddr("192.0.2.53"), DstPort: 53, ReplySrc: gone},
+	}
+	if !slices.Equal(h.ct.deleted, want) {
+		t.Errorf("deleted %v, want %v", h.ct.deleted, want)
 	}
 }

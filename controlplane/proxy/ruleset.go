@@ -84,8 +84,10 @@ func baseChains(c ruleConfig) []baseChain {
 			[]string{"jump " + chainServices}},
 		{"nat-postrouting", knftables.NATType, knftables.PostroutingHook, knftables.SNATPriority,
 			[]string{"jump " + chainMasquerade}},
-		{"filter-input", knftables.FilterType, knftables.InputHook, beforeFilter,
-			[]string{"ct state new " + np + " meta l4proto . th dport vmap @" + mapNoEPNodePorts}},
+		{"filter-input", knftables.FilterType, knftables.InputHook, beforeFilter, []string{
+			"ct state new ip daddr . meta l4proto . th dport vmap @" + mapNoEPServices, // external IPs of this node
+			"ct state new " + np + " meta l4proto . th dport vmap @" + mapNoEPNodePorts,
+		}},
 		{"filter-forward", knftables.FilterType, knftables.ForwardHook, beforeFilter,
 			[]string{"ct state new ip daddr . meta l4proto . th dport vmap @" + mapNoEPServices}},
 		{"filter-output", knftables.FilterType, knftables.OutputHook, beforeFilter,
@@ -225,19 +227,22 @@ func (w *writer) fixed(c ruleConfig) {
 // Its ClusterIP goes to the svc- chain (every endpoint), or with
 // internalTrafficPolicy Local to the local- chain (this node's
 // endpoints); with none on this node it is dropped, as upstream does.
-// Its NodePort goes to the ext- chain, which applies the
+// Its NodePort and external IPs go to the ext- chain, which applies the
 // externalTrafficPolicy and then goes to svc- or local-.
 func (w *writer) port(p *svcPort, c ruleConfig) {
-	svcKey := []string{p.clusterIP.String(), p.proto, fmt.Sprint(p.port)}
+	svcKey := p.key(p.clusterIP)
 	if len(p.endpoints) == 0 {
 		w.element(mapNoEPServices, svcKey, "goto "+chainReject)
+		for _, ip := range p.externalIPs {
+			w.element(mapNoEPServices, p.key(ip), "goto "+chainReject)
+		}
 		if p.nodePort != 0 {
 			w.element(mapNoEPNodePorts, []string{p.proto, fmt.Sprint(p.nodePort)}, "goto "+chainReject)
 		}
 		return
 	}
 	local := p.localEndpoints()
-	external := p.nodePort != 0
+	external := p.external()
 	usesCluster := !p.internalLocal || external
 	usesLocal := len(local) > 0 && (p.internalLocal || (external && p.local))
 	eps := local
@@ -274,8 +279,19 @@ func (w *writer) port(p *svcPort, c ruleConfig) {
 	if !external {
 		return
 	}
-	w.element(mapNodePorts, []string{p.proto, fmt.Sprint(p.nodePort)}, "goto "+extChain(p))
+	for _, ip := range p.externalIPs {
+		w.element(mapServiceIPs, p.key(ip), "goto "+extChain(p))
+	}
+	if p.nodePort != 0 {
+		w.element(mapNodePorts, []string{p.proto, fmt.Sprint(p.nodePort)}, "goto "+extChain(p))
+	}
 	w.chain(&knftables.Chain{Name: extChain(p)}, extRules(p, c, len(local) > 0)...)
+}
+
+// key is the key of ip and the port in service-ips and
+// no-endpoint-services.
+func (p *svcPort) key(ip netip.Addr) []string {
+	return []string{ip.String(), p.proto, fmt.Sprint(p.port)}
 }
 
 // extRules are the rules of the ext- chain: masquerade and every
