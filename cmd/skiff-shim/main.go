@@ -72,7 +72,9 @@ func start(args []string) int {
 func run(args []string) int {
 	monitor.SetProcessName()
 	// One P is plenty for a process that mostly waits; it keeps the
-	// runtime's per-P caches small (measured: a little less memory).
+	// runtime's per-P caches small. Launch sets GOMAXPROCS=1 in the
+	// environment, which takes effect before any setup; this only
+	// guards against another starter.
 	runtime.GOMAXPROCS(1)
 	ready := os.NewFile(3, "ready")
 	opts, err := api.ParseOptions(args)

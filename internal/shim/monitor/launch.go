@@ -44,6 +44,13 @@ func launch(opts api.Options) *api.Ready {
 	cmd := exec.Command("/proc/self/exe", append([]string{"run"}, opts.Args()...)...)
 	cmd.Args[0] = Name // its cmdline; SetProcessName sets its comm
 	cmd.Stderr = logf
+	// One P from the runtime's first instruction, not from main on: with
+	// the machine's CPU count the runtime starts more Ms and per-P caches
+	// during setup, which stay. Measured, 20 shims side by side: 2.61 MB
+	// PSS each (2.22 MB anonymous) without, 2.37 (1.95) with. The
+	// container's processes do not inherit it: libcontainer execs them
+	// with the spec's environment.
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	cmd.ExtraFiles = []*os.File{w} // fd 3: the report
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
