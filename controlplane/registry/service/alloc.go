@@ -42,7 +42,7 @@ func (a *allocator) admit(ctx context.Context, obj, old runtime.Object, claimed 
 		}
 		errs = a.clusterIP(s, prev, taken)
 	}
-	if len(errs) == 0 && wantsNodePorts(s) {
+	if len(errs) == 0 && hasNodePorts(s) {
 		taken, err := claimed(ctx, portPrefix)
 		if err != nil {
 			return err
@@ -59,9 +59,18 @@ func wantsIP(s *corev1.Service) bool {
 	return s.Spec.Type != corev1.ServiceTypeExternalName && s.Spec.ClusterIP != corev1.ClusterIPNone
 }
 
-func wantsNodePorts(s *corev1.Service) bool {
+// hasNodePorts: NodePort and LoadBalancer services may hold node ports.
+func hasNodePorts(s *corev1.Service) bool {
+	return s.Spec.Type == corev1.ServiceTypeNodePort || s.Spec.Type == corev1.ServiceTypeLoadBalancer
+}
+
+// allocatesNodePorts: the server gives every port a node port, unless a
+// LoadBalancer service says allocateLoadBalancerNodePorts: false (its
+// load balancer then reaches the pods directly). Node ports it asks for
+// are still checked and held, as upstream.
+func allocatesNodePorts(s *corev1.Service) bool {
 	return s.Spec.Type == corev1.ServiceTypeNodePort ||
-		(s.Spec.Type == corev1.ServiceTypeLoadBalancer && (s.Spec.AllocateLoadBalancerNodePorts == nil || *s.Spec.AllocateLoadBalancerNodePorts))
+		s.Spec.AllocateLoadBalancerNodePorts == nil || *s.Spec.AllocateLoadBalancerNodePorts
 }
 
 // clusterIP checks a requested cluster IP or allocates one. The IP a
@@ -117,9 +126,10 @@ func (a *allocator) freeIP(taken map[string]bool) (string, bool) {
 	return "", false
 }
 
-// nodePorts checks requested node ports and allocates the missing ones,
-// and the health check node port of a LoadBalancer service with
-// externalTrafficPolicy Local. The ports a service already holds stay
+// nodePorts checks requested node ports and allocates the missing ones
+// (unless allocatesNodePorts says not to), and the health check node
+// port of a LoadBalancer service with externalTrafficPolicy Local
+// (always). The ports a service already holds stay
 // its own; one port may serve two protocols of one service.
 func (a *allocator) nodePorts(s, old *corev1.Service, taken map[string]bool) field.ErrorList {
 	held := map[int32]bool{}
@@ -133,6 +143,9 @@ func (a *allocator) nodePorts(s, old *corev1.Service, taken map[string]bool) fie
 	var errs field.ErrorList
 	for i := range s.Spec.Ports {
 		p := &s.Spec.Ports[i]
+		if p.NodePort == 0 && !allocatesNodePorts(s) {
+			continue
+		}
 		if err := a.nodePort(&p.NodePort, field.NewPath("spec", "ports").Index(i).Child("nodePort"), free, mine); err != nil {
 			errs = append(errs, err)
 		}

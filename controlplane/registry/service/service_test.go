@@ -95,6 +95,21 @@ func TestAllocation(t *testing.T) {
 			return s.Spec.HealthCheckNodePort != 0 && s.Spec.HealthCheckNodePort != s.Spec.Ports[0].NodePort && s.Spec.HealthCheckNodePort != 30000
 		}},
 		{"node ports run out", svc("b", corev1.ServiceTypeNodePort, "", 0, 0, 0), nil, "range 30000-30002 is full", nil},
+		{"LoadBalancer gets node ports", svc("b", corev1.ServiceTypeLoadBalancer, "", 0, 0), nil, "", func(s *corev1.Service) bool {
+			a, b := s.Spec.Ports[0].NodePort, s.Spec.Ports[1].NodePort
+			return a != b && a >= 30001 && b >= 30001 && s.Spec.HealthCheckNodePort == 0
+		}},
+		{"allocateLoadBalancerNodePorts false", noNodePorts(svc("b", corev1.ServiceTypeLoadBalancer, "", 0, 0)), nil, "", func(s *corev1.Service) bool {
+			return s.Spec.Ports[0].NodePort == 0 && s.Spec.Ports[1].NodePort == 0
+		}},
+		{"allocateLoadBalancerNodePorts false keeps a requested node port", noNodePorts(svc("b", corev1.ServiceTypeLoadBalancer, "", 30002, 0)), nil, "", func(s *corev1.Service) bool {
+			return s.Spec.Ports[0].NodePort == 30002 && s.Spec.Ports[1].NodePort == 0
+		}},
+		{"allocateLoadBalancerNodePorts false checks a requested node port", noNodePorts(svc("b", corev1.ServiceTypeLoadBalancer, "", 30000)), nil, "provided port is already allocated", nil},
+		{"allocateLoadBalancerNodePorts false, policy Local: a health check node port all the same",
+			lbLocal(noNodePorts(svc("b", corev1.ServiceTypeLoadBalancer, "", 0))), nil, "", func(s *corev1.Service) bool {
+				return s.Spec.Ports[0].NodePort == 0 && s.Spec.HealthCheckNodePort >= 30001
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,6 +130,12 @@ func TestAllocation(t *testing.T) {
 			}
 		})
 	}
+}
+
+func noNodePorts(s *corev1.Service) *corev1.Service {
+	no := false
+	s.Spec.AllocateLoadBalancerNodePorts = &no
+	return s
 }
 
 func lbLocal(s *corev1.Service) *corev1.Service {
