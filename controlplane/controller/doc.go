@@ -16,6 +16,10 @@
 //   - Queue: a rate-limited work queue of keys (usually "namespace/name")
 //     with N workers; a key is synced by one worker at a time, a failed
 //     sync comes back after a per-key back-off.
+//   - Register, Watch, Queue.Handler: the informers a controller reads,
+//     the handlers of their events, and the HasSynced its queue waits
+//     for; Handler queues the key of every object added, updated or
+//     deleted.
 //   - Key, Unwrap: an informer object's key and the object itself, through
 //     the tombstone of a deletion the watch missed.
 //   - expectations: the creations and deletions in flight, so that a
@@ -35,11 +39,11 @@
 //
 //   - controller.go, the wiring. New(d *controller.Deps) takes the listers
 //     it reads from d.Informers (ask for them in New: the factory starts
-//     only the informers asked for before Run), adds event handlers that
-//     only compute keys and Add them to its Queue (the key of the object
-//     itself, or of its controller found by ownerref.Resolve), and keeps
-//     the informers' HasSynced. Its Run(ctx, workers) is
-//     queue.Run(ctx, workers, synced...).
+//     only the informers asked for before Run), registers event handlers
+//     that only compute keys and Add them to its Queue (the key of the
+//     object itself, queue.Handler(controller.Key), or of its controller
+//     found by ownerref.Resolve), and keeps the HasSynced that Register
+//     returns. Its Run(ctx, workers) is queue.Run(ctx, workers, synced...).
 //   - sync.go, the decision: sync(ctx, key) reads the object and what it
 //     owns from the listers (never the API), compares desired with
 //     current, writes the difference through small interfaces declared
