@@ -37,15 +37,11 @@ func New(d *controller.Deps) (*Controller, error) {
 		return nil, err
 	}
 	c := newController(cjInformer.Lister(), jobInformer.Informer().GetIndexer(), clientAPI{d.Client}, d.Recorder(Name))
-	c.synced = []cache.InformerSynced{cjInformer.Informer().HasSynced, jobInformer.Informer().HasSynced}
-	if _, err := cjInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueue, UpdateFunc: func(_, cur any) { c.enqueue(cur) }, DeleteFunc: c.enqueue,
-	}); err != nil {
-		return nil, err
-	}
-	_, err := jobInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.jobChanged, UpdateFunc: func(_, cur any) { c.jobChanged(cur) }, DeleteFunc: c.jobChanged,
-	})
+	var err error
+	c.synced, err = controller.Register(
+		controller.Watch{Informer: cjInformer.Informer(), Handler: c.queue.Handler(controller.Key)},
+		controller.Watch{Informer: jobInformer.Informer(), Handler: c.queue.Handler(c.cronJobOf)},
+	)
 	return c, err
 }
 
@@ -58,20 +54,16 @@ func newController(cronJobs batchlisters.CronJobLister, jobs cache.Indexer, a ap
 // Run syncs CronJobs with workers workers until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) { c.queue.Run(ctx, workers, c.synced...) }
 
-func (c *Controller) enqueue(obj any) {
-	if key, ok := controller.Key(obj); ok {
-		c.queue.Add(key)
-	}
-}
-
-// jobChanged queues the CronJob of a Job that came, changed or went.
-func (c *Controller) jobChanged(obj any) {
+// cronJobOf returns the key of the CronJob of a Job that came, changed
+// or went, if it exists.
+func (c *Controller) cronJobOf(obj any) (string, bool) {
 	j, ok := controller.Unwrap[*batchv1.Job](obj)
 	if !ok {
-		return
+		return "", false
 	}
 	cj, ok := ownerref.Resolve(metav1.GetControllerOfNoCopy(j), kind.Kind, c.cronJobs.CronJobs(j.Namespace).Get)
-	if ok {
-		c.queue.Add(cj.Namespace + "/" + cj.Name)
+	if !ok {
+		return "", false
 	}
+	return cj.Namespace + "/" + cj.Name, true
 }

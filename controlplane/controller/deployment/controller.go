@@ -43,24 +43,15 @@ func New(d *controller.Deps) (*Controller, error) {
 		return nil, err
 	}
 	c := newController(dInformer.Lister(), rsInformer.Lister(), podInformer.Informer().GetIndexer(), clientAPI{d.Client}, d.Recorder(Name))
-	c.synced = []cache.InformerSynced{dInformer.Informer().HasSynced, rsInformer.Informer().HasSynced, podInformer.Informer().HasSynced}
-	for _, h := range []struct {
-		informer cache.SharedIndexInformer
-		handler  cache.ResourceEventHandler
-	}{
-		{dInformer.Informer(), cache.ResourceEventHandlerFuncs{
-			AddFunc: c.enqueue, UpdateFunc: func(_, cur any) { c.enqueue(cur) }, DeleteFunc: c.enqueue,
-		}},
-		{rsInformer.Informer(), cache.ResourceEventHandlerFuncs{
+	var err error
+	c.synced, err = controller.Register(
+		controller.Watch{Informer: dInformer.Informer(), Handler: c.queue.Handler(controller.Key)},
+		controller.Watch{Informer: rsInformer.Informer(), Handler: cache.ResourceEventHandlerFuncs{
 			AddFunc: c.addReplicaSet, UpdateFunc: c.updateReplicaSet, DeleteFunc: c.deleteReplicaSet,
 		}},
-		{podInformer.Informer(), cache.ResourceEventHandlerFuncs{DeleteFunc: c.deletePod}},
-	} {
-		if _, err := h.informer.AddEventHandler(h.handler); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
+		controller.Watch{Informer: podInformer.Informer(), Handler: cache.ResourceEventHandlerFuncs{DeleteFunc: c.deletePod}},
+	)
+	return c, err
 }
 
 func newController(dl appslisters.DeploymentLister, rl appslisters.ReplicaSetLister, podIndexer cache.Indexer, a api, r recorder) *Controller {
