@@ -92,12 +92,9 @@ func New(d *controller.Deps, cfg Config) (*Controller, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.synced = []cache.InformerSynced{informer.Informer().HasSynced}
-	_, err = informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueue,
-		UpdateFunc: func(_, cur any) { c.enqueue(cur) },
-		DeleteFunc: c.deleted,
-	})
+	// Every node is queued: one that lacks a CIDR, one holding a CIDR the
+	// bitmap may not know yet, and one deleted, whose CIDRs sync frees.
+	c.synced, err = controller.Register(controller.Watch{Informer: informer.Informer(), Handler: c.queue.Handler(nodeName)})
 	return c, err
 }
 
@@ -137,17 +134,11 @@ func (c *Controller) rebuild() error {
 	return nil
 }
 
-// enqueue queues a node that lacks a CIDR, or holds one the bitmap may
-// not know yet.
-func (c *Controller) enqueue(obj any) {
-	if n, ok := obj.(*corev1.Node); ok {
-		c.queue.Add(n.Name)
+// nodeName is the key of a node: its name.
+func nodeName(obj any) (string, bool) {
+	n, ok := controller.Unwrap[*corev1.Node](obj)
+	if !ok {
+		return "", false
 	}
-}
-
-// deleted queues a deleted node, whose CIDRs sync frees.
-func (c *Controller) deleted(obj any) {
-	if n, ok := controller.Unwrap[*corev1.Node](obj); ok {
-		c.queue.Add(n.Name)
-	}
+	return n.Name, true
 }

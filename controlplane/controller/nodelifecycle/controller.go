@@ -57,43 +57,39 @@ func New(d *controller.Deps, cfg Config) (*Controller, error) {
 		return nil, err
 	}
 	c := newController(cfg, nodes.Lister(), leases.Lister(), pods.Informer().GetIndexer(), clientAPI{d.Client}, d.Recorder(Name))
-	c.synced = []cache.InformerSynced{nodes.Informer().HasSynced, leases.Informer().HasSynced, pods.Informer().HasSynced}
-	add := func(inf cache.SharedIndexInformer, key func(any) string) error {
-		h := func(obj any) {
-			if k := key(obj); k != "" {
-				c.queue.Add(k)
-			}
-		}
-		_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: h, UpdateFunc: func(_, cur any) { h(cur) }, DeleteFunc: h})
-		return err
-	}
-	if err := add(nodes.Informer(), func(obj any) string {
-		n, _ := controller.Unwrap[*corev1.Node](obj)
-		return nameOf(n)
-	}); err != nil {
-		return nil, err
-	}
-	if err := add(leases.Informer(), func(obj any) string {
-		if l, ok := controller.Unwrap[*coordinationv1.Lease](obj); ok && l.Namespace == LeaseNamespace {
-			return l.Name
-		}
-		return ""
-	}); err != nil {
-		return nil, err
-	}
-	return c, add(pods.Informer(), func(obj any) string {
-		if p, ok := obj.(*corev1.Pod); ok {
-			return p.Spec.NodeName
-		}
-		return ""
-	})
+	var err error
+	c.synced, err = controller.Register(
+		controller.Watch{Informer: nodes.Informer(), Handler: c.queue.Handler(nodeKey)},
+		controller.Watch{Informer: leases.Informer(), Handler: c.queue.Handler(leaseKey)},
+		controller.Watch{Informer: pods.Informer(), Handler: c.queue.Handler(podKey)},
+	)
+	return c, err
 }
 
-func nameOf(n *corev1.Node) string {
-	if n == nil {
-		return ""
+// nodeKey, leaseKey and podKey return the name of the node an object
+// concerns: the node itself, its heartbeat Lease, a pod bound to it.
+func nodeKey(obj any) (string, bool) {
+	n, ok := controller.Unwrap[*corev1.Node](obj)
+	if !ok || n.Name == "" {
+		return "", false
 	}
-	return n.Name
+	return n.Name, true
+}
+
+func leaseKey(obj any) (string, bool) {
+	l, ok := controller.Unwrap[*coordinationv1.Lease](obj)
+	if !ok || l.Namespace != LeaseNamespace || l.Name == "" {
+		return "", false
+	}
+	return l.Name, true
+}
+
+func podKey(obj any) (string, bool) {
+	p, ok := obj.(*corev1.Pod)
+	if !ok || p.Spec.NodeName == "" {
+		return "", false
+	}
+	return p.Spec.NodeName, true
 }
 
 func podNode(obj any) ([]string, error) {

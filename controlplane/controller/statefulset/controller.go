@@ -50,21 +50,15 @@ func New(d *controller.Deps) (*Controller, error) {
 	}
 	c := newController(sets.Lister(), podInf.Informer().GetIndexer(), revs.Informer().GetIndexer(), claims.Lister(),
 		clientSets{d.Client}, clientPods{client: d.Client, recorder: d.Recorder(Name)}, history.Client{Client: d.Client})
-	c.synced = []cache.InformerSynced{sets.Informer().HasSynced, podInf.Informer().HasSynced,
-		revs.Informer().HasSynced, claims.Informer().HasSynced}
-	if _, err := sets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueue, UpdateFunc: func(_, cur any) { c.enqueue(cur) }, DeleteFunc: c.enqueue,
-	}); err != nil {
-		return nil, err
-	}
-	if _, err := revs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueueOwner, UpdateFunc: func(_, cur any) { c.enqueueOwner(cur) }, DeleteFunc: c.enqueueOwner,
-	}); err != nil {
-		return nil, err
-	}
-	_, err := podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.addPod, UpdateFunc: c.updatePod, DeleteFunc: c.enqueueOwner,
-	})
+	var err error
+	c.synced, err = controller.Register(
+		controller.Watch{Informer: sets.Informer(), Handler: c.queue.Handler(controller.Key)},
+		controller.Watch{Informer: revs.Informer(), Handler: c.queue.Handler(c.ownerKey)},
+		controller.Watch{Informer: podInf.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc: c.addPod, UpdateFunc: c.updatePod, DeleteFunc: c.enqueueOwner,
+		}},
+		controller.Watch{Informer: claims.Informer()},
+	)
 	return c, err
 }
 
@@ -79,25 +73,29 @@ func newController(sets appslisters.StatefulSetLister, podIndexer, revIndexer ca
 // Run syncs StatefulSets with workers workers until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) { c.queue.Run(ctx, workers, c.synced...) }
 
-func (c *Controller) enqueue(obj any) {
-	if key, ok := controller.Key(obj); ok {
-		c.queue.Add(key)
-	}
-}
-
 // owner returns the StatefulSet that ref names in ns, if it exists.
 func (c *Controller) owner(ns string, ref *metav1.OwnerReference) (*appsv1.StatefulSet, bool) {
 	return ownerref.Resolve(ref, kind.Kind, c.sets.StatefulSets(ns).Get)
 }
 
-// enqueueOwner queues the set controlling a pod or revision.
-func (c *Controller) enqueueOwner(obj any) {
+// ownerKey returns the key of the set controlling a pod or revision, if
+// it exists.
+func (c *Controller) ownerKey(obj any) (string, bool) {
 	o, ok := controller.Unwrap[metav1.Object](obj)
 	if !ok {
-		return
+		return "", false
 	}
-	if set, ok := c.owner(o.GetNamespace(), metav1.GetControllerOfNoCopy(o)); ok {
-		c.queue.Add(set.Namespace + "/" + set.Name)
+	set, ok := c.owner(o.GetNamespace(), metav1.GetControllerOfNoCopy(o))
+	if !ok {
+		return "", false
+	}
+	return set.Namespace + "/" + set.Name, true
+}
+
+// enqueueOwner queues the set controlling a pod or revision.
+func (c *Controller) enqueueOwner(obj any) {
+	if key, ok := c.ownerKey(obj); ok {
+		c.queue.Add(key)
 	}
 }
 

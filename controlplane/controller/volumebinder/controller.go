@@ -43,21 +43,15 @@ func New(d *controller.Deps) (*Controller, error) {
 	}
 	c := newController(claims.Lister(), volumes.Lister(), nodes.Lister(), podInf.Informer().GetIndexer(),
 		clientAPI{d.Client}, d.Recorder(Name))
-	c.synced = []cache.InformerSynced{claims.Informer().HasSynced, volumes.Informer().HasSynced,
-		nodes.Informer().HasSynced, podInf.Informer().HasSynced}
-	if _, err := claims.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueue, UpdateFunc: func(_, cur any) { c.enqueue(cur) }, DeleteFunc: c.enqueue,
-	}); err != nil {
-		return nil, err
-	}
-	if _, err := volumes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueueClaimOf, UpdateFunc: func(_, cur any) { c.enqueueClaimOf(cur) }, DeleteFunc: c.enqueueClaimOf,
-	}); err != nil {
-		return nil, err
-	}
-	_, err := podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueueClaimsOf, UpdateFunc: func(_, cur any) { c.enqueueClaimsOf(cur) },
-	})
+	var err error
+	c.synced, err = controller.Register(
+		controller.Watch{Informer: claims.Informer(), Handler: c.queue.Handler(controller.Key)},
+		controller.Watch{Informer: volumes.Informer(), Handler: c.queue.Handler(claimOf)},
+		controller.Watch{Informer: podInf.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc: c.enqueueClaimsOf, UpdateFunc: func(_, cur any) { c.enqueueClaimsOf(cur) },
+		}},
+		controller.Watch{Informer: nodes.Informer()},
+	)
 	return c, err
 }
 
@@ -71,17 +65,13 @@ func newController(claims corelisters.PersistentVolumeClaimLister, volumes corel
 // Run binds claims with workers workers until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) { c.queue.Run(ctx, workers, c.synced...) }
 
-func (c *Controller) enqueue(obj any) {
-	if key, ok := controller.Key(obj); ok {
-		c.queue.Add(key)
+// claimOf returns the key of the claim a volume is bound to.
+func claimOf(obj any) (string, bool) {
+	v, ok := controller.Unwrap[*corev1.PersistentVolume](obj)
+	if !ok || v.Spec.ClaimRef == nil {
+		return "", false
 	}
-}
-
-// enqueueClaimOf queues the claim a volume is bound to.
-func (c *Controller) enqueueClaimOf(obj any) {
-	if v, ok := controller.Unwrap[*corev1.PersistentVolume](obj); ok && v.Spec.ClaimRef != nil {
-		c.queue.Add(v.Spec.ClaimRef.Namespace + "/" + v.Spec.ClaimRef.Name)
-	}
+	return v.Spec.ClaimRef.Namespace + "/" + v.Spec.ClaimRef.Name, true
 }
 
 // enqueueClaimsOf queues the claims of a pod bound to a node: their
