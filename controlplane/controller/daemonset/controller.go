@@ -56,27 +56,20 @@ func New(d *controller.Deps) (*Controller, error) {
 	rec := d.Recorder(Name)
 	c := newController(dsInformer.Lister(), nodeInformer.Lister(), podInformer.Informer().GetIndexer(), revInformer.Informer().GetIndexer(),
 		clientAPI{d.Client}, pods.Control{Client: d.Client, Recorder: rec}, history.Client{Client: d.Client}, rec)
-	c.synced = []cache.InformerSynced{dsInformer.Informer().HasSynced, revInformer.Informer().HasSynced,
-		podInformer.Informer().HasSynced, nodeInformer.Informer().HasSynced}
-	for _, h := range []struct {
-		informer cache.SharedIndexInformer
-		handler  cache.ResourceEventHandler
-	}{
-		{dsInformer.Informer(), cache.ResourceEventHandlerFuncs{
+	var err error
+	c.synced, err = controller.Register(
+		controller.Watch{Informer: dsInformer.Informer(), Handler: cache.ResourceEventHandlerFuncs{
 			AddFunc: c.enqueue, UpdateFunc: func(_, cur any) { c.enqueue(cur) }, DeleteFunc: c.deleteDaemonSet,
 		}},
-		{podInformer.Informer(), cache.ResourceEventHandlerFuncs{
+		controller.Watch{Informer: podInformer.Informer(), Handler: cache.ResourceEventHandlerFuncs{
 			AddFunc: c.addPod, UpdateFunc: c.updatePod, DeleteFunc: c.deletePod,
 		}},
-		{nodeInformer.Informer(), cache.ResourceEventHandlerFuncs{
+		controller.Watch{Informer: nodeInformer.Informer(), Handler: cache.ResourceEventHandlerFuncs{
 			AddFunc: func(any) { c.enqueueAll() }, UpdateFunc: c.updateNode, DeleteFunc: func(any) { c.enqueueAll() },
 		}},
-	} {
-		if _, err := h.informer.AddEventHandler(h.handler); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
+		controller.Watch{Informer: revInformer.Informer()},
+	)
+	return c, err
 }
 
 func newController(dl appslisters.DaemonSetLister, nl corelisters.NodeLister, podIndexer, revIndexer cache.Indexer,

@@ -35,19 +35,18 @@ func New(d *controller.Deps) (*Controller, error) {
 	core := d.Informers.Core().V1()
 	svcInf, podInf, epInf := core.Services(), core.Pods(), core.Endpoints()
 	c := newController(svcInf.Lister(), podInf.Lister(), epInf.Lister(), clientAPI{d.Client}, d.Recorder(Name))
-	for _, inf := range []cache.SharedIndexInformer{svcInf.Informer(), podInf.Informer(), epInf.Informer()} {
-		c.synced = append(c.synced, inf.HasSynced)
-	}
 	h := &servicepods.Handlers{Services: c.services, Enqueue: c.queue.Add, Deleted: c.serviceDeleted}
-	if err := h.Register(svcInf.Informer(), podInf.Informer()); err != nil {
-		return nil, err
-	}
-	// Endpoints edited or deleted by someone else are looked at again
-	// (those of Services without a selector are left alone by sync).
-	_, err := epInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		UpdateFunc: func(_, cur any) { c.enqueue(cur) },
-		DeleteFunc: c.enqueue,
-	})
+	var err error
+	c.synced, err = controller.Register(
+		controller.Watch{Informer: svcInf.Informer(), Handler: h.ServiceHandler()},
+		controller.Watch{Informer: podInf.Informer(), Handler: h.PodHandler()},
+		// Endpoints edited or deleted by someone else are looked at again
+		// (those of Services without a selector are left alone by sync).
+		controller.Watch{Informer: epInf.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+			UpdateFunc: func(_, cur any) { c.enqueue(cur) },
+			DeleteFunc: c.enqueue,
+		}},
+	)
 	return c, err
 }
 

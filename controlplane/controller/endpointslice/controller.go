@@ -40,21 +40,21 @@ func New(d *controller.Deps) (*Controller, error) {
 	sliceInf := d.Informers.Discovery().V1().EndpointSlices()
 	c := newController(svcInf.Lister(), podInf.Lister(), nodeInf.Lister(), sliceInf.Lister(),
 		clientAPI{d.Client}, d.Recorder("endpoint-slice-controller"))
-	for _, inf := range []cache.SharedIndexInformer{svcInf.Informer(), podInf.Informer(), nodeInf.Informer(), sliceInf.Informer()} {
-		c.synced = append(c.synced, inf.HasSynced)
-	}
 	h := &servicepods.Handlers{Services: c.services, Enqueue: c.queue.Add, Deleted: c.expect.Forget}
-	if err := h.Register(svcInf.Informer(), podInf.Informer()); err != nil {
-		return nil, err
-	}
-	_, err := sliceInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.addSlice,
-		UpdateFunc: func(old, cur any) {
-			c.sliceChanged(old)
-			c.sliceChanged(cur)
-		},
-		DeleteFunc: c.sliceChanged,
-	})
+	var err error
+	c.synced, err = controller.Register(
+		controller.Watch{Informer: svcInf.Informer(), Handler: h.ServiceHandler()},
+		controller.Watch{Informer: podInf.Informer(), Handler: h.PodHandler()},
+		controller.Watch{Informer: nodeInf.Informer()},
+		controller.Watch{Informer: sliceInf.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc: c.addSlice,
+			UpdateFunc: func(old, cur any) {
+				c.sliceChanged(old)
+				c.sliceChanged(cur)
+			},
+			DeleteFunc: c.sliceChanged,
+		}},
+	)
 	return c, err
 }
 

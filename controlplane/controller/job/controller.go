@@ -61,15 +61,15 @@ func New(d *controller.Deps, opts Options) (*Controller, error) {
 	rec := d.Recorder(Name)
 	c := newController(jobInformer.Lister(), podInformer.Informer().GetIndexer(), clientAPI{d.Client},
 		pods.Control{Client: d.Client, Recorder: rec}, rec, opts)
-	c.synced = []cache.InformerSynced{jobInformer.Informer().HasSynced, podInformer.Informer().HasSynced}
-	if _, err := jobInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueue, UpdateFunc: c.updateJob, DeleteFunc: c.deleteJob,
-	}); err != nil {
-		return nil, err
-	}
-	_, err := podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.addPod, UpdateFunc: c.updatePod, DeleteFunc: c.deletePod,
-	})
+	var err error
+	c.synced, err = controller.Register(
+		controller.Watch{Informer: jobInformer.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc: c.enqueue, UpdateFunc: c.updateJob, DeleteFunc: c.deleteJob,
+		}},
+		controller.Watch{Informer: podInformer.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc: c.addPod, UpdateFunc: c.updatePod, DeleteFunc: c.deletePod,
+		}},
+	)
 	return c, err
 }
 

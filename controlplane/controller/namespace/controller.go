@@ -32,11 +32,11 @@ type Controller struct {
 func New(d *controller.Deps) (*Controller, error) {
 	informer := d.Informers.Core().V1().Namespaces()
 	c := newController(informer.Lister(), clientAPI{client: d.Client, md: d.Metadata})
-	c.synced = []cache.InformerSynced{informer.Informer().HasSynced}
-	_, err := informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	var err error
+	c.synced, err = controller.Register(controller.Watch{Informer: informer.Informer(), Handler: cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueue,
 		UpdateFunc: func(_, cur any) { c.enqueue(cur) },
-	})
+	}})
 	return c, err
 }
 

@@ -58,15 +58,15 @@ func New(d *controller.Deps) (*Controller, error) {
 	}
 	c := newController(rsInformer.Lister(), rsInformer.Informer().GetIndexer(), podInformer.Informer().GetIndexer(),
 		clientAPI{d.Client}, pods.Control{Client: d.Client, Recorder: d.Recorder(Name)})
-	c.synced = []cache.InformerSynced{rsInformer.Informer().HasSynced, podInformer.Informer().HasSynced}
-	if _, err := rsInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.enqueue, UpdateFunc: c.updateReplicaSet, DeleteFunc: c.deleteReplicaSet,
-	}); err != nil {
-		return nil, err
-	}
-	_, err := podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.addPod, UpdateFunc: c.updatePod, DeleteFunc: c.deletePod,
-	})
+	var err error
+	c.synced, err = controller.Register(
+		controller.Watch{Informer: rsInformer.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc: c.enqueue, UpdateFunc: c.updateReplicaSet, DeleteFunc: c.deleteReplicaSet,
+		}},
+		controller.Watch{Informer: podInformer.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc: c.addPod, UpdateFunc: c.updatePod, DeleteFunc: c.deletePod,
+		}},
+	)
 	return c, err
 }
 

@@ -20,21 +20,22 @@ type Handlers struct {
 	Deleted func(key string)
 }
 
-// Register adds the handlers to the Service and pod informers.
-func (h *Handlers) Register(services, pods cache.SharedIndexInformer) error {
-	if _, err := services.AddEventHandler(cache.ResourceEventHandlerFuncs{
+// ServiceHandler handles the events of the Service informer.
+func (h *Handlers) ServiceHandler() cache.ResourceEventHandler {
+	return cache.ResourceEventHandlerFuncs{
 		AddFunc:    h.service,
 		UpdateFunc: func(_, cur any) { h.service(cur) },
 		DeleteFunc: h.serviceDeleted,
-	}); err != nil {
-		return err
 	}
-	_, err := pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
+}
+
+// PodHandler handles the events of the pod informer.
+func (h *Handlers) PodHandler() cache.ResourceEventHandler {
+	return cache.ResourceEventHandlerFuncs{
 		AddFunc:    h.pod,
 		UpdateFunc: h.podUpdated,
 		DeleteFunc: h.pod,
-	})
-	return err
+	}
 }
 
 func (h *Handlers) service(obj any) {
