@@ -42,7 +42,7 @@
 //     only the informers asked for before Run), registers event handlers
 //     that only compute keys and Add them to its Queue (the key of the
 //     object itself, queue.Handler(controller.Key), or of its controller
-//     found by ownerref.Resolve), and keeps the HasSynced that Register
+//     found by ownerref.ResolveKey), and keeps the HasSynced that Register
 //     returns. Its Run(ctx, workers) is queue.Run(ctx, workers, synced...).
 //   - sync.go, the decision: sync(ctx, key) reads the object and what it
 //     owns from the listers (never the API), compares desired with

@@ -61,9 +61,5 @@ func (c *Controller) cronJobOf(obj any) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	cj, ok := ownerref.Resolve(metav1.GetControllerOfNoCopy(j), kind.Kind, c.cronJobs.CronJobs(j.Namespace).Get)
-	if !ok {
-		return "", false
-	}
-	return cj.Namespace + "/" + cj.Name, true
+	return ownerref.ResolveKey(metav1.GetControllerOfNoCopy(j), kind.Kind, c.cronJobs.CronJobs(j.Namespace).Get)
 }

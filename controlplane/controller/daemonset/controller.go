@@ -117,11 +117,7 @@ func (c *Controller) updateNode(old, cur any) {
 
 // owner returns the key of the DaemonSet that controls p, if it exists.
 func (c *Controller) owner(p *corev1.Pod) (string, bool) {
-	ds, ok := ownerref.Resolve(metav1.GetControllerOfNoCopy(p), kind.Kind, c.daemonSets.DaemonSets(p.Namespace).Get)
-	if !ok {
-		return "", false
-	}
-	return ds.Namespace + "/" + ds.Name, true
+	return ownerref.ResolveKey(metav1.GetControllerOfNoCopy(p), kind.Kind, c.daemonSets.DaemonSets(p.Namespace).Get)
 }
 
 func (c *Controller) addPod(obj any) {

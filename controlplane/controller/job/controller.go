@@ -114,11 +114,7 @@ func (c *Controller) deleteJob(obj any) {
 
 // jobOf returns the key of the Job that controls p, if it exists.
 func (c *Controller) jobOf(p *corev1.Pod) (string, bool) {
-	j, ok := ownerref.Resolve(metav1.GetControllerOfNoCopy(p), kind.Kind, c.jobs.Jobs(p.Namespace).Get)
-	if !ok {
-		return "", false
-	}
-	return j.Namespace + "/" + j.Name, true
+	return ownerref.ResolveKey(metav1.GetControllerOfNoCopy(p), kind.Kind, c.jobs.Jobs(p.Namespace).Get)
 }
 
 func (c *Controller) addPod(obj any) {

@@ -182,6 +182,10 @@ func TestResolve(t *testing.T) {
 			if _, ok := Resolve(tt.ref, "ReplicaSet", get); ok != tt.want {
 				t.Fatalf("Resolve = %v", ok)
 			}
+			key, ok := ResolveKey(tt.ref, "ReplicaSet", get)
+			if want := rs.Namespace + "/web"; ok != tt.want || ok && key != want {
+				t.Fatalf("ResolveKey = %q, %v; want %q, %v", key, ok, want, tt.want)
+			}
 		})
 	}
 }

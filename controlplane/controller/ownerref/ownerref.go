@@ -32,6 +32,16 @@ func Resolve[T metav1.Object](ref *metav1.OwnerReference, kind string, get func(
 	return obj, true
 }
 
+// ResolveKey is Resolve's object as the "namespace/name" key a
+// controller's queue holds.
+func ResolveKey[T metav1.Object](ref *metav1.OwnerReference, kind string, get func(name string) (T, error)) (string, bool) {
+	obj, ok := Resolve(ref, kind, get)
+	if !ok {
+		return "", false
+	}
+	return obj.GetNamespace() + "/" + obj.GetName(), true
+}
+
 // FreshOwner is a Claimer's CanAdopt: it reads the owner again through
 // get (from the API, not a cache) and refuses adoption when the owner is
 // gone, was replaced, or is being deleted.

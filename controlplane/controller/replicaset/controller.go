@@ -102,11 +102,7 @@ func (c *Controller) deleteReplicaSet(obj any) {
 
 // resolve returns the key of the ReplicaSet ref names, if it exists.
 func (c *Controller) resolve(ns string, ref *metav1.OwnerReference) (string, bool) {
-	rs, ok := ownerref.Resolve(ref, kind.Kind, c.replicaSets.ReplicaSets(ns).Get)
-	if !ok {
-		return "", false
-	}
-	return rs.Namespace + "/" + rs.Name, true
+	return ownerref.ResolveKey(ref, kind.Kind, c.replicaSets.ReplicaSets(ns).Get)
 }
 
 // addPod: a pod of a ReplicaSet was created (one creation fewer to wait

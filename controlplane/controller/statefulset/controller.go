@@ -85,11 +85,7 @@ func (c *Controller) ownerKey(obj any) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	set, ok := c.owner(o.GetNamespace(), metav1.GetControllerOfNoCopy(o))
-	if !ok {
-		return "", false
-	}
-	return set.Namespace + "/" + set.Name, true
+	return ownerref.ResolveKey(metav1.GetControllerOfNoCopy(o), kind.Kind, c.sets.StatefulSets(o.GetNamespace()).Get)
 }
 
 // enqueueOwner queues the set controlling a pod or revision.
