@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -13,13 +15,16 @@ import (
 )
 
 // attachAndStart adds pod id to its network (when netnsPath is set) and
-// starts its pause container, and returns the pod's IPs and the pause
-// process.
+// starts its pause container, both at once, and returns the pod's IPs
+// and the pause process. The two steps are independent: the pause joins
+// the namespace pinned at netnsPath, which exists before either starts,
+// and CNI configures that namespace, not the pause.
 //
-// Both undos are on cu before either starts, so that a failure of one,
-// of the other or of both undoes both: the pause is removed first, then
-// the pod leaves the network (CNI DEL is idempotent, and cleans up after
-// a failed ADD as well).
+// Both undos are on cu before either starts, and both steps run to their
+// end (neither cancels the other), so that a failure of one, of the
+// other or of both undoes both: the pause is removed first, then the pod
+// leaves the network (CNI DEL is idempotent, and cleans up after a
+// failed ADD as well).
 func (m *Manager) attachAndStart(ctx context.Context, cu *cleanup.Cleanup, id, netnsPath string, cfg *runtime.PodSandboxConfig, spec *specs.Spec) ([]string, proc.ID, error) {
 	var (
 		res   *cni.Result
@@ -45,11 +50,12 @@ func (m *Manager) attachAndStart(ctx context.Context, cu *cleanup.Cleanup, id, n
 		cu.Add("remove from network", func(ctx context.Context) error { return m.network.Teardown(ctx, pod) })
 	}
 	cu.Add("remove pause", func(ctx context.Context) error { return m.pauses.Stop(ctx, id, pause, spec.Linux.CgroupsPath) })
-	err := attach()
-	if err == nil {
-		err = start()
-	}
-	if err != nil {
+	var attachErr error
+	var both sync.WaitGroup
+	both.Go(func() { attachErr = attach() })
+	startErr := start()
+	both.Wait()
+	if err := errors.Join(attachErr, startErr); err != nil {
 		return nil, proc.ID{}, err
 	}
 	var ips []string

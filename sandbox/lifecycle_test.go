@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
@@ -114,6 +116,76 @@ func TestRunRollback(t *testing.T) {
 			tt.inject(e)
 			if _, err := e.m.Run(ctxT(t), podConfig("p"), ""); err == nil {
 				t.Fatal("Run succeeded")
+			}
+			e.assertNothingLeft(t)
+		})
+	}
+}
+
+// rendezvous makes the network's Setup and the pause's Start each wait
+// for the other to begin, and reports an error when one began alone:
+// the two steps of Run must run at once.
+func rendezvous(t *testing.T, e *env) {
+	e.network.during, e.pauses.during = meet(t, "CNI ADD", "pause start")
+}
+
+// meet returns two hooks that each wait, once, for the other to begin,
+// and report an error when one began alone.
+func meet(t *testing.T, a, b string) (func(), func()) {
+	ca, cb := make(chan struct{}), make(chan struct{})
+	hook := func(mine, other chan struct{}, what string) func() {
+		var once sync.Once
+		return func() {
+			once.Do(func() {
+				close(mine)
+				select {
+				case <-other:
+				case <-time.After(5 * time.Second):
+					t.Errorf("%s began alone: %s and %s ran one after the other", what, a, b)
+				}
+			})
+		}
+	}
+	return hook(ca, cb, a), hook(cb, ca, b)
+}
+
+func TestRunAttachesAndStartsAtOnce(t *testing.T) {
+	e := newEnv(t, "")
+	rendezvous(t, e)
+	id := e.run(t, podConfig("p"))
+	if sb, _ := e.m.Get(ctxT(t), id); sb.State != store.SandboxReady || len(sb.IPs) != 1 || sb.PausePID == 0 {
+		t.Errorf("record %+v", sb)
+	}
+}
+
+// TestRunRollbackAtOnce fails the network, the pause or both while the
+// other step is under way, and checks that both are undone: no pause,
+// no attachment (the IPAM lease goes with CNI DEL), no netns, no mount.
+func TestRunRollbackAtOnce(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name   string
+		inject func(*env)
+		want   string
+	}{
+		{"network", func(e *env) { e.network.fail = boom }, "pod network"},
+		{"pause", func(e *env) { e.pauses.failNext("Start", boom) }, "pause container"},
+		{"both", func(e *env) { e.network.fail = boom; e.pauses.failNext("Start", boom) }, "pod network: boom\npause container: boom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, "")
+			rendezvous(t, e)
+			tt.inject(e)
+			_, err := e.m.Run(ctxT(t), podConfig("p"), "")
+			if err == nil || !errors.Is(err, boom) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Run: %v, want %q", err, tt.want)
+			}
+			if n := e.network.teardowns; n != 1 {
+				t.Errorf("%d CNI DELs, want 1", n)
+			}
+			if calls := e.pauses.calls; len(calls) != 2 || !strings.HasPrefix(calls[1], "Stop ") {
+				t.Errorf("pause calls %v, want Start then Stop", calls)
 			}
 			e.assertNothingLeft(t)
 		})

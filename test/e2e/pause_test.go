@@ -61,7 +61,15 @@ func TestPauseRunsSkiffPause(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	have, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/exe")
+	// The pod is ready once libcontainer started its init, whose execve
+	// of the pause program may come a moment later.
+	var have []byte
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		have, err = os.ReadFile("/proc/" + strconv.Itoa(pid) + "/exe")
+		if (err == nil && bytes.Equal(have, want)) || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil || !bytes.Equal(have, want) {
 		t.Fatalf("pause process %d runs a program that is not bin/skiff-pause (%d bytes, %v)", pid, len(have), err)
 	}
