@@ -58,8 +58,9 @@ type fakeNetwork struct {
 	n         int
 	teardowns int
 	fail      error
-	// during, when set, runs at the start of Setup, unlocked.
-	during func()
+	// during, when set, runs at the start of Setup, unlocked; duringDel
+	// at the start of Teardown.
+	during, duringDel func()
 }
 
 func (f *fakeNetwork) Setup(_ context.Context, p cni.Pod) (*cni.Result, error) {
@@ -80,6 +81,9 @@ func (f *fakeNetwork) Setup(_ context.Context, p cni.Pod) (*cni.Result, error) {
 }
 
 func (f *fakeNetwork) Teardown(_ context.Context, p cni.Pod) error {
+	if f.duringDel != nil {
+		f.duringDel()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.teardowns++
@@ -247,8 +251,9 @@ type fakePauses struct {
 	fail   map[string]error   // by method
 	adopt  map[string]proc.ID // Adopt's answers, by pod ID
 	calls  []string           // "Method podID"
-	// during, when set, runs at the start of Start, unlocked.
-	during func()
+	// during, when set, runs at the start of Start, unlocked; duringStop
+	// at the start of Stop.
+	during, duringStop func()
 }
 
 // fakePause is one pause container; p is zero when its start failed.
@@ -302,6 +307,9 @@ func (f *fakePauses) Alive(id string, p proc.ID) bool {
 }
 
 func (f *fakePauses) Stop(_ context.Context, id string, _ proc.ID, _ string) error {
+	if f.duringStop != nil {
+		f.duringStop()
+	}
 	if err := f.begin("Stop", id); err != nil {
 		return err
 	}

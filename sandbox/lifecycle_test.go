@@ -264,6 +264,81 @@ func TestRemove(t *testing.T) {
 	e.assertNothingLeft(t)
 }
 
+// TestStopRecordsNetworkDown: a completed stop records that the pod left
+// its network, so that another stop and the removal run no second CNI
+// DEL.
+func TestStopRecordsNetworkDown(t *testing.T) {
+	e := newEnv(t, "")
+	id := e.run(t, podConfig("p"))
+	if err := e.m.Stop(ctxT(t), id); err != nil {
+		t.Fatal(err)
+	}
+	sb, _ := e.st.Sandboxes.Get(id)
+	if !sb.NetworkDown || sb.State != store.SandboxNotReady {
+		t.Errorf("after Stop: network down %v, %s", sb.NetworkDown, sb.State)
+	}
+	if err := e.m.Stop(ctxT(t), id); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.m.Remove(ctxT(t), id); err != nil {
+		t.Fatal(err)
+	}
+	if e.network.teardowns != 1 {
+		t.Errorf("%d CNI DELs, want the stop's only", e.network.teardowns)
+	}
+	e.assertNothingLeft(t)
+}
+
+// TestStopLeavesNetworkWhilePauseStops: the CNI DEL runs while the pause
+// stops, and a failure of the pause's stop leaves the pod to the next
+// stop or the removal.
+func TestStopLeavesNetworkWhilePauseStops(t *testing.T) {
+	e := newEnv(t, "")
+	id := e.run(t, podConfig("p"))
+	e.network.duringDel, e.pauses.duringStop = meet(t, "CNI DEL", "pause stop")
+	if err := e.m.Stop(ctxT(t), id); err != nil {
+		t.Fatal(err)
+	}
+	if sb, _ := e.st.Sandboxes.Get(id); !sb.NetworkDown || e.kernel.NetNSExists(sb.NetNS) || e.pauses.get(id) != nil {
+		t.Errorf("after Stop: network down %v, netns there %v, pause %v", sb.NetworkDown, e.kernel.NetNSExists(sb.NetNS), e.pauses.get(id))
+	}
+
+	id = e.run(t, podConfig("q"))
+	e.pauses.failNext("Stop", errdefs.ErrUnavailable)
+	wantErr(t, e.m.Stop(ctxT(t), id), errdefs.ErrUnavailable, "stop pause container")
+	if sb, _ := e.st.Sandboxes.Get(id); sb.NetworkDown || sb.State != store.SandboxReady {
+		t.Errorf("after a failed Stop: network down %v, %s", sb.NetworkDown, sb.State)
+	}
+	e.pauses.failNext("Stop", nil)
+	for _, id := range e.m.List(ctxT(t), nil) {
+		if err := e.m.Remove(ctxT(t), id.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.assertNothingLeft(t)
+}
+
+// TestRemoveAfterCutShortStop: a stop that ran the CNI DEL but could not
+// record it (as in a crash before the write) leaves the pod's network to
+// the removal, which runs the DEL again.
+func TestRemoveAfterCutShortStop(t *testing.T) {
+	e := newEnv(t, "")
+	id := e.run(t, podConfig("p"))
+	e.records.failUpdate = errdefs.ErrUnavailable
+	wantErr(t, e.m.Stop(ctxT(t), id), errdefs.ErrUnavailable, "")
+	e.records.failUpdate = nil
+	if sb, _ := e.st.Sandboxes.Get(id); sb.NetworkDown {
+		t.Fatal("network recorded down by a stop that failed")
+	}
+	if err := e.m.Remove(ctxT(t), id); err != nil {
+		t.Fatal(err)
+	}
+	if e.network.teardowns != 2 {
+		t.Errorf("%d CNI DELs, want the stop's and the removal's", e.network.teardowns)
+	}
+	e.assertNothingLeft(t)
+}
+
 func TestGetListCheckTheKernel(t *testing.T) {
 	e := newEnv(t, "")
 	pauseGone, netnsGone, fine := e.run(t, podConfig("a")), e.run(t, podConfig("b")), e.run(t, podConfig("c"))

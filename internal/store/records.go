@@ -45,6 +45,12 @@ type Sandbox struct {
 	PauseStartTime uint64 `json:"pauseStartTime,omitempty"`
 	// TaskCgroup is the pause container's cgroups path, for cleanup.
 	TaskCgroup string `json:"taskCgroup,omitempty"`
+	// NetworkDown is set once a stop has removed the pod from its
+	// network (CNI DEL) and unpinned its network namespace. A pod's
+	// network never comes back, so later stops and the removal skip the
+	// DEL; a stop cut short before this was recorded leaves it unset, and
+	// the next stop or the removal runs the DEL again.
+	NetworkDown bool `json:"networkDown,omitempty"`
 }
 
 // Key returns the sandbox's ID and name.
