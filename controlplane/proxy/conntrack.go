@@ -76,7 +76,7 @@ func udpStateOf(ports []svcPort) udpState {
 		if p.proto != "udp" {
 			continue
 		}
-		vips := append([]netip.Addr{p.clusterIP}, p.externalIPs...)
+		vips := append(append([]netip.Addr{p.clusterIP}, p.externalIPs...), p.lbIPs...)
 		u := udpPort{vips: vips, port: p.port, nodePort: p.nodePort, endpoints: map[netip.Addr]bool{}}
 		for _, ep := range p.endpoints {
 			u.endpoints[ep.addr.Addr()] = true

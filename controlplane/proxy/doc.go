@@ -16,9 +16,15 @@
 //   - internalTrafficPolicy Local sends the ClusterIP to local-…, which
 //     picks among this node's endpoints only; without any here, the
 //     ClusterIP is dropped (not rejected: the service has endpoints);
-//   - a NodePort, and an external IP (spec.externalIPs, through
-//     service-ips), goes through ext-… first: masquerade for Cluster,
-//     only local endpoints and no SNAT for externalTrafficPolicy Local;
+//   - a NodePort, an external IP (spec.externalIPs) and a LoadBalancer's
+//     ingress IP (status.loadBalancer.ingress, but for ipMode Proxy; both
+//     through service-ips) go through ext-… first: masquerade for
+//     Cluster, only local endpoints and no SNAT for externalTrafficPolicy
+//     Local;
+//   - loadBalancerSourceRanges (or the older annotation) drop other
+//     sources to the ingress IPs before DNAT (filter-*-pre-dnat, the
+//     firewall-ips map, one fw-… chain per port); NodePorts are not
+//     filtered, as upstream;
 //   - a service port without ready endpoints is rejected in filter chains
 //     (no-endpoint-services, no-endpoint-nodeports; filter-input checks
 //     both, for external IPs that are this node's);

@@ -29,8 +29,13 @@ type svcPort struct {
 	// externalIPs: spec.externalIPs of the ClusterIP's family, handled
 	// like NodePorts (externalTrafficPolicy applies).
 	externalIPs []netip.Addr
-	affinity    int // ClientIP affinity timeout in seconds; 0: none
-	endpoints   []endpoint
+	// lbIPs: the load balancer's addresses (status.loadBalancer.ingress)
+	// of a LoadBalancer service, handled like external IPs; sourceRanges
+	// (loadBalancerSourceRanges) restrict who may use them.
+	lbIPs        []netip.Addr
+	sourceRanges []netip.Prefix
+	affinity     int // ClientIP affinity timeout in seconds; 0: none
+	endpoints    []endpoint
 }
 
 // endpoint is a ready endpoint of a service port.
@@ -88,9 +93,11 @@ func buildModel(services []*corev1.Service, eps []*discoveryv1.EndpointSlice, no
 				local:     svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal,
 				internalLocal: svc.Spec.InternalTrafficPolicy != nil &&
 					*svc.Spec.InternalTrafficPolicy == corev1.ServiceInternalTrafficPolicyLocal,
-				affinity:    affinitySeconds(svc),
-				endpoints:   readyEndpoints(byService[svc.Namespace+"/"+svc.Name], sp, node),
-				externalIPs: sameFamily(ip, svc.Spec.ExternalIPs),
+				affinity:     affinitySeconds(svc),
+				endpoints:    readyEndpoints(byService[svc.Namespace+"/"+svc.Name], sp, node),
+				externalIPs:  sameFamily(ip, svc.Spec.ExternalIPs),
+				lbIPs:        sameFamily(ip, loadBalancerIPs(svc)),
+				sourceRanges: sourceRanges(ip, svc),
 			}
 			if svc.Spec.Type == corev1.ServiceTypeNodePort || svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
 				p.nodePort = uint16(sp.NodePort)
@@ -128,10 +135,48 @@ func sameFamily(ip netip.Addr, ips []string) []netip.Addr {
 	return out
 }
 
+// loadBalancerIPs are the ingress IPs of a LoadBalancer service, but for
+// those whose load balancer proxies the traffic (ipMode Proxy): their
+// packets arrive with a node's address as destination.
+func loadBalancerIPs(svc *corev1.Service) []string {
+	if svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
+		return nil
+	}
+	var out []string
+	for _, in := range svc.Status.LoadBalancer.Ingress {
+		if in.IP != "" && (in.IPMode == nil || *in.IPMode != corev1.LoadBalancerIPModeProxy) {
+			out = append(out, in.IP)
+		}
+	}
+	return out
+}
+
+// annotationSourceRanges is the older way to say loadBalancerSourceRanges,
+// read when the field is empty.
+const annotationSourceRanges = "service.beta.kubernetes.io/load-balancer-source-ranges"
+
+// sourceRanges returns the loadBalancerSourceRanges of ip's family. As
+// upstream, a family without ranges is not filtered.
+func sourceRanges(ip netip.Addr, svc *corev1.Service) []netip.Prefix {
+	ranges := svc.Spec.LoadBalancerSourceRanges
+	if len(ranges) == 0 && svc.Annotations[annotationSourceRanges] != "" {
+		ranges = strings.Split(svc.Annotations[annotationSourceRanges], ",")
+	}
+	var out []netip.Prefix
+	for _, r := range ranges {
+		p, err := netip.ParsePrefix(strings.TrimSpace(r))
+		if err != nil || p.Addr().Is4() != ip.Is4() || slices.Contains(out, p.Masked()) {
+			continue
+		}
+		out = append(out, p.Masked())
+	}
+	return out
+}
+
 // external tells whether the port takes traffic from outside the
 // cluster: a NodePort or external addresses.
 func (p *svcPort) external() bool {
-	return p.nodePort != 0 || len(p.externalIPs) > 0
+	return p.nodePort != 0 || len(p.externalIPs) > 0 || len(p.lbIPs) > 0
 }
 
 func affinitySeconds(svc *corev1.Service) int {

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -143,6 +144,7 @@ func TestNetnsClusterIP(t *testing.T) {
 		service("dns", "10.96.0.7", corev1.ProtocolUDP, 53),
 		service("near", "10.96.0.8", corev1.ProtocolTCP, 80, internalLocal),
 		service("ext", "10.96.0.9", corev1.ProtocolTCP, 80, externalIPs("192.0.2.10"), localPolicy),
+		service("lb", "10.96.0.12", corev1.ProtocolTCP, 80, loadBalancer(30082, "192.0.2.20"), sourceRangesOpt("10.250.3.0/24")),
 	}}
 	var eps []ep
 	var nss []netns.NsHandle // the endpoints' namespaces
@@ -169,6 +171,7 @@ func TestNetnsClusterIP(t *testing.T) {
 		slice("dns", corev1.ProtocolUDP, 5353, eps[0]),
 		slice("near", corev1.ProtocolTCP, 8080, ep{ip: eps[0].ip, node: "n2"}, ep{ip: eps[1].ip, node: "n1"}),
 		slice("ext", corev1.ProtocolTCP, 8081, ep{ip: eps[0].ip, node: "n1"}, ep{ip: eps[1].ip, node: "n2"}),
+		slice("lb", corev1.ProtocolTCP, 8080, eps[1]),
 	}}
 
 	var p *Proxier
@@ -221,6 +224,14 @@ func TestNetnsClusterIP(t *testing.T) {
 			t.Fatalf("external IP, policy Local: answer %q, want %q", got, want)
 		}
 	}
+	// A load balancer IP, from a client in loadBalancerSourceRanges; one
+	// outside them is dropped.
+	if got := get(t, nss[2], "192.0.2.20:80"); got != eps[1].ip {
+		t.Errorf("load balancer IP: answer from %q", got)
+	}
+	if err := dial(nss[0], "192.0.2.20:80", time.Second); err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("load balancer IP from outside loadBalancerSourceRanges: %v, want a timeout", err)
+	}
 	// The NodePort, on the node's own address.
 	if got := get(t, node, "10.250.2.1:30080"); !names[got] {
 		t.Errorf("NodePort answered %q", got)
@@ -256,13 +267,7 @@ func TestNetnsClusterIP(t *testing.T) {
 		}
 	}
 	// No endpoints: refused at once, not left to time out.
-	err := inNS(node, func() error {
-		c, err := net.DialTimeout("tcp", "10.96.0.6:80", 2*time.Second)
-		if err == nil {
-			c.Close()
-		}
-		return err
-	})
+	err := dial(node, "10.96.0.6:80", 2*time.Second)
 	if err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Errorf("service without endpoints: %v, want connection refused", err)
 	}
@@ -298,6 +303,17 @@ func serveWho(t *testing.T, ns netns.NsHandle, name string) {
 			c.Close()
 		}
 	}()
+}
+
+// dial connects to addr from ns and hangs up.
+func dial(ns netns.NsHandle, addr string, timeout time.Duration) error {
+	return inNS(ns, func() error {
+		c, err := net.DialTimeout("tcp", addr, timeout)
+		if err == nil {
+			c.Close()
+		}
+		return err
+	})
 }
 
 // get connects to addr from ns and returns the line the server sends.

@@ -621,3 +621,115 @@ func TestUDPExternalIPConntrack(t *testing.T) {
 		t.Errorf("deleted %v, want %v", h.ct.deleted, want)
 	}
 }
+
+// loadBalancer makes the service a LoadBalancer with node port np (0:
+// none) and the ingress points; an ip prefixed with "proxy:" has ipMode
+// Proxy.
+func loadBalancer(np int32, ingress ...string) svcOpt {
+	return func(s *corev1.Service) {
+		s.Spec.Type = corev1.ServiceTypeLoadBalancer
+		s.Spec.Ports[0].NodePort = np
+		for _, ip := range ingress {
+			in := corev1.LoadBalancerIngress{IP: ip}
+			if rest, ok := strings.CutPrefix(ip, "proxy:"); ok {
+				in = corev1.LoadBalancerIngress{IP: rest, IPMode: knftables.PtrTo(corev1.LoadBalancerIPModeProxy)}
+			}
+			s.Status.LoadBalancer.Ingress = append(s.Status.LoadBalancer.Ingress, in)
+		}
+	}
+}
+
+func sourceRangesOpt(ranges ...string) svcOpt {
+	return func(s *corev1.Service) { s.Spec.LoadBalancerSourceRanges = ranges }
+}
+
+func TestLoadBalancer(t *testing.T) {
+	const (
+		ext = "ext-default/web/tcp/p"
+		fw  = "fw-default/web/tcp/p"
+	)
+	eps := slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.1.2", node: "n1"})
+	ingress := []string{"192.0.2.20", "fd00::20", "proxy:192.0.2.21", "192.0.2.22"}
+	annotated := func(s *corev1.Service) {
+		s.Annotations = map[string]string{annotationSourceRanges: "10.1.0.0/16 , 198.51.100.7/32"}
+	}
+	tests := []struct {
+		name     string
+		svc      *corev1.Service
+		slice    *discoveryv1.EndpointSlice
+		lbIP     string // service-ips verdict of 192.0.2.20 and .22
+		noEP     string // no-endpoint-services verdict of the same
+		nodePort string // service-nodeports verdict of 30080
+		fwRules  []string
+	}{
+		{
+			name: "node port and ingress IPs", svc: service("web", "10.96.0.5", corev1.ProtocolTCP, 80, loadBalancer(30080, ingress...)), slice: eps,
+			lbIP: "goto " + ext, nodePort: "goto " + ext,
+		},
+		{
+			name: "allocateLoadBalancerNodePorts false: no node port", svc: service("web", "10.96.0.5", corev1.ProtocolTCP, 80, loadBalancer(0, ingress...)), slice: eps,
+			lbIP: "goto " + ext,
+		},
+		{
+			name: "no endpoints: rejected", svc: service("web", "10.96.0.5", corev1.ProtocolTCP, 80, loadBalancer(30080, ingress...)),
+			noEP: "goto reject-chain",
+		},
+		{
+			name:  "loadBalancerSourceRanges",
+			svc:   service("web", "10.96.0.5", corev1.ProtocolTCP, 80, loadBalancer(0, ingress...), sourceRangesOpt("10.0.0.0/8", "fd00::/8", "192.168.1.1/16")),
+			slice: eps, lbIP: "goto " + ext,
+			fwRules: []string{"ip saddr != { 10.0.0.0/8, 192.168.0.0/16 } drop"},
+		},
+		{
+			name:  "source ranges in the annotation",
+			svc:   service("web", "10.96.0.5", corev1.ProtocolTCP, 80, loadBalancer(0, ingress...), annotated),
+			slice: eps, lbIP: "goto " + ext,
+			fwRules: []string{"ip saddr != { 10.1.0.0/16, 198.51.100.7/32 } drop"},
+		},
+		{
+			name:  "a ClusterIP service's stale ingress is ignored",
+			svc:   service("web", "10.96.0.5", corev1.ProtocolTCP, 80, loadBalancer(0, ingress...), func(s *corev1.Service) { s.Spec.Type = corev1.ServiceTypeClusterIP }),
+			slice: eps,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Config{NodeName: "n1", ClusterCIDR: cidr})
+			h.svcs.items = []*corev1.Service{tc.svc}
+			if tc.slice != nil {
+				h.slcs.items = []*discoveryv1.EndpointSlice{tc.slice}
+			}
+			h.sync()
+			for _, ip := range []string{"192.0.2.20", "192.0.2.22"} {
+				if got := h.element(mapServiceIPs, ip, "tcp", "80"); got != tc.lbIP {
+					t.Errorf("service-ips %s: %q, want %q", ip, got, tc.lbIP)
+				}
+				if got := h.element(mapNoEPServices, ip, "tcp", "80"); got != tc.noEP {
+					t.Errorf("no-endpoint-services %s: %q, want %q", ip, got, tc.noEP)
+				}
+				want := ""
+				if tc.fwRules != nil {
+					want = "goto " + fw
+				}
+				if got := h.element(mapFirewallIPs, ip, "tcp", "80"); got != want {
+					t.Errorf("firewall-ips %s: %q, want %q", ip, got, want)
+				}
+			}
+			// ipMode Proxy: the load balancer sends to a node port.
+			for _, m := range []string{mapServiceIPs, mapNoEPServices, mapFirewallIPs} {
+				if got := h.element(m, "192.0.2.21", "tcp", "80"); got != "" {
+					t.Errorf("%s has the ipMode Proxy address: %q", m, got)
+				}
+			}
+			if got := h.element(mapNodePorts, "tcp", "30080"); got != tc.nodePort {
+				t.Errorf("service-nodeports: %q, want %q", got, tc.nodePort)
+			}
+			if tc.fwRules != nil {
+				wantRules(t, h.rules(fw), tc.fwRules...)
+				wantRules(t, h.rules("filter-prerouting-pre-dnat"), "ct state new ip daddr . meta l4proto . th dport vmap @firewall-ips")
+			} else if got := h.chainsWithPrefix("fw-"); len(got) != 0 {
+				t.Errorf("firewall chains: %q", got)
+			}
+		})
+	}
+}

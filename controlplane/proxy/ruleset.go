@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ const (
 	mapNodePorts     = "service-nodeports"
 	mapNoEPServices  = "no-endpoint-services"
 	mapNoEPNodePorts = "no-endpoint-nodeports"
+	mapFirewallIPs   = "firewall-ips"
 )
 
 // ruleConfig is what the ruleset depends on besides the service ports.
@@ -77,7 +79,11 @@ type baseChain struct {
 func baseChains(c ruleConfig) []baseChain {
 	np := nodePortMatch(c)
 	const beforeFilter = knftables.FilterPriority + "-10"
+	const beforeDNAT = knftables.DNATPriority + "-10"
+	firewall := []string{"ct state new ip daddr . meta l4proto . th dport vmap @" + mapFirewallIPs}
 	return []baseChain{
+		{"filter-prerouting-pre-dnat", knftables.FilterType, knftables.PreroutingHook, beforeDNAT, firewall},
+		{"filter-output-pre-dnat", knftables.FilterType, knftables.OutputHook, beforeDNAT, firewall},
 		{"nat-prerouting", knftables.NATType, knftables.PreroutingHook, knftables.DNATPriority,
 			[]string{"jump " + chainServices}},
 		{"nat-output", knftables.NATType, knftables.OutputHook, knftables.DNATPriority,
@@ -111,6 +117,7 @@ func nodePortMatch(c ruleConfig) string {
 func svcChain(p *svcPort) string   { return "svc-" + p.id }
 func extChain(p *svcPort) string   { return "ext-" + p.id }
 func localChain(p *svcPort) string { return "local-" + p.id }
+func fwChain(p *svcPort) string    { return "fw-" + p.id }
 func epSuffix(p *svcPort, ep endpoint) string {
 	return p.id + "__" + ep.addr.Addr().String() + "/" + fmt.Sprint(ep.addr.Port())
 }
@@ -162,6 +169,7 @@ var fixedMaps = []struct{ name, typ string }{
 	{mapNodePorts, "inet_proto . inet_service : verdict"},
 	{mapNoEPServices, "ipv4_addr . inet_proto . inet_service : verdict"},
 	{mapNoEPNodePorts, "inet_proto . inet_service : verdict"},
+	{mapFirewallIPs, "ipv4_addr . inet_proto . inet_service : verdict"},
 }
 
 type writer struct {
@@ -227,13 +235,13 @@ func (w *writer) fixed(c ruleConfig) {
 // Its ClusterIP goes to the svc- chain (every endpoint), or with
 // internalTrafficPolicy Local to the local- chain (this node's
 // endpoints); with none on this node it is dropped, as upstream does.
-// Its NodePort and external IPs go to the ext- chain, which applies the
+// Its NodePort, external IPs and load balancer IPs go to the ext- chain, which applies the
 // externalTrafficPolicy and then goes to svc- or local-.
 func (w *writer) port(p *svcPort, c ruleConfig) {
 	svcKey := p.key(p.clusterIP)
 	if len(p.endpoints) == 0 {
 		w.element(mapNoEPServices, svcKey, "goto "+chainReject)
-		for _, ip := range p.externalIPs {
+		for _, ip := range slices.Concat(p.externalIPs, p.lbIPs) {
 			w.element(mapNoEPServices, p.key(ip), "goto "+chainReject)
 		}
 		if p.nodePort != 0 {
@@ -279,8 +287,19 @@ func (w *writer) port(p *svcPort, c ruleConfig) {
 	if !external {
 		return
 	}
-	for _, ip := range p.externalIPs {
+	for _, ip := range slices.Concat(p.externalIPs, p.lbIPs) {
 		w.element(mapServiceIPs, p.key(ip), "goto "+extChain(p))
+	}
+	if len(p.lbIPs) > 0 && len(p.sourceRanges) > 0 {
+		// Before DNAT, while the destination is still the load balancer's.
+		var rs []string
+		for _, r := range p.sourceRanges {
+			rs = append(rs, r.String())
+		}
+		w.chain(&knftables.Chain{Name: fwChain(p)}, "ip saddr != { "+strings.Join(rs, ", ")+" } drop")
+		for _, ip := range p.lbIPs {
+			w.element(mapFirewallIPs, p.key(ip), "goto "+fwChain(p))
+		}
 	}
 	if p.nodePort != 0 {
 		w.element(mapNodePorts, []string{p.proto, fmt.Sprint(p.nodePort)}, "goto "+extChain(p))
