@@ -120,9 +120,7 @@ TOML
 }
 
 up_agent() {
-	local i=$1 ns=$name-n$i ip=$net.$((10 + i)) d=$dir/n$i token dns
-	# Pods resolve through the cluster DNS's Service (kube-system/kube-dns).
-	dns=$(kubectl -n kube-system get service kube-dns -o 'jsonpath={.spec.clusterIP}' 2>/dev/null || true)
+	local i=$1 ns=$name-n$i ip=$net.$((10 + i)) d=$dir/n$i token
 	if [ ! -f "$d/node.kubeconfig" ]; then
 		token=$("$bin/skiff" server token create --kubeconfig "$dir/admin.kubeconfig" --ttl 1h --description "node $ns")
 	fi
@@ -131,7 +129,7 @@ up_agent() {
 		--server "https://$server_ip:$port" --token "${token:-}" --certificate-authority "$dir/server/pki/ca.crt" \
 		--kubeconfig "$d/node.kubeconfig" --node-name "$ns" --node-ip "$ip" --cri-socket "$d/run/skiff.sock" \
 		--root-dir "$d/agent" --pod-log-dir "$d/logs" --cgroup-root "/$name-n$i" --manifest-dir "" \
-		--agent-listen "$ip:10250" --pod-cidr-wait 30s ${dns:+--cluster-dns "$dns"} --log-level debug ${AGENT_FLAGS:-}
+		--agent-listen "$ip:10250" --pod-cidr-wait 30s --log-level debug ${AGENT_FLAGS:-}
 }
 
 ready() { # ready NODE: Ready=True, with a pod CIDR

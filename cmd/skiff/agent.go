@@ -61,7 +61,7 @@ func (a *agentFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.cgroupRoot, "cgroup-root", "/kubepods", "parent cgroup of the pods")
 	fs.StringVar(&a.manifestDir, "manifest-dir", "/etc/skiff/manifests", "directory of static pod manifests (\"\" disables them)")
 	fs.StringVar(&a.listen, "agent-listen", "0.0.0.0:10250", "HTTPS address for the API server's logs, exec, attach and port-forward")
-	fs.Func("cluster-dns", "IP of the cluster DNS server (repeatable)", func(s string) error {
+	fs.Func("cluster-dns", "IP of the cluster DNS server (repeatable; default: the cluster IP of the kube-system/kube-dns Service, read at start)", func(s string) error {
 		a.clusterDNS = append(a.clusterDNS, s)
 		return nil
 	})

@@ -87,7 +87,7 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	dns, err := a.dnsOptions()
+	dns, err := a.dnsOptions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -119,9 +119,14 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 	return a, nil
 }
 
-// dnsOptions reads the host's resolv.conf for pods that use it.
-func (a *Agent) dnsOptions() (podspec.DNSOptions, error) {
-	o := podspec.DNSOptions{ClusterDNS: a.cfg.ClusterDNS, ClusterDomain: a.cfg.ClusterDomain}
+// dnsOptions are the cluster DNS servers (see clusterDNS), and the
+// host's resolv.conf for pods that use it.
+func (a *Agent) dnsOptions(ctx context.Context) (podspec.DNSOptions, error) {
+	servers, err := clusterDNS(ctx, a.cfg)
+	if err != nil {
+		return podspec.DNSOptions{}, err
+	}
+	o := podspec.DNSOptions{ClusterDNS: servers, ClusterDomain: a.cfg.ClusterDomain}
 	if a.cfg.ResolvConf == "" {
 		return o, nil
 	}

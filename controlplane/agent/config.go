@@ -37,8 +37,10 @@ type Config struct {
 	// ManifestDir holds static pod manifests; "" disables them.
 	ManifestDir string
 
-	// ClusterDNS and ClusterDomain are the cluster's resolver; ResolvConf
-	// is the host's resolv.conf for pods on the host's resolver.
+	// ClusterDNS and ClusterDomain are the cluster's resolver (without
+	// ClusterDNS, the ClusterIPs of the kube-system/kube-dns Service);
+	// ResolvConf is the host's resolv.conf for pods on the host's
+	// resolver.
 	ClusterDNS    []string
 	ClusterDomain string
 	ResolvConf    string
