@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
+	agentnode "github.com/skiffrt/skiff/controlplane/agent/node"
 	"github.com/skiffrt/skiff/controlplane/apiendpoints"
 	"github.com/skiffrt/skiff/controlplane/apiserver/auth"
 	"github.com/skiffrt/skiff/controlplane/dns"
@@ -42,7 +44,7 @@ type dnsFlags struct {
 }
 
 func (d *dnsFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&d.address, "dns-address", ":53", `UDP and TCP address of the cluster DNS; without a host, the advertised address ("" turns the DNS off)`)
+	fs.StringVar(&d.address, "dns-address", ":53", `UDP and TCP address of the cluster DNS, which pods reach through the kube-dns Service; without a host, the advertised address, or the default route's when that is loopback ("" turns the DNS off)`)
 	fs.StringVar(&d.upstream, "dns-upstream", "", "comma-separated resolvers (IP or IP:port) for names outside the cluster domain (default: the nameservers of --dns-resolv-conf)")
 	fs.StringVar(&d.resolvConf, "dns-resolv-conf", "/etc/resolv.conf", "resolv.conf whose nameservers the cluster DNS forwards to, unless --dns-upstream")
 	fs.DurationVar(&d.ttl, "dns-ttl", 5*time.Second, "TTL of the cluster DNS's records and negative answers")
@@ -64,7 +66,8 @@ func newClusterDNS(f *serverFlags, ca *pki.CA, url string, self netip.Addr, stor
 	if f.dns.address == "" {
 		return nil, nil
 	}
-	addr, err := dnsListenAddress(f.dns.address, self)
+	host := dnsHost(self, agentnode.OutboundIP)
+	addr, err := dnsListenAddress(f.dns.address, host)
 	if err != nil {
 		return nil, err
 	}
@@ -90,25 +93,59 @@ func newClusterDNS(f *serverFlags, ca *pki.CA, url string, self netip.Addr, stor
 	if err != nil {
 		return nil, fmt.Errorf("cluster DNS (set --dns-address, or --dns-address=\"\" to turn it off): %w", err)
 	}
-	listening := c.server.Addr()
-	if listening.Addr().IsUnspecified() {
-		listening = netip.AddrPortFrom(self, listening.Port())
+	listening, loopbackOnly := dnsPublished(c.server.Addr(), host)
+	if loopbackOnly {
+		slog.Warn("the cluster DNS listens on loopback only: pods cannot reach it through the kube-dns Service, "+
+			"whose endpoints then give a loopback address; give --dns-address an address of this node, or leave its host out",
+			"address", listening.String())
 	}
 	c.endpoints = &apiendpoints.Reconciler{Service: kubeDNS, Self: listening, Leases: store,
 		Endpoints: stores["endpoints"], Slices: stores["endpointslices.discovery.k8s.io"]}
 	return c, nil
 }
 
-// dnsListenAddress is --dns-address, on self when it names no host.
-func dnsListenAddress(flag string, self netip.Addr) (string, error) {
-	host, port, err := net.SplitHostPort(flag)
+// dnsHost is where the cluster DNS listens when --dns-address names no
+// host, and the address kube-dns's endpoints give when it listens on
+// every address: the server's advertised address, unless that is a
+// loopback one (an API on loopback only). Pods reach the DNS through
+// the kube-dns Service's DNAT, which cannot take a packet from a pod's
+// network to a loopback address; the host's default-route address
+// (outbound) is then used, and loopback only when there is none.
+func dnsHost(self netip.Addr, outbound func() (string, error)) netip.Addr {
+	if !self.IsLoopback() {
+		return self
+	}
+	s, err := outbound()
+	if err != nil {
+		return self
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.IsLoopback() || a.IsUnspecified() {
+		return self
+	}
+	return a.Unmap()
+}
+
+// dnsListenAddress is --dns-address, on host when it names none.
+func dnsListenAddress(flag string, host netip.Addr) (string, error) {
+	h, port, err := net.SplitHostPort(flag)
 	if err != nil {
 		return "", fmt.Errorf("--dns-address: %w", err)
 	}
-	if host == "" {
-		host = self.String()
+	if h == "" {
+		h = host.String()
 	}
-	return net.JoinHostPort(host, port), nil
+	return net.JoinHostPort(h, port), nil
+}
+
+// dnsPublished is the address kube-dns's endpoints give for a listener
+// bound to bound (host when that is every address), and whether it is
+// a loopback one, which pods cannot reach.
+func dnsPublished(bound netip.AddrPort, host netip.Addr) (netip.AddrPort, bool) {
+	if bound.Addr().IsUnspecified() {
+		bound = netip.AddrPortFrom(host, bound.Port())
+	}
+	return bound, bound.Addr().IsLoopback()
 }
 
 func dnsUpstreams(d dnsFlags) ([]string, error) {
