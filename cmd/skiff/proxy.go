@@ -35,11 +35,11 @@ func (p *proxyFlags) register(fs *flag.FlagSet) {
 }
 
 func (p *proxyFlags) registerClusterCIDR(fs *flag.FlagSet) {
-	p.cfg.ClusterCIDR = nodeipam.DefaultClusterCIDR
-	fs.Func("cluster-cidr", "the pods' IPv4 CIDR: traffic to services from outside it is masqueraded (default 10.244.0.0/16)", func(s string) error {
+	p.cfg.ClusterCIDRs = []netip.Prefix{nodeipam.DefaultClusterCIDR}
+	fs.Func("cluster-cidr", "the pods' CIDRs, one per family, comma-separated: traffic to services from outside them is masqueraded (default 10.244.0.0/16)", func(s string) error {
 		ps, err := parsePrefixes(s)
 		if err == nil {
-			p.cfg.ClusterCIDR = firstIPv4(ps)
+			p.cfg.ClusterCIDRs = ps
 		}
 		return err
 	})
@@ -58,15 +58,6 @@ func parsePrefixes(s string) ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
-}
-
-func firstIPv4(ps []netip.Prefix) netip.Prefix {
-	for _, p := range ps {
-		if p.Addr().Is4() {
-			return p
-		}
-	}
-	return netip.Prefix{}
 }
 
 // proxyTable returns the proxy's nftables, or an error that says what the
@@ -112,7 +103,7 @@ func startProxy(ctx context.Context, p *proxyFlags, node string, restCfg *rest.C
 			log.G(ctx).Error("service proxy not started", log.KeyError, err)
 			return
 		}
-		log.G(ctx).Info("service proxy", "table", proxy.TableName, "cluster_cidr", cfg.ClusterCIDR, "node_port_addresses", cfg.NodePortAddresses)
+		log.G(ctx).Info("service proxy", "table", proxy.TableName, "cluster_cidrs", cfg.ClusterCIDRs, "node_port_addresses", cfg.NodePortAddresses)
 		for {
 			err := proxy.Run(ctx, client, nft, proxy.NetlinkConntrack{}, cfg)
 			if ctx.Err() != nil {

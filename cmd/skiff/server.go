@@ -119,7 +119,7 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	if err := f.controllers.check(); err != nil {
 		return nil, err
 	}
-	f.agent.proxy.cfg.ClusterCIDR = firstIPv4(f.controllers.ipam.ClusterCIDRs)
+	f.agent.proxy.cfg.ClusterCIDRs = f.controllers.ipam.ClusterCIDRs
 	if f.runAgent && f.agent.proxy.enabled {
 		nft, err := proxyTable()
 		if err != nil {

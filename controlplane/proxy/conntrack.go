@@ -14,6 +14,7 @@ import (
 // destination is Dst (any when invalid) and DstPort, and whose reply
 // source is ReplySrc (any when invalid).
 type Flow struct {
+	IPv6     bool // the family; IPv4 when false
 	Dst      netip.Addr
 	DstPort  uint16
 	ReplySrc netip.Addr
@@ -30,10 +31,7 @@ type NetlinkConntrack struct{}
 
 // DeleteUDP implements Conntrack.
 func (NetlinkConntrack) DeleteUDP(flows []Flow) error {
-	if len(flows) == 0 {
-		return nil
-	}
-	filters := make([]netlink.CustomConntrackFilter, 0, len(flows))
+	var v4, v6 []netlink.CustomConntrackFilter
 	for _, f := range flows {
 		cf := &netlink.ConntrackFilter{}
 		if err := cf.AddProtocol(unix.IPPROTO_UDP); err != nil {
@@ -52,10 +50,22 @@ func (NetlinkConntrack) DeleteUDP(flows []Flow) error {
 				return err
 			}
 		}
-		filters = append(filters, cf)
+		if f.IPv6 {
+			v6 = append(v6, cf)
+		} else {
+			v4 = append(v4, cf)
+		}
 	}
-	if _, err := netlink.ConntrackDeleteFilters(netlink.ConntrackTable, unix.AF_INET, filters...); err != nil {
-		return fmt.Errorf("delete conntrack entries: %w", err)
+	for _, fam := range []struct {
+		af      netlink.InetFamily
+		filters []netlink.CustomConntrackFilter
+	}{{unix.AF_INET, v4}, {unix.AF_INET6, v6}} {
+		if len(fam.filters) == 0 {
+			continue
+		}
+		if _, err := netlink.ConntrackDeleteFilters(netlink.ConntrackTable, fam.af, fam.filters...); err != nil {
+			return fmt.Errorf("delete conntrack entries: %w", err)
+		}
 	}
 	return nil
 }
@@ -64,6 +74,7 @@ func (NetlinkConntrack) DeleteUDP(flows []Flow) error {
 type udpState map[string]udpPort
 
 type udpPort struct {
+	v6        bool
 	vips      []netip.Addr // the ClusterIP, then the external addresses
 	port      uint16
 	nodePort  uint16
@@ -77,7 +88,7 @@ func udpStateOf(ports []svcPort) udpState {
 			continue
 		}
 		vips := append(append([]netip.Addr{p.clusterIP}, p.externalIPs...), p.lbIPs...)
-		u := udpPort{vips: vips, port: p.port, nodePort: p.nodePort, endpoints: map[netip.Addr]bool{}}
+		u := udpPort{v6: p.clusterIP.Is6(), vips: vips, port: p.port, nodePort: p.nodePort, endpoints: map[netip.Addr]bool{}}
 		for _, ep := range p.endpoints {
 			u.endpoints[ep.addr.Addr()] = true
 		}
@@ -99,10 +110,10 @@ func staleFlows(old, cur udpState) []Flow {
 				continue
 			}
 			for _, vip := range o.vips {
-				out = append(out, Flow{Dst: vip, DstPort: o.port, ReplySrc: ip})
+				out = append(out, Flow{IPv6: o.v6, Dst: vip, DstPort: o.port, ReplySrc: ip})
 			}
 			if o.nodePort != 0 {
-				out = append(out, Flow{DstPort: o.nodePort, ReplySrc: ip})
+				out = append(out, Flow{IPv6: o.v6, DstPort: o.nodePort, ReplySrc: ip})
 			}
 		}
 	}
@@ -112,10 +123,10 @@ func staleFlows(old, cur udpState) []Flow {
 			continue
 		}
 		for _, vip := range c.vips {
-			out = append(out, Flow{Dst: vip, DstPort: c.port})
+			out = append(out, Flow{IPv6: c.v6, Dst: vip, DstPort: c.port})
 		}
 		if c.nodePort != 0 {
-			out = append(out, Flow{DstPort: c.nodePort})
+			out = append(out, Flow{IPv6: c.v6, DstPort: c.nodePort})
 		}
 	}
 	return out

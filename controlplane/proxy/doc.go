@@ -2,6 +2,12 @@
 // endpoints of their EndpointSlices into one nftables table, skiff-proxy
 // (family inet), on every node.
 //
+// IPv4 and IPv6 share the table: a service port is programmed once per
+// family of its ClusterIPs, with the EndpointSlices of that address type.
+// The maps keyed on addresses exist per family (service-ips and
+// service-ips-ipv6, …), as do NodePort maps (a NodePort reaches the
+// endpoints of the packet's family); chains of IPv6 ports end in /ipv6.
+//
 // The ruleset follows the shape of kube-proxy's nftables mode, written
 // anew:
 //

@@ -17,9 +17,9 @@ const defaultAffinitySeconds = 10800
 
 // svcPort is one port of one service, as the ruleset needs it.
 type svcPort struct {
-	id        string // ns/name/proto/port, unique; the base of object names
-	clusterIP netip.Addr
-	proto     string // tcp, udp or sctp
+	id        string     // ns/name/proto/port[/ipv6], unique; the base of object names
+	clusterIP netip.Addr // of one family: a dual-stack service has a port of each
+	proto     string     // tcp, udp or sctp
 	port      uint16
 	nodePort  uint16 // 0: none
 	local     bool   // externalTrafficPolicy Local
@@ -56,70 +56,93 @@ func (p *svcPort) localEndpoints() []endpoint {
 }
 
 // buildModel returns the service ports to program, sorted by id, from
-// the services and the EndpointSlices; node is this node's name. It
-// skips what the proxy does not serve: headless and ExternalName
-// services, services without an IPv4 ClusterIP, and protocols other than
-// TCP, UDP and SCTP.
+// the services and the EndpointSlices; node is this node's name. A
+// service has its ports once per family of its ClusterIPs, each with the
+// endpoints of the slices of that address type. It skips what the proxy
+// does not serve: headless and ExternalName services, and protocols
+// other than TCP, UDP and SCTP.
 func buildModel(services []*corev1.Service, eps []*discoveryv1.EndpointSlice, node string) []svcPort {
 	byService := map[string][]*discoveryv1.EndpointSlice{}
 	for _, s := range eps {
 		name := s.Labels[discoveryv1.LabelServiceName]
-		if name == "" || s.AddressType != discoveryv1.AddressTypeIPv4 {
+		if name == "" || (s.AddressType != discoveryv1.AddressTypeIPv4 && s.AddressType != discoveryv1.AddressTypeIPv6) {
 			continue
 		}
-		key := s.Namespace + "/" + name
+		key := s.Namespace + "/" + name + "/" + string(s.AddressType)
 		byService[key] = append(byService[key], s)
 	}
 	var out []svcPort
 	for _, svc := range services {
-		ip, ok := serviceIP(svc)
-		if !ok {
-			continue
-		}
-		for _, sp := range svc.Spec.Ports {
-			proto := strings.ToLower(string(sp.Protocol))
-			if proto != "tcp" && proto != "udp" && proto != "sctp" {
-				continue
-			}
-			portID := sp.Name
-			if portID == "" {
-				portID = strconv.Itoa(int(sp.Port))
-			}
-			p := svcPort{
-				id:        svc.Namespace + "/" + svc.Name + "/" + proto + "/" + portID,
-				clusterIP: ip,
-				proto:     proto,
-				port:      uint16(sp.Port),
-				local:     svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal,
-				internalLocal: svc.Spec.InternalTrafficPolicy != nil &&
-					*svc.Spec.InternalTrafficPolicy == corev1.ServiceInternalTrafficPolicyLocal,
-				affinity:     affinitySeconds(svc),
-				endpoints:    readyEndpoints(byService[svc.Namespace+"/"+svc.Name], sp, node),
-				externalIPs:  sameFamily(ip, svc.Spec.ExternalIPs),
-				lbIPs:        sameFamily(ip, loadBalancerIPs(svc)),
-				sourceRanges: sourceRanges(ip, svc),
-			}
-			if svc.Spec.Type == corev1.ServiceTypeNodePort || svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
-				p.nodePort = uint16(sp.NodePort)
-			}
-			out = append(out, p)
+		for _, ip := range serviceIPs(svc) {
+			out = append(out, familyPorts(svc, ip, byService, node)...)
 		}
 	}
 	slices.SortFunc(out, func(a, b svcPort) int { return strings.Compare(a.id, b.id) })
 	return out
 }
 
-// serviceIP is the service's IPv4 ClusterIP, if it has one the proxy serves.
-func serviceIP(svc *corev1.Service) (netip.Addr, bool) {
-	if svc.Spec.Type == corev1.ServiceTypeExternalName {
-		return netip.Addr{}, false
+// familyPorts returns the ports of svc for its ClusterIP ip.
+func familyPorts(svc *corev1.Service, ip netip.Addr, byService map[string][]*discoveryv1.EndpointSlice, node string) []svcPort {
+	at, idSuffix := discoveryv1.AddressTypeIPv4, ""
+	if ip.Is6() {
+		at, idSuffix = discoveryv1.AddressTypeIPv6, "/ipv6"
 	}
-	ip, err := netip.ParseAddr(svc.Spec.ClusterIP)
-	if err != nil || !ip.Is4() {
-		return netip.Addr{}, false
+	slcs := byService[svc.Namespace+"/"+svc.Name+"/"+string(at)]
+	var out []svcPort
+	for _, sp := range svc.Spec.Ports {
+		proto := strings.ToLower(string(sp.Protocol))
+		if proto != "tcp" && proto != "udp" && proto != "sctp" {
+			continue
+		}
+		portID := sp.Name
+		if portID == "" {
+			portID = strconv.Itoa(int(sp.Port))
+		}
+		p := svcPort{
+			id:        svc.Namespace + "/" + svc.Name + "/" + proto + "/" + portID + idSuffix,
+			clusterIP: ip,
+			proto:     proto,
+			port:      uint16(sp.Port),
+			local:     svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal,
+			internalLocal: svc.Spec.InternalTrafficPolicy != nil &&
+				*svc.Spec.InternalTrafficPolicy == corev1.ServiceInternalTrafficPolicyLocal,
+			affinity:     affinitySeconds(svc),
+			endpoints:    readyEndpoints(slcs, sp, ip.Is4(), node),
+			externalIPs:  sameFamily(ip, svc.Spec.ExternalIPs),
+			lbIPs:        sameFamily(ip, loadBalancerIPs(svc)),
+			sourceRanges: sourceRanges(ip, svc),
+		}
+		if svc.Spec.Type == corev1.ServiceTypeNodePort || svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
+			p.nodePort = uint16(sp.NodePort)
+		}
+		out = append(out, p)
 	}
-	return ip, true
+	return out
 }
+
+// serviceIPs are the service's ClusterIPs the proxy serves, the first of
+// each family (none for headless and ExternalName services).
+func serviceIPs(svc *corev1.Service) []netip.Addr {
+	if svc.Spec.Type == corev1.ServiceTypeExternalName {
+		return nil
+	}
+	ips := svc.Spec.ClusterIPs
+	if len(ips) == 0 {
+		ips = []string{svc.Spec.ClusterIP}
+	}
+	var out []netip.Addr
+	for _, s := range ips {
+		ip, err := netip.ParseAddr(s)
+		if err != nil || ip.Is4In6() || slices.ContainsFunc(out, func(o netip.Addr) bool { return o.Is4() == ip.Is4() }) {
+			continue
+		}
+		out = append(out, ip)
+	}
+	return out
+}
+
+// family is the port's IP family.
+func (p *svcPort) family() family { return familyOf(p.clusterIP) }
 
 // sameFamily returns the addresses of ips of ip's family, once each, in
 // order; it skips what does not parse.
@@ -190,10 +213,11 @@ func affinitySeconds(svc *corev1.Service) int {
 }
 
 // readyEndpoints returns the ready, not terminating endpoints of the
-// slices for the service port sp, sorted and without duplicates. A slice
+// slices for the service port sp, of the family v4 says, sorted and
+// without duplicates. A slice
 // port matches by name and protocol. A nil ready condition counts as
 // ready, as the API says consumers should read it.
-func readyEndpoints(slcs []*discoveryv1.EndpointSlice, sp corev1.ServicePort, node string) []endpoint {
+func readyEndpoints(slcs []*discoveryv1.EndpointSlice, sp corev1.ServicePort, v4 bool, node string) []endpoint {
 	seen := map[netip.AddrPort]bool{}
 	var out []endpoint
 	for _, s := range slcs {
@@ -206,7 +230,7 @@ func readyEndpoints(slcs []*discoveryv1.EndpointSlice, sp corev1.ServicePort, no
 				continue
 			}
 			ip, err := netip.ParseAddr(e.Addresses[0])
-			if err != nil || !ip.Is4() {
+			if err != nil || ip.Is4() != v4 || ip.Is4In6() {
 				continue
 			}
 			ap := netip.AddrPortFrom(ip, port)

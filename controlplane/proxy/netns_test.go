@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"runtime"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 )
@@ -59,25 +61,60 @@ func newNS(t *testing.T) netns.NsHandle {
 	return ns
 }
 
-// link connects node and ep with a veth pair on 10.250.i.0/24: node has
-// .1, ep has .2 and a default route through .1. It returns ep's address.
+// link connects node and ep with a veth pair on 10.250.i.0/24 and
+// fd00:250:i::/64: node has .1 and ::1, ep has .2 and ::2 and default
+// routes through the node's. It returns ep's IPv4 address.
 func link(t *testing.T, node, ep netns.NsHandle, i int) string {
 	t.Helper()
 	nodeIP, epIP := fmt.Sprintf("10.250.%d.1", i), fmt.Sprintf("10.250.%d.2", i)
+	nodeIP6, epIP6 := fmt.Sprintf("fd00:250:%d::1", i), fmt.Sprintf("fd00:250:%d::2", i)
 	err := inNS(node, func() error {
 		veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("ep%d", i)}, PeerName: "eth0", PeerNamespace: netlink.NsFd(ep)}
 		if err := netlink.LinkAdd(veth); err != nil {
 			return err
 		}
+		if err := addIP(veth.Name, nodeIP6+"/64", ""); err != nil {
+			return err
+		}
 		return ipUp(veth.Name, nodeIP, "")
 	})
 	if err == nil {
-		err = inNS(ep, func() error { return ipUp("eth0", epIP, nodeIP) })
+		err = inNS(ep, func() error {
+			if err := addIP("eth0", epIP6+"/64", nodeIP6); err != nil {
+				return err
+			}
+			return ipUp("eth0", epIP, nodeIP)
+		})
 	}
 	if err != nil {
 		t.Fatalf("veth %d: %v", i, err)
 	}
 	return epIP
+}
+
+// addIP adds ip (no duplicate address detection: usable at once) to the
+// link, and a default route through gw unless it is "". The route is
+// added once the link is up (ipUp).
+func addIP(name, ip, gw string) error {
+	l, err := netlink.LinkByName(name)
+	if err != nil {
+		return err
+	}
+	addr, err := netlink.ParseAddr(ip)
+	if err != nil {
+		return err
+	}
+	addr.Flags = unix.IFA_F_NODAD
+	if err := netlink.AddrAdd(l, addr); err != nil {
+		return err
+	}
+	if err := netlink.LinkSetUp(l); err != nil {
+		return err
+	}
+	if gw == "" {
+		return nil
+	}
+	return netlink.RouteAdd(&netlink.Route{LinkIndex: l.Attrs().Index, Gw: net.ParseIP(gw)})
 }
 
 func ipUp(name, ip, gw string) error {
@@ -134,6 +171,9 @@ func TestNetnsClusterIP(t *testing.T) {
 	}
 	node := newNS(t)
 	if err := inNS(node, func() error {
+		if err := os.WriteFile("/proc/sys/net/ipv6/conf/all/forwarding", []byte("1"), 0o644); err != nil {
+			return err
+		}
 		return os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1"), 0o644)
 	}); err != nil {
 		t.Fatal(err)
@@ -145,6 +185,7 @@ func TestNetnsClusterIP(t *testing.T) {
 		service("near", "10.96.0.8", corev1.ProtocolTCP, 80, internalLocal),
 		service("ext", "10.96.0.9", corev1.ProtocolTCP, 80, externalIPs("192.0.2.10"), localPolicy),
 		service("lb", "10.96.0.12", corev1.ProtocolTCP, 80, loadBalancer(30082, "192.0.2.20"), sourceRangesOpt("10.250.3.0/24")),
+		service("six", "10.96.0.13", corev1.ProtocolTCP, 80, dualStack("fd00:96::13"), nodePort(30083)),
 	}}
 	var eps []ep
 	var nss []netns.NsHandle // the endpoints' namespaces
@@ -162,6 +203,9 @@ func TestNetnsClusterIP(t *testing.T) {
 	// A node has a route to the service range (here its default route);
 	// locally sent packets are routed before they are DNATed.
 	if err := inNS(node, func() error {
+		if err := netlink.RouteAdd(&netlink.Route{Gw: net.ParseIP("fd00:250:1::2")}); err != nil {
+			return err
+		}
 		return netlink.RouteAdd(&netlink.Route{Gw: net.ParseIP(eps[0].ip)})
 	}); err != nil {
 		t.Fatal(err)
@@ -172,6 +216,7 @@ func TestNetnsClusterIP(t *testing.T) {
 		slice("near", corev1.ProtocolTCP, 8080, ep{ip: eps[0].ip, node: "n2"}, ep{ip: eps[1].ip, node: "n1"}),
 		slice("ext", corev1.ProtocolTCP, 8081, ep{ip: eps[0].ip, node: "n1"}, ep{ip: eps[1].ip, node: "n2"}),
 		slice("lb", corev1.ProtocolTCP, 8080, eps[1]),
+		slice6("six", corev1.ProtocolTCP, 8080, ep{ip: "fd00:250:2::2"}, ep{ip: "fd00:250:3::2"}),
 	}}
 
 	var p *Proxier
@@ -184,7 +229,7 @@ func TestNetnsClusterIP(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				p = New(nft, NetlinkConntrack{}, svcs, slcs, Config{NodeName: "n1", ClusterCIDR: cidr})
+				p = New(nft, NetlinkConntrack{}, svcs, slcs, Config{NodeName: "n1", ClusterCIDRs: []netip.Prefix{cidr}})
 			}
 			_, err := p.Sync(ctx)
 			return err
@@ -229,8 +274,23 @@ func TestNetnsClusterIP(t *testing.T) {
 	if got := get(t, nss[2], "192.0.2.20:80"); got != eps[1].ip {
 		t.Errorf("load balancer IP: answer from %q", got)
 	}
-	if err := dial(nss[0], "192.0.2.20:80", time.Second); err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+	var nerr net.Error
+	if err := dial(nss[0], "192.0.2.20:80", time.Second); !errors.As(err, &nerr) || !nerr.Timeout() {
 		t.Errorf("load balancer IP from outside loadBalancerSourceRanges: %v, want a timeout", err)
+	}
+	// IPv6: the ClusterIP and the NodePort reach the IPv6 endpoints only,
+	// from the node and from outside it.
+	for _, c := range []struct {
+		ns   netns.NsHandle
+		addr string
+	}{{node, "[fd00:96::13]:80"}, {node, "[fd00:250:1::1]:30083"}, {nss[0], "[fd00:96::13]:80"}, {nss[0], "[fd00:250:1::1]:30083"}} {
+		seen := map[string]bool{}
+		for range 20 {
+			seen[get(t, c.ns, c.addr)] = true
+		}
+		if len(seen) != 2 || !seen[eps[1].ip] || !seen[eps[2].ip] {
+			t.Errorf("IPv6 %s: answers from %v, want %s and %s", c.addr, seen, eps[1].ip, eps[2].ip)
+		}
 	}
 	// The NodePort, on the node's own address.
 	if got := get(t, node, "10.250.2.1:30080"); !names[got] {

@@ -29,10 +29,10 @@ type SliceLister interface {
 type Config struct {
 	// NodeName is this node: its endpoints are the local ones.
 	NodeName string
-	// ClusterCIDR is the pods' address range; traffic to a service from
-	// outside it is masqueraded. Zero: only NodePort and hairpin
-	// traffic is.
-	ClusterCIDR netip.Prefix
+	// ClusterCIDRs are the pods' address ranges, one per family; traffic
+	// to a service from outside them is masqueraded. None of a family:
+	// only its NodePort, external and hairpin traffic is.
+	ClusterCIDRs []netip.Prefix
 	// NodePortAddresses restrict NodePorts to the local addresses within
 	// them; empty: all local addresses but loopback.
 	NodePortAddresses []netip.Prefix
@@ -62,7 +62,7 @@ type Proxier struct {
 func New(nft knftables.Interface, ct Conntrack, services ServiceLister, slices SliceLister, cfg Config) *Proxier {
 	return &Proxier{
 		nft: nft, ct: ct, services: services, slices: slices, node: cfg.NodeName,
-		rules: ruleConfig{clusterCIDR: cfg.ClusterCIDR, nodePortAddresses: cfg.NodePortAddresses},
+		rules: ruleConfig{clusterCIDRs: cfg.ClusterCIDRs, nodePortAddresses: cfg.NodePortAddresses},
 	}
 }
 

@@ -162,7 +162,7 @@ func wantRules(t *testing.T, got []string, want ...string) {
 var cidr = netip.MustParsePrefix("10.244.0.0/16")
 
 func TestClusterIPThreeEndpoints(t *testing.T) {
-	h := newHarness(t, Config{NodeName: "n1", ClusterCIDR: cidr})
+	h := newHarness(t, Config{NodeName: "n1", ClusterCIDRs: []netip.Prefix{cidr}})
 	h.svcs.items = []*corev1.Service{service("web", "10.96.0.5", corev1.ProtocolTCP, 80)}
 	h.slcs.items = []*discoveryv1.EndpointSlice{slice("web", corev1.ProtocolTCP, 8080,
 		ep{ip: "10.244.1.3"}, ep{ip: "10.244.1.2"}, ep{ip: "10.244.2.7", unset: true})}
@@ -210,11 +210,17 @@ func TestNoEndpointsRejects(t *testing.T) {
 		t.Errorf("service-ips has %q for a service without endpoints", got)
 	}
 	wantRules(t, h.rules("reject-chain"), "reject")
-	wantRules(t, h.rules("filter-forward"), "ct state new ip daddr . meta l4proto . th dport vmap @no-endpoint-services")
-	wantRules(t, h.rules("filter-output"), "ct state new ip daddr . meta l4proto . th dport vmap @no-endpoint-services")
+	forward := []string{
+		"ct state new ip daddr . meta l4proto . th dport vmap @no-endpoint-services",
+		"ct state new ip6 daddr . meta l4proto . th dport vmap @no-endpoint-services-ipv6",
+	}
+	wantRules(t, h.rules("filter-forward"), forward...)
+	wantRules(t, h.rules("filter-output"), forward...)
 	wantRules(t, h.rules("filter-input"),
 		"ct state new ip daddr . meta l4proto . th dport vmap @no-endpoint-services",
-		"ct state new fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports")
+		"ct state new fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports",
+		"ct state new ip6 daddr . meta l4proto . th dport vmap @no-endpoint-services-ipv6",
+		"ct state new fib daddr type local ip6 daddr != ::1 meta l4proto . th dport vmap @no-endpoint-nodeports-ipv6")
 	if got := h.chainsWithPrefix("svc-"); len(got) != 0 {
 		t.Errorf("service chains for a service without endpoints: %q", got)
 	}
@@ -231,13 +237,15 @@ func TestNodePortCluster(t *testing.T) {
 	wantRules(t, h.rules("ext-default/web/tcp/p"), "jump mark-for-masquerade", "goto svc-default/web/tcp/p")
 	wantRules(t, h.rules("services"),
 		"ip daddr . meta l4proto . th dport vmap @service-ips",
-		"ip daddr { 192.168.5.0/24 } fib daddr type local meta l4proto . th dport vmap @service-nodeports")
+		"ip daddr { 192.168.5.0/24 } fib daddr type local meta l4proto . th dport vmap @service-nodeports",
+		// No IPv6 node port addresses: no IPv6 NodePorts.
+		"ip6 daddr . meta l4proto . th dport vmap @service-ips-ipv6")
 	// Without a cluster CIDR the service chain masquerades nothing itself.
 	wantRules(t, h.rules("svc-default/web/tcp/p"), "numgen random mod 1 vmap { 0 : goto ep-default/web/tcp/p__10.244.1.2/8080 }")
 }
 
 func TestNodePortLocal(t *testing.T) {
-	h := newHarness(t, Config{NodeName: "n1", ClusterCIDR: cidr})
+	h := newHarness(t, Config{NodeName: "n1", ClusterCIDRs: []netip.Prefix{cidr}})
 	h.svcs.items = []*corev1.Service{
 		service("web", "10.96.0.5", corev1.ProtocolTCP, 80, nodePort(30080), localPolicy),
 		service("far", "10.96.0.6", corev1.ProtocolTCP, 80, nodePort(30081), localPolicy),
@@ -395,8 +403,7 @@ func TestSkipsWhatItDoesNotServe(t *testing.T) {
 	headless := service("headless", corev1.ClusterIPNone, corev1.ProtocolTCP, 80)
 	external := service("ext", "", corev1.ProtocolTCP, 80)
 	external.Spec.Type = corev1.ServiceTypeExternalName
-	v6 := service("v6", "fd00::5", corev1.ProtocolTCP, 80)
-	got := buildModel([]*corev1.Service{headless, external, v6}, nil, "n1")
+	got := buildModel([]*corev1.Service{headless, external}, nil, "n1")
 	if len(got) != 0 {
 		t.Errorf("model: %+v", got)
 	}
@@ -496,7 +503,7 @@ func TestInternalTrafficPolicyLocal(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, Config{NodeName: "n1", ClusterCIDR: cidr})
+			h := newHarness(t, Config{NodeName: "n1", ClusterCIDRs: []netip.Prefix{cidr}})
 			h.svcs.items = []*corev1.Service{tc.svc}
 			if tc.slice != nil {
 				h.slcs.items = []*discoveryv1.EndpointSlice{tc.slice}
@@ -574,7 +581,7 @@ func TestExternalIPs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, Config{NodeName: "n1", ClusterCIDR: cidr})
+			h := newHarness(t, Config{NodeName: "n1", ClusterCIDRs: []netip.Prefix{cidr}})
 			h.svcs.items = []*corev1.Service{tc.svc}
 			if tc.slice != nil {
 				h.slcs.items = []*discoveryv1.EndpointSlice{tc.slice}
@@ -694,7 +701,7 @@ func TestLoadBalancer(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, Config{NodeName: "n1", ClusterCIDR: cidr})
+			h := newHarness(t, Config{NodeName: "n1", ClusterCIDRs: []netip.Prefix{cidr}})
 			h.svcs.items = []*corev1.Service{tc.svc}
 			if tc.slice != nil {
 				h.slcs.items = []*discoveryv1.EndpointSlice{tc.slice}
@@ -726,10 +733,87 @@ func TestLoadBalancer(t *testing.T) {
 			}
 			if tc.fwRules != nil {
 				wantRules(t, h.rules(fw), tc.fwRules...)
-				wantRules(t, h.rules("filter-prerouting-pre-dnat"), "ct state new ip daddr . meta l4proto . th dport vmap @firewall-ips")
+				wantRules(t, h.rules("filter-prerouting-pre-dnat"),
+					"ct state new ip daddr . meta l4proto . th dport vmap @firewall-ips",
+					"ct state new ip6 daddr . meta l4proto . th dport vmap @firewall-ips-ipv6")
 			} else if got := h.chainsWithPrefix("fw-"); len(got) != 0 {
 				t.Errorf("firewall chains: %q", got)
 			}
 		})
+	}
+}
+
+func slice6(svc string, proto corev1.Protocol, port int32, eps ...ep) *discoveryv1.EndpointSlice {
+	s := slice(svc, proto, port, eps...)
+	s.Name += "-v6"
+	s.AddressType = discoveryv1.AddressTypeIPv6
+	return s
+}
+
+func dualStack(v6 string) svcOpt {
+	return func(s *corev1.Service) { s.Spec.ClusterIPs = []string{s.Spec.ClusterIP, v6} }
+}
+
+var cidr6 = netip.MustParsePrefix("fd00:244::/56")
+
+func TestDualStack(t *testing.T) {
+	h := newHarness(t, Config{NodeName: "n1", ClusterCIDRs: []netip.Prefix{cidr, cidr6}})
+	h.svcs.items = []*corev1.Service{
+		service("web", "10.96.0.5", corev1.ProtocolTCP, 80, dualStack("fd00:96::5"), nodePort(30080), clientIPAffinity(60), externalIPs("192.0.2.5", "2001:db8::5")),
+		service("six", "fd00:96::6", corev1.ProtocolUDP, 53),
+	}
+	h.slcs.items = []*discoveryv1.EndpointSlice{
+		slice("web", corev1.ProtocolTCP, 8080, ep{ip: "10.244.1.2"}, ep{ip: "fd00:244::9"}),
+		slice6("web", corev1.ProtocolTCP, 8080, ep{ip: "fd00:244::2"}, ep{ip: "10.244.1.9"}),
+		slice6("six", corev1.ProtocolUDP, 5353, ep{ip: "fd00:244::3"}),
+	}
+	h.sync()
+	const (
+		ep6 = "ep-default/web/tcp/p/ipv6__fd00.244..2/8080"
+		aff = "aff-default/web/tcp/p/ipv6__fd00.244..2/8080"
+	)
+	elements := []struct {
+		m, want string
+		key     []string
+	}{
+		{mapServiceIPs, "goto svc-default/web/tcp/p", []string{"10.96.0.5", "tcp", "80"}},
+		{mapServiceIPs, "goto ext-default/web/tcp/p", []string{"192.0.2.5", "tcp", "80"}},
+		{mapServiceIPs + "-ipv6", "goto svc-default/web/tcp/p/ipv6", []string{"fd00:96::5", "tcp", "80"}},
+		{mapServiceIPs + "-ipv6", "goto ext-default/web/tcp/p/ipv6", []string{"2001:db8::5", "tcp", "80"}},
+		{mapServiceIPs + "-ipv6", "goto svc-default/six/udp/p/ipv6", []string{"fd00:96::6", "udp", "53"}},
+		{mapNodePorts, "goto ext-default/web/tcp/p", []string{"tcp", "30080"}},
+		{mapNodePorts + "-ipv6", "goto ext-default/web/tcp/p/ipv6", []string{"tcp", "30080"}},
+	}
+	for _, e := range elements {
+		if got := h.element(e.m, e.key...); got != e.want {
+			t.Errorf("%s %v: %q, want %q", e.m, e.key, got, e.want)
+		}
+	}
+	// Each family's endpoints come from its own slices only.
+	wantRules(t, h.chainsWithPrefix("ep-default/web/"),
+		"ep-default/web/tcp/p/ipv6__fd00.244..2/8080", "ep-default/web/tcp/p__10.244.1.2/8080")
+	wantRules(t, h.rules("svc-default/web/tcp/p/ipv6"),
+		"ip6 saddr != fd00:244::/56 jump mark-for-masquerade",
+		"ip6 saddr @"+aff+" goto "+ep6,
+		"numgen random mod 1 vmap { 0 : goto "+ep6+" }")
+	wantRules(t, h.rules(ep6),
+		"ip6 saddr fd00:244::2 jump mark-for-masquerade",
+		"update @"+aff+" { ip6 saddr }",
+		"meta l4proto tcp dnat ip6 to [fd00:244::2]:8080")
+	if s := h.nft.Table.Sets[aff]; s == nil || s.Type != "ipv6_addr" {
+		t.Errorf("affinity set: %+v", s)
+	}
+	wantRules(t, h.rules("services"),
+		"ip daddr . meta l4proto . th dport vmap @service-ips",
+		"fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports",
+		"ip6 daddr . meta l4proto . th dport vmap @service-ips-ipv6",
+		"fib daddr type local ip6 daddr != ::1 meta l4proto . th dport vmap @service-nodeports-ipv6")
+
+	// An IPv6 UDP endpoint goes: its IPv6 flows are deleted.
+	h.slcs.items[2] = slice6("six", corev1.ProtocolUDP, 5353, ep{ip: "fd00:244::4"})
+	h.sync()
+	want := []Flow{{IPv6: true, Dst: netip.MustParseAddr("fd00:96::6"), DstPort: 53, ReplySrc: netip.MustParseAddr("fd00:244::3")}}
+	if !slices.Equal(h.ct.deleted, want) {
+		t.Errorf("deleted %v, want %v", h.ct.deleted, want)
 	}
 }

@@ -32,9 +32,10 @@ const (
 
 // ruleConfig is what the ruleset depends on besides the service ports.
 type ruleConfig struct {
-	// clusterCIDR: traffic to a ClusterIP from outside it is masqueraded.
-	// Invalid (zero): nothing is masqueraded for being off-cluster.
-	clusterCIDR netip.Prefix
+	// clusterCIDRs (one per family): traffic to a ClusterIP from outside
+	// them is masqueraded. None of a family: nothing of it is
+	// masqueraded for being off-cluster.
+	clusterCIDRs []netip.Prefix
 	// nodePortAddresses restrict NodePorts to the local addresses in
 	// them; empty: every local address but loopback.
 	nodePortAddresses []netip.Prefix
@@ -47,6 +48,14 @@ type objects struct {
 	chains map[string]string // name → rules (and hook)
 	maps   map[string]string // name → elements
 	sets   map[string]bool
+}
+
+// clusterCIDR is the pods' range of family f; zero when none is known.
+func (c ruleConfig) clusterCIDR(f family) netip.Prefix {
+	if ps := f.of(c.clusterCIDRs); len(ps) > 0 {
+		return ps[0]
+	}
+	return netip.Prefix{}
 }
 
 func newObjects() objects {
@@ -77,10 +86,18 @@ type baseChain struct {
 }
 
 func baseChains(c ruleConfig) []baseChain {
-	np := nodePortMatch(c)
 	const beforeFilter = knftables.FilterPriority + "-10"
 	const beforeDNAT = knftables.DNATPriority + "-10"
-	firewall := []string{"ct state new ip daddr . meta l4proto . th dport vmap @" + mapFirewallIPs}
+	var firewall, input, forward []string
+	for _, f := range families {
+		dst := "ct state new " + f.ip + " daddr . meta l4proto . th dport vmap @"
+		firewall = append(firewall, dst+f.m(mapFirewallIPs))
+		forward = append(forward, dst+f.m(mapNoEPServices))
+		input = append(input, dst+f.m(mapNoEPServices)) // external IPs of this node
+		if np := nodePortMatch(c, f); np != "" {
+			input = append(input, "ct state new "+np+" meta l4proto . th dport vmap @"+f.m(mapNoEPNodePorts))
+		}
+	}
 	return []baseChain{
 		{"filter-prerouting-pre-dnat", knftables.FilterType, knftables.PreroutingHook, beforeDNAT, firewall},
 		{"filter-output-pre-dnat", knftables.FilterType, knftables.OutputHook, beforeDNAT, firewall},
@@ -90,27 +107,27 @@ func baseChains(c ruleConfig) []baseChain {
 			[]string{"jump " + chainServices}},
 		{"nat-postrouting", knftables.NATType, knftables.PostroutingHook, knftables.SNATPriority,
 			[]string{"jump " + chainMasquerade}},
-		{"filter-input", knftables.FilterType, knftables.InputHook, beforeFilter, []string{
-			"ct state new ip daddr . meta l4proto . th dport vmap @" + mapNoEPServices, // external IPs of this node
-			"ct state new " + np + " meta l4proto . th dport vmap @" + mapNoEPNodePorts,
-		}},
-		{"filter-forward", knftables.FilterType, knftables.ForwardHook, beforeFilter,
-			[]string{"ct state new ip daddr . meta l4proto . th dport vmap @" + mapNoEPServices}},
-		{"filter-output", knftables.FilterType, knftables.OutputHook, beforeFilter,
-			[]string{"ct state new ip daddr . meta l4proto . th dport vmap @" + mapNoEPServices}},
+		{"filter-input", knftables.FilterType, knftables.InputHook, beforeFilter, input},
+		{"filter-forward", knftables.FilterType, knftables.ForwardHook, beforeFilter, forward},
+		{"filter-output", knftables.FilterType, knftables.OutputHook, beforeFilter, forward},
 	}
 }
 
-// nodePortMatch matches packets to the addresses NodePorts listen on.
-func nodePortMatch(c ruleConfig) string {
+// nodePortMatch matches packets of family f to the addresses NodePorts
+// listen on; "" when f has none (nodePortAddresses name only the other
+// family).
+func nodePortMatch(c ruleConfig, f family) string {
 	if len(c.nodePortAddresses) == 0 {
-		return "fib daddr type local ip daddr != 127.0.0.0/8"
+		return "fib daddr type local " + f.ip + " daddr != " + f.loopback
 	}
 	var ps []string
-	for _, p := range c.nodePortAddresses {
+	for _, p := range f.of(c.nodePortAddresses) {
 		ps = append(ps, p.String())
 	}
-	return "ip daddr { " + strings.Join(ps, ", ") + " } fib daddr type local"
+	if len(ps) == 0 {
+		return ""
+	}
+	return f.ip + " daddr { " + strings.Join(ps, ", ") + " } fib daddr type local"
 }
 
 // Object names. ids are ns/name/proto/port; endpoints add __ip/port.
@@ -119,7 +136,7 @@ func extChain(p *svcPort) string   { return "ext-" + p.id }
 func localChain(p *svcPort) string { return "local-" + p.id }
 func fwChain(p *svcPort) string    { return "fw-" + p.id }
 func epSuffix(p *svcPort, ep endpoint) string {
-	return p.id + "__" + ep.addr.Addr().String() + "/" + fmt.Sprint(ep.addr.Port())
+	return p.id + "__" + nameSafe(ep.addr.Addr()) + "/" + fmt.Sprint(ep.addr.Port())
 }
 func epChain(p *svcPort, ep endpoint) string     { return "ep-" + epSuffix(p, ep) }
 func affinitySet(p *svcPort, ep endpoint) string { return "aff-" + epSuffix(p, ep) }
@@ -163,14 +180,22 @@ func writeRuleset(tx *knftables.Transaction, ports []svcPort, c ruleConfig, old 
 	return w.want
 }
 
-// fixedMaps are the table's verdict maps.
-var fixedMaps = []struct{ name, typ string }{
-	{mapServiceIPs, "ipv4_addr . inet_proto . inet_service : verdict"},
-	{mapNodePorts, "inet_proto . inet_service : verdict"},
-	{mapNoEPServices, "ipv4_addr . inet_proto . inet_service : verdict"},
-	{mapNoEPNodePorts, "inet_proto . inet_service : verdict"},
-	{mapFirewallIPs, "ipv4_addr . inet_proto . inet_service : verdict"},
-}
+// fixedMaps are the table's verdict maps, each once per family.
+var fixedMaps = func() []struct{ name, typ string } {
+	var out []struct{ name, typ string }
+	for _, f := range families {
+		addr := f.addrType + " . inet_proto . inet_service : verdict"
+		port := "inet_proto . inet_service : verdict"
+		out = append(out,
+			struct{ name, typ string }{f.m(mapServiceIPs), addr},
+			struct{ name, typ string }{f.m(mapNodePorts), port},
+			struct{ name, typ string }{f.m(mapNoEPServices), addr},
+			struct{ name, typ string }{f.m(mapNoEPNodePorts), port},
+			struct{ name, typ string }{f.m(mapFirewallIPs), addr},
+		)
+	}
+	return out
+}()
 
 type writer struct {
 	tx    *knftables.Transaction
@@ -220,9 +245,14 @@ func (w *writer) fixed(c ruleConfig) {
 		"mark set mark xor "+masqMark,
 		"masquerade fully-random")
 	w.chain(&knftables.Chain{Name: chainReject}, "reject")
-	w.chain(&knftables.Chain{Name: chainServices},
-		"ip daddr . meta l4proto . th dport vmap @"+mapServiceIPs,
-		nodePortMatch(c)+" meta l4proto . th dport vmap @"+mapNodePorts)
+	var services []string
+	for _, f := range families {
+		services = append(services, f.ip+" daddr . meta l4proto . th dport vmap @"+f.m(mapServiceIPs))
+		if np := nodePortMatch(c, f); np != "" {
+			services = append(services, np+" meta l4proto . th dport vmap @"+f.m(mapNodePorts))
+		}
+	}
+	w.chain(&knftables.Chain{Name: chainServices}, services...)
 	for _, b := range baseChains(c) {
 		w.chain(&knftables.Chain{
 			Name: b.name, Type: knftables.PtrTo(b.typ), Hook: knftables.PtrTo(b.hook), Priority: knftables.PtrTo(b.priority),
@@ -238,14 +268,16 @@ func (w *writer) fixed(c ruleConfig) {
 // Its NodePort, external IPs and load balancer IPs go to the ext- chain, which applies the
 // externalTrafficPolicy and then goes to svc- or local-.
 func (w *writer) port(p *svcPort, c ruleConfig) {
+	f := p.family()
+	cidr := c.clusterCIDR(f)
 	svcKey := p.key(p.clusterIP)
 	if len(p.endpoints) == 0 {
-		w.element(mapNoEPServices, svcKey, "goto "+chainReject)
+		w.element(f.m(mapNoEPServices), svcKey, "goto "+chainReject)
 		for _, ip := range slices.Concat(p.externalIPs, p.lbIPs) {
-			w.element(mapNoEPServices, p.key(ip), "goto "+chainReject)
+			w.element(f.m(mapNoEPServices), p.key(ip), "goto "+chainReject)
 		}
 		if p.nodePort != 0 {
-			w.element(mapNoEPNodePorts, []string{p.proto, fmt.Sprint(p.nodePort)}, "goto "+chainReject)
+			w.element(f.m(mapNoEPNodePorts), []string{p.proto, fmt.Sprint(p.nodePort)}, "goto "+chainReject)
 		}
 		return
 	}
@@ -262,33 +294,33 @@ func (w *writer) port(p *svcPort, c ruleConfig) {
 	}
 	if usesCluster {
 		var masq []string
-		if c.clusterCIDR.IsValid() {
-			masq = []string{"ip saddr != " + c.clusterCIDR.String() + " jump " + chainMarkMasq}
+		if cidr.IsValid() {
+			masq = []string{f.ip + " saddr != " + cidr.String() + " jump " + chainMarkMasq}
 		}
 		w.chain(&knftables.Chain{Name: svcChain(p)}, append(masq, dispatch(p, p.endpoints)...)...)
 	}
 	if usesLocal {
 		var masq []string
-		if p.internalLocal && c.clusterCIDR.IsValid() {
+		if p.internalLocal && cidr.IsValid() {
 			// Off-cluster traffic to the ClusterIP, as in svc-; the
 			// chain also serves external traffic, which keeps its source.
-			masq = []string{"ip daddr " + p.clusterIP.String() + " ip saddr != " + c.clusterCIDR.String() + " jump " + chainMarkMasq}
+			masq = []string{f.ip + " daddr " + p.clusterIP.String() + " " + f.ip + " saddr != " + cidr.String() + " jump " + chainMarkMasq}
 		}
 		w.chain(&knftables.Chain{Name: localChain(p)}, append(masq, dispatch(p, local)...)...)
 	}
 	switch {
 	case !p.internalLocal:
-		w.element(mapServiceIPs, svcKey, "goto "+svcChain(p))
+		w.element(f.m(mapServiceIPs), svcKey, "goto "+svcChain(p))
 	case len(local) > 0:
-		w.element(mapServiceIPs, svcKey, "goto "+localChain(p))
+		w.element(f.m(mapServiceIPs), svcKey, "goto "+localChain(p))
 	default:
-		w.element(mapNoEPServices, svcKey, "drop")
+		w.element(f.m(mapNoEPServices), svcKey, "drop")
 	}
 	if !external {
 		return
 	}
 	for _, ip := range slices.Concat(p.externalIPs, p.lbIPs) {
-		w.element(mapServiceIPs, p.key(ip), "goto "+extChain(p))
+		w.element(f.m(mapServiceIPs), p.key(ip), "goto "+extChain(p))
 	}
 	if len(p.lbIPs) > 0 && len(p.sourceRanges) > 0 {
 		// Before DNAT, while the destination is still the load balancer's.
@@ -296,15 +328,15 @@ func (w *writer) port(p *svcPort, c ruleConfig) {
 		for _, r := range p.sourceRanges {
 			rs = append(rs, r.String())
 		}
-		w.chain(&knftables.Chain{Name: fwChain(p)}, "ip saddr != { "+strings.Join(rs, ", ")+" } drop")
+		w.chain(&knftables.Chain{Name: fwChain(p)}, f.ip+" saddr != { "+strings.Join(rs, ", ")+" } drop")
 		for _, ip := range p.lbIPs {
-			w.element(mapFirewallIPs, p.key(ip), "goto "+fwChain(p))
+			w.element(f.m(mapFirewallIPs), p.key(ip), "goto "+fwChain(p))
 		}
 	}
 	if p.nodePort != 0 {
-		w.element(mapNodePorts, []string{p.proto, fmt.Sprint(p.nodePort)}, "goto "+extChain(p))
+		w.element(f.m(mapNodePorts), []string{p.proto, fmt.Sprint(p.nodePort)}, "goto "+extChain(p))
 	}
-	w.chain(&knftables.Chain{Name: extChain(p)}, extRules(p, c, len(local) > 0)...)
+	w.chain(&knftables.Chain{Name: extChain(p)}, extRules(p, cidr, len(local) > 0)...)
 }
 
 // key is the key of ip and the port in service-ips and
@@ -318,7 +350,7 @@ func (p *svcPort) key(ip netip.Addr) []string {
 // this host or from pods keeps the cluster-wide choice (the host's
 // needs SNAT); traffic from outside goes only to this node's endpoints,
 // unmasqueraded, or is dropped.
-func extRules(p *svcPort, c ruleConfig, hasLocal bool) []string {
+func extRules(p *svcPort, cidr netip.Prefix, hasLocal bool) []string {
 	if !p.local {
 		return []string{"jump " + chainMarkMasq, "goto " + svcChain(p)}
 	}
@@ -326,8 +358,8 @@ func extRules(p *svcPort, c ruleConfig, hasLocal bool) []string {
 		"fib saddr type local jump " + chainMarkMasq,
 		"fib saddr type local goto " + svcChain(p),
 	}
-	if c.clusterCIDR.IsValid() {
-		rules = append(rules, "ip saddr "+c.clusterCIDR.String()+" goto "+svcChain(p))
+	if cidr.IsValid() {
+		rules = append(rules, p.family().ip+" saddr "+cidr.String()+" goto "+svcChain(p))
 	}
 	if hasLocal {
 		return append(rules, "goto "+localChain(p))
@@ -337,21 +369,21 @@ func extRules(p *svcPort, c ruleConfig, hasLocal bool) []string {
 
 // endpoint writes an endpoint's chain and its affinity set.
 func (w *writer) endpoint(p *svcPort, ep endpoint) {
-	ip := ep.addr.Addr().String()
-	rules := []string{"ip saddr " + ip + " jump " + chainMarkMasq}
+	f := p.family()
+	rules := []string{f.ip + " saddr " + ep.addr.Addr().String() + " jump " + chainMarkMasq}
 	if p.affinity > 0 {
 		set := affinitySet(p, ep)
 		w.want.sets[set] = true
 		if !w.old.sets[set] { // an existing set is kept: its entries are the affinity state
 			w.tx.Add(&knftables.Set{
-				Name: set, Type: "ipv4_addr",
+				Name: set, Type: f.addrType,
 				Flags:   []knftables.SetFlag{knftables.DynamicFlag, knftables.TimeoutFlag},
 				Timeout: knftables.PtrTo(time.Duration(p.affinity) * time.Second),
 			})
 		}
-		rules = append(rules, "update @"+set+" { ip saddr }")
+		rules = append(rules, "update @"+set+" { "+f.ip+" saddr }")
 	}
-	rules = append(rules, "meta l4proto "+p.proto+" dnat ip to "+ep.addr.String())
+	rules = append(rules, "meta l4proto "+p.proto+" dnat "+f.ip+" to "+ep.addr.String())
 	w.chain(&knftables.Chain{Name: epChain(p, ep)}, rules...)
 }
 
@@ -361,7 +393,7 @@ func dispatch(p *svcPort, eps []endpoint) []string {
 	var rules []string
 	if p.affinity > 0 {
 		for _, ep := range eps {
-			rules = append(rules, "ip saddr @"+affinitySet(p, ep)+" goto "+epChain(p, ep))
+			rules = append(rules, p.family().ip+" saddr @"+affinitySet(p, ep)+" goto "+epChain(p, ep))
 		}
 	}
 	var m []string

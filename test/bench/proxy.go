@@ -85,7 +85,7 @@ func (s *proxySuite) nftables(ctx context.Context, t *report.Table, nsvc, neps i
 	svcs, slcs := benchServices(nsvc, neps)
 	sl := &benchSlices{items: slcs}
 	p := proxy.New(nft, proxy.NetlinkConntrack{}, benchServiceList(svcs), sl, proxy.Config{
-		NodeName: "bench", ClusterCIDR: netip.MustParsePrefix("10.244.0.0/16"),
+		NodeName: "bench", ClusterCIDRs: []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")},
 	})
 	defer proxy.Cleanup(context.WithoutCancel(ctx), nft)
 	res, err := p.Sync(ctx)
