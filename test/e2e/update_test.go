@@ -88,12 +88,20 @@ func TestMemoryLimitUpdateLeadsToOOMKill(t *testing.T) {
 	cfg := ownCgroupPod(t, "oom")
 	pod := d.runPod(t, cfg)
 	defer d.removePod(t, pod)
-	// 40 MiB at once; 100 MiB more once /tmp/go exists.
+	// 40 MiB at once; 100 MiB more once /tmp/go exists. The shell holds
+	// the substitution's output and the variable's copy of it while it
+	// assigns (about 80 MiB), so /tmp/held says when it is down to the
+	// 40 MiB it keeps.
 	ctr := d.runContainer(t, pod, cfg, "grow", `a=$(head -c 41943040 /dev/zero | tr '\0' a)
+touch /tmp/held
 while [ ! -e /tmp/go ]; do sleep 0.1; done
 b=$(head -c 104857600 /dev/zero | tr '\0' b)
 sleep 1000`)
-	waitFor(t, "40 MiB in use", func() bool { return d.containerStats(t, ctr).GetMemory().GetWorkingSetBytes().GetValue() >= 40*mib })
+	waitFor(t, "40 MiB held", func() bool {
+		r, err := d.execSync(t, ctr, 10, "test", "-e", "/tmp/held")
+		return err == nil && r.GetExitCode() == 0 &&
+			d.containerStats(t, ctr).GetMemory().GetWorkingSetBytes().GetValue() >= 40*mib
+	})
 	err := d.update(t, ctr, &runtime.LinuxContainerResources{MemoryLimitInBytes: 24 * mib})
 	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "memory") {
 		t.Errorf("a limit below the usage = %v, want FailedPrecondition (cgroup v1 cannot reclaim)", err)
