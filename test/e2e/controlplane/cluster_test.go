@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,37 @@ func fastFailover(t *testing.T) cluster.Options {
 	}
 }
 
+// clusterKubectl is bin/kubectl as the admin of a cluster.Cluster.
+type clusterKubectl struct {
+	t               *testing.T
+	bin, kubeconfig string
+}
+
+func newClusterKubectl(t *testing.T, c *cluster.Cluster) *clusterKubectl {
+	return &clusterKubectl{t: t, bin: filepath.Join(binDir(t), "kubectl"), kubeconfig: c.Kubeconfig}
+}
+
+// run runs kubectl for a minute at most and returns its output, stdout
+// and stderr together, trimmed.
+func (kc *clusterKubectl) run(args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kc.bin, args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kc.kubeconfig)
+	out, err := cmd.CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+// k runs kubectl and fails the test on error.
+func (kc *clusterKubectl) k(args ...string) string {
+	kc.t.Helper()
+	out, err := kc.run(args...)
+	if err != nil {
+		kc.t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
 // TestCluster runs three simulated nodes (internal/testutil/cluster):
 // each gets its own pod CIDR; a pod on node 1 reaches a pod on node 2 by
 // its pod IP and is seen there under its own IP (host-gw, no NAT); when
@@ -35,32 +67,7 @@ func fastFailover(t *testing.T) cluster.Options {
 // Deployment come back on the others.
 func TestCluster(t *testing.T) {
 	c := cluster.Start(t, 3, fastFailover(t))
-	k := func(args ...string) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, binDir(t)+"/kubectl", args...)
-		cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	eventually := func(timeout time.Duration, what string, cond func() (bool, string)) {
-		t.Helper()
-		deadline := time.Now().Add(timeout)
-		for {
-			ok, last := cond()
-			if ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not after %s: %s", what, timeout, last)
-			}
-			time.Sleep(time.Second)
-		}
-	}
+	k := newClusterKubectl(t, c).k
 
 	cidrs := k("get", "nodes", "-o", "jsonpath={range .items[*]}{.spec.podCIDR} {end}")
 	seen := map[string]bool{}
@@ -84,7 +91,7 @@ func TestCluster(t *testing.T) {
 	}
 	ips := map[string]string{}
 	for _, p := range []string{"p1", "p2"} {
-		eventually(90*time.Second, p+" running", func() (bool, string) {
+		eventually(t, 90*time.Second, p+" running", func() (bool, string) {
 			out := k("get", "pod", p, "-o", "jsonpath={.status.phase} {.status.podIP}")
 			f := strings.Fields(out)
 			if len(f) == 2 && f[0] == "Running" {
@@ -101,7 +108,7 @@ func TestCluster(t *testing.T) {
 
 	// A node fails: its Deployment pods come back on the others.
 	k("create", "deployment", "web", "--image=busybox", "--replicas=3", "--", "sleep", "3600")
-	eventually(120*time.Second, "web spread over the nodes", func() (bool, string) {
+	eventually(t, 120*time.Second, "web spread over the nodes", func() (bool, string) {
 		out := k("get", "pods", "-l", "app=web", "--field-selector=status.phase=Running", "-o", "jsonpath={range .items[*]}{.spec.nodeName} {end}")
 		return len(strings.Fields(out)) == 3, out
 	})
@@ -112,12 +119,12 @@ func TestCluster(t *testing.T) {
 	}
 	killed := time.Now()
 	c.Kill(victim)
-	eventually(60*time.Second, "node NotReady", func() (bool, string) {
+	eventually(t, 60*time.Second, "node NotReady", func() (bool, string) {
 		out := k("get", "node", c.NodeName(victim), "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)
 		return out == "Unknown", out
 	})
 	t.Logf("node %s NotReady %s after the kill", c.NodeName(victim), time.Since(killed).Round(time.Second))
-	eventually(90*time.Second, "web back to 3 running pods off the dead node", func() (bool, string) {
+	eventually(t, 90*time.Second, "web back to 3 running pods off the dead node", func() (bool, string) {
 		out := k("get", "pods", "-l", "app=web", "-o", `jsonpath={range .items[*]}{.spec.nodeName}/{.status.phase}/{.metadata.deletionTimestamp} {end}`)
 		n := 0
 		for _, f := range strings.Fields(out) {

@@ -20,17 +20,18 @@ func TestClusterDNS(t *testing.T) {
 		t.Fatalf("kube-dns cluster IP %q, want 10.96.0.10", ip)
 	}
 	var listener string
-	deadline := time.Now().Add(30 * time.Second)
-	for listener == "" {
+	ok, last := poll(30*time.Second, 200*time.Millisecond, func() (bool, string) {
 		out, _ := s.kubectl(t.Context(), nil, "get", "endpointslice", "-n", "kube-system", "kube-dns",
 			"-o", "jsonpath={.endpoints[0].addresses[0]} {.ports[0].name} {.ports[0].protocol} {.ports[0].port}")
-		if f := strings.Fields(out); len(f) == 4 && f[1] == "dns" && f[2] == "UDP" {
+		f := strings.Fields(out)
+		ok := len(f) == 4 && f[1] == "dns" && f[2] == "UDP"
+		if ok {
 			listener = net.JoinHostPort(f[0], f[3])
-		} else if time.Now().After(deadline) {
-			t.Fatalf("kube-dns endpoints not listed after 30s: %q\n%s", out, tail(s.stderr.String()))
-		} else {
-			time.Sleep(200 * time.Millisecond)
 		}
+		return ok, out
+	})
+	if !ok {
+		t.Fatalf("kube-dns endpoints not listed after 30s: %q\n%s", last, tail(s.stderr.String()))
 	}
 	s.k("create", "service", "clusterip", "web", "--tcp=80:8080")
 	ip := s.k("get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}")

@@ -41,18 +41,18 @@ func TestControllersElection(t *testing.T) {
 	}
 
 	var leader, other *server
-	deadline := time.Now().Add(20 * time.Second)
-	for leader == nil {
-		switch holder(b) {
+	ok, last := poll(20*time.Second, 200*time.Millisecond, func() (bool, string) {
+		h := holder(b)
+		switch h {
 		case identity(a):
 			leader, other = a, b
 		case identity(b):
 			leader, other = b, a
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nobody holds the lease: %q (servers %s, %s)", holder(b), identity(a), identity(b))
-		}
-		time.Sleep(200 * time.Millisecond)
+		return leader != nil, h
+	})
+	if !ok {
+		t.Fatalf("nobody holds the lease: %q (servers %s, %s)", last, identity(a), identity(b))
 	}
 	// The controllers run: a Deployment created through either server
 	// gets its ReplicaSet.
@@ -67,11 +67,11 @@ func TestControllersElection(t *testing.T) {
 	leader.cmd.Process.Kill()
 	<-leader.done
 	killed := time.Now()
-	for holder(other) != identity(other) {
-		if time.Since(killed) > 15*time.Second {
-			t.Fatalf("not taken over 15 s after the holder was killed: %q", holder(other))
-		}
-		time.Sleep(100 * time.Millisecond)
+	if ok, last := poll(15*time.Second, 100*time.Millisecond, func() (bool, string) {
+		h := holder(other)
+		return h == identity(other), h
+	}); !ok {
+		t.Fatalf("not taken over 15 s after the holder was killed: %q", last)
 	}
 	t.Logf("taken over %s after the kill", time.Since(killed).Round(100*time.Millisecond))
 	other.k("create", "deployment", "after", "--image=busybox:1.36")

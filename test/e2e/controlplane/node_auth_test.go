@@ -147,12 +147,8 @@ spec:
         secretKeyRef: {name: s1, key: k}
 `))
 	s.k("create", "-f", s.writeFile("pod2.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p2\nspec:\n  nodeName: n2\n  containers:\n  - name: c\n    image: busybox\n"))
-	deadline := time.Now().Add(10 * time.Second)
-	for canI("get", "secrets/s1") != "yes" {
-		if time.Now().After(deadline) {
-			t.Fatal("can-i get secrets/s1: not yes once p1 references it")
-		}
-		time.Sleep(100 * time.Millisecond)
+	if ok, _ := poll(10*time.Second, 100*time.Millisecond, func() (bool, string) { return canI("get", "secrets/s1") == "yes", "" }); !ok {
+		t.Fatal("can-i get secrets/s1: not yes once p1 references it")
 	}
 	expectLine(t, node("get", "secret", "s1"), "s1", "Opaque")
 	s.kFailAs(n1, "get", "secret", "s2")

@@ -144,18 +144,14 @@ func (n *node) socket() string { return filepath.Join(n.dir, "run", "skiff.sock"
 // waitCRI waits until skiffd answers Version.
 func (n *node) waitCRI() {
 	n.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	ok, last := poll(15*time.Second, 100*time.Millisecond, func() (bool, string) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
 		_, err := n.cri.Version(ctx, &runtimeapi.VersionRequest{})
-		cancel()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			n.t.Fatalf("skiffd not up: %v\n%s", err, n.skiffd.log())
-		}
-		time.Sleep(100 * time.Millisecond)
+		return err == nil, fmt.Sprint(err)
+	})
+	if !ok {
+		n.t.Fatalf("skiffd not up: %s\n%s", last, n.skiffd.log())
 	}
 }
 
@@ -200,24 +196,16 @@ func (n *node) waitReady() {
 	})
 }
 
-// eventually polls cond until it holds, failing the test after timeout
-// with cond's last word and the agent's log.
+// eventually polls cond every 200 ms until it holds, failing the test
+// after timeout with cond's last word and the agent's log.
 func (n *node) eventually(timeout time.Duration, what string, cond func() (bool, string)) {
 	n.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, last := cond()
-		if ok {
-			return
+	if ok, last := poll(timeout, 200*time.Millisecond, cond); !ok {
+		agentLog := ""
+		if n.agent != nil {
+			agentLog = tail(n.agent.log())
 		}
-		if time.Now().After(deadline) {
-			agentLog := ""
-			if n.agent != nil {
-				agentLog = tail(n.agent.log())
-			}
-			n.t.Fatalf("%s: not after %s: %s\nagent log:\n%s", what, timeout, last, agentLog)
-		}
-		time.Sleep(200 * time.Millisecond)
+		n.t.Fatalf("%s: not after %s: %s\nagent log:\n%s", what, timeout, last, agentLog)
 	}
 }
 

@@ -59,16 +59,12 @@ func requireNodes(names string) string {
 // eventually runs kubectl until its output is want, for 20 seconds.
 func (s *server) eventually(t *testing.T, want string, args ...string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	ok, out := poll(20*time.Second, 100*time.Millisecond, func() (bool, string) {
 		out := s.k(args...)
-		if out == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("kubectl %s: %q, want %q", strings.Join(args, " "), out, want)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return out == want, out
+	})
+	if !ok {
+		t.Fatalf("kubectl %s: %q, want %q", strings.Join(args, " "), out, want)
 	}
 }
 

@@ -3,12 +3,10 @@
 package controlplane
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -24,36 +22,8 @@ import (
 // 2 s; a failed node's pods back on the others.
 func TestWalkthrough(t *testing.T) {
 	c := cluster.Start(t, 3, fastFailover(t))
-	kubectl := func(args ...string) (string, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, binDir(t)+"/kubectl", args...)
-		cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig)
-		out, err := cmd.CombinedOutput()
-		return strings.TrimSpace(string(out)), err
-	}
-	k := func(args ...string) string {
-		t.Helper()
-		out, err := kubectl(args...)
-		if err != nil {
-			t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
-	eventually := func(timeout time.Duration, what string, cond func() (bool, string)) {
-		t.Helper()
-		deadline := time.Now().Add(timeout)
-		for {
-			ok, last := cond()
-			if ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not after %s: %s", what, timeout, last)
-			}
-			time.Sleep(time.Second)
-		}
-	}
+	kc := newClusterKubectl(t, c)
+	kubectl, k := kc.run, kc.k
 	// running is the app=httpd pods that run and are not being deleted,
 	// as name -> node.
 	running := func() (map[string]string, string) {
@@ -72,7 +42,7 @@ func TestWalkthrough(t *testing.T) {
 	// The Deployment: each pod serves a page naming itself.
 	k("create", "deployment", "httpd", "--image=busybox", "--replicas=3", "--",
 		"sh", "-c", `mkdir -p /www && echo "hello from $HOSTNAME" >/www/index.html && exec httpd -f -p 80 -h /www`)
-	eventually(120*time.Second, "httpd: 3 pods running, one on each node", func() (bool, string) {
+	eventually(t, 120*time.Second, "httpd: 3 pods running, one on each node", func() (bool, string) {
 		pods, out := running()
 		nodes := map[string]bool{}
 		for _, n := range pods {
@@ -89,7 +59,7 @@ func TestWalkthrough(t *testing.T) {
 		t.Fatalf("service httpd: clusterIP and nodePort %q", svc)
 	}
 	clusterIP, nodePort := svc[0], svc[1]
-	eventually(30*time.Second, "Endpoints of httpd list the 3 pods", func() (bool, string) {
+	eventually(t, 30*time.Second, "Endpoints of httpd list the 3 pods", func() (bool, string) {
 		out := k("get", "endpoints", "httpd", "-o", "jsonpath={.subsets[*].addresses[*].ip}")
 		return len(strings.Fields(out)) == 3, out
 	})
@@ -103,7 +73,7 @@ func TestWalkthrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	k("apply", "-f", f)
-	eventually(90*time.Second, "client running", func() (bool, string) {
+	eventually(t, 90*time.Second, "client running", func() (bool, string) {
 		out := k("get", "pod", "client", "-o", "jsonpath={.status.phase}")
 		return out == "Running", out
 	})
@@ -111,7 +81,7 @@ func TestWalkthrough(t *testing.T) {
 		return kubectl("exec", "client", "--", "wget", "-qO-", "-T", "3", url)
 	}
 	seen := map[string]bool{}
-	eventually(60*time.Second, "the ClusterIP from the client reaches pods on the other nodes", func() (bool, string) {
+	eventually(t, 60*time.Second, "the ClusterIP from the client reaches pods on the other nodes", func() (bool, string) {
 		out, err := wget("http://" + clusterIP)
 		if err != nil {
 			return false, fmt.Sprintf("%v: %s", err, out)
@@ -135,7 +105,7 @@ func TestWalkthrough(t *testing.T) {
 	hc := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{Proxy: nil}}
 	for i := 1; i <= 3; i++ {
 		url := fmt.Sprintf("http://%s:%s/", c.NodeIP(i), nodePort)
-		eventually(30*time.Second, "NodePort "+url+" from the host", func() (bool, string) {
+		eventually(t, 30*time.Second, "NodePort "+url+" from the host", func() (bool, string) {
 			resp, err := hc.Get(url)
 			if err != nil {
 				return false, err.Error()
@@ -152,7 +122,7 @@ func TestWalkthrough(t *testing.T) {
 	if !strings.Contains(resolv, "nameserver 10.96.0.10") {
 		t.Errorf("client's resolv.conf does not name the cluster DNS:\n%s", resolv)
 	}
-	eventually(30*time.Second, "httpd.default.svc.cluster.local from the client", func() (bool, string) {
+	eventually(t, 30*time.Second, "httpd.default.svc.cluster.local from the client", func() (bool, string) {
 		out, err := wget("http://httpd.default.svc.cluster.local")
 		if err != nil {
 			return false, fmt.Sprintf("%v: %s", err, out)
@@ -215,7 +185,7 @@ func TestWalkthrough(t *testing.T) {
 	victim := 3
 	killed := time.Now()
 	c.Kill(victim)
-	eventually(90*time.Second, "httpd back to 3 running pods off the dead node", func() (bool, string) {
+	eventually(t, 90*time.Second, "httpd back to 3 running pods off the dead node", func() (bool, string) {
 		pods, out := running()
 		n := 0
 		for _, node := range pods {
@@ -227,7 +197,7 @@ func TestWalkthrough(t *testing.T) {
 	})
 	t.Logf("httpd back to 3 pods %s after the kill", time.Since(killed).Round(time.Second))
 	pods, _ = running()
-	eventually(30*time.Second, "Endpoints of httpd without the dead node's pods", func() (bool, string) {
+	eventually(t, 30*time.Second, "Endpoints of httpd without the dead node's pods", func() (bool, string) {
 		out := k("get", "endpoints", "httpd", "-o", "jsonpath={.subsets[*].addresses[*].nodeName}")
 		return !strings.Contains(out, c.NodeName(victim)) && len(strings.Fields(out)) == 3, out
 	})
