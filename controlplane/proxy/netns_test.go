@@ -76,14 +76,14 @@ func link(t *testing.T, node, ep netns.NsHandle, i int) string {
 		if err := addIP(veth.Name, nodeIP6+"/64", ""); err != nil {
 			return err
 		}
-		return ipUp(veth.Name, nodeIP, "")
+		return addIP(veth.Name, nodeIP+"/24", "")
 	})
 	if err == nil {
 		err = inNS(ep, func() error {
 			if err := addIP("eth0", epIP6+"/64", nodeIP6); err != nil {
 				return err
 			}
-			return ipUp("eth0", epIP, nodeIP)
+			return addIP("eth0", epIP+"/24", nodeIP)
 		})
 	}
 	if err != nil {
@@ -92,9 +92,9 @@ func link(t *testing.T, node, ep netns.NsHandle, i int) string {
 	return epIP
 }
 
-// addIP adds ip (no duplicate address detection: usable at once) to the
-// link, and a default route through gw unless it is "". The route is
-// added once the link is up (ipUp).
+// addIP adds ip, an address with its prefix length, to the link and
+// sets it up, and adds a default route through gw unless it is "". No
+// duplicate address detection (IPv6): the address is usable at once.
 func addIP(name, ip, gw string) error {
 	l, err := netlink.LinkByName(name)
 	if err != nil {
@@ -117,30 +117,29 @@ func addIP(name, ip, gw string) error {
 	return netlink.RouteAdd(&netlink.Route{LinkIndex: l.Attrs().Index, Gw: net.ParseIP(gw)})
 }
 
-func ipUp(name, ip, gw string) error {
-	l, err := netlink.LinkByName(name)
-	if err != nil {
-		return err
-	}
-	addr, _ := netlink.ParseAddr(ip + "/24")
-	if err := netlink.AddrAdd(l, addr); err != nil {
-		return err
-	}
-	if err := netlink.LinkSetUp(l); err != nil {
-		return err
-	}
-	if gw == "" {
-		return nil
-	}
-	return netlink.RouteAdd(&netlink.Route{Gw: net.ParseIP(gw)})
-}
-
 // serve answers every TCP connection on ns's :8080 with name, until the
 // test ends.
 func serve(t *testing.T, ns netns.NsHandle, name string) {
 	t.Helper()
+	serveTCP(t, ns, ":8080", func(net.Addr) string { return name })
+}
+
+// serveWho answers every TCP connection on ns's :8081 with name and the
+// client's address, until the test ends.
+func serveWho(t *testing.T, ns netns.NsHandle, name string) {
+	t.Helper()
+	serveTCP(t, ns, ":8081", func(client net.Addr) string {
+		host, _, _ := net.SplitHostPort(client.String())
+		return name + " " + host
+	})
+}
+
+// serveTCP answers every TCP connection on ns's addr with the line
+// answer gives for the client's address, until the test ends.
+func serveTCP(t *testing.T, ns netns.NsHandle, addr string, answer func(client net.Addr) string) {
+	t.Helper()
 	var ln net.Listener
-	if err := inNS(ns, func() (err error) { ln, err = net.Listen("tcp", ":8080"); return err }); err != nil {
+	if err := inNS(ns, func() (err error) { ln, err = net.Listen("tcp", addr); return err }); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
@@ -150,7 +149,7 @@ func serve(t *testing.T, ns netns.NsHandle, name string) {
 			if err != nil {
 				return
 			}
-			fmt.Fprintln(c, name)
+			fmt.Fprintln(c, answer(c.RemoteAddr()))
 			c.Close()
 		}
 	}()
@@ -341,28 +340,6 @@ func TestNetnsClusterIP(t *testing.T) {
 			t.Errorf("stale chain %s", c)
 		}
 	}
-}
-
-// serveWho answers every TCP connection on ns's :8081 with name and the
-// client's address, until the test ends.
-func serveWho(t *testing.T, ns netns.NsHandle, name string) {
-	t.Helper()
-	var ln net.Listener
-	if err := inNS(ns, func() (err error) { ln, err = net.Listen("tcp", ":8081"); return err }); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			host, _, _ := net.SplitHostPort(c.RemoteAddr().String())
-			fmt.Fprintln(c, name, host)
-			c.Close()
-		}
-	}()
 }
 
 // dial connects to addr from ns and hangs up.

@@ -152,6 +152,31 @@ func (h *harness) chainsWithPrefix(prefix string) []string {
 	return out
 }
 
+// oneService is a harness of node n1 with the cluster CIDR, synced with
+// svc and its endpoints in slice (nil: none).
+func oneService(t *testing.T, svc *corev1.Service, slice *discoveryv1.EndpointSlice) *harness {
+	t.Helper()
+	h := newHarness(t, Config{NodeName: "n1", ClusterCIDRs: []netip.Prefix{cidr}})
+	h.svcs.items = []*corev1.Service{svc}
+	if slice != nil {
+		h.slcs.items = []*discoveryv1.EndpointSlice{slice}
+	}
+	h.sync()
+	return h
+}
+
+// wantVerdicts checks the service-ips and no-endpoint-services verdicts
+// of ip's TCP port 80 ("": no element).
+func (h *harness) wantVerdicts(ip, serviceIPs, noEP string) {
+	h.t.Helper()
+	if got := h.element(mapServiceIPs, ip, "tcp", "80"); got != serviceIPs {
+		h.t.Errorf("service-ips %s: %q, want %q", ip, got, serviceIPs)
+	}
+	if got := h.element(mapNoEPServices, ip, "tcp", "80"); got != noEP {
+		h.t.Errorf("no-endpoint-services %s: %q, want %q", ip, got, noEP)
+	}
+}
+
 func wantRules(t *testing.T, got []string, want ...string) {
 	t.Helper()
 	if !slices.Equal(got, want) {
@@ -503,18 +528,8 @@ func TestInternalTrafficPolicyLocal(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, Config{NodeName: "n1", ClusterCIDRs: []netip.Prefix{cidr}})
-			h.svcs.items = []*corev1.Service{tc.svc}
-			if tc.slice != nil {
-				h.slcs.items = []*discoveryv1.EndpointSlice{tc.slice}
-			}
-			h.sync()
-			if got := h.element(mapServiceIPs, "10.96.0.5", "tcp", "80"); got != tc.clusterIP {
-				t.Errorf("service-ips: %q, want %q", got, tc.clusterIP)
-			}
-			if got := h.element(mapNoEPServices, "10.96.0.5", "tcp", "80"); got != tc.noEP {
-				t.Errorf("no-endpoint-services: %q, want %q", got, tc.noEP)
-			}
+			h := oneService(t, tc.svc, tc.slice)
+			h.wantVerdicts("10.96.0.5", tc.clusterIP, tc.noEP)
 			var chains []string
 			for _, prefix := range []string{"ep-", "local-", "svc-"} {
 				chains = append(chains, h.chainsWithPrefix(prefix)...)
@@ -581,19 +596,9 @@ func TestExternalIPs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, Config{NodeName: "n1", ClusterCIDRs: []netip.Prefix{cidr}})
-			h.svcs.items = []*corev1.Service{tc.svc}
-			if tc.slice != nil {
-				h.slcs.items = []*discoveryv1.EndpointSlice{tc.slice}
-			}
-			h.sync()
+			h := oneService(t, tc.svc, tc.slice)
 			for _, ip := range []string{"192.0.2.10", "192.0.2.11"} {
-				if got := h.element(mapServiceIPs, ip, "tcp", "80"); got != tc.external {
-					t.Errorf("service-ips %s: %q, want %q", ip, got, tc.external)
-				}
-				if got := h.element(mapNoEPServices, ip, "tcp", "80"); got != tc.noEP {
-					t.Errorf("no-endpoint-services %s: %q, want %q", ip, got, tc.noEP)
-				}
+				h.wantVerdicts(ip, tc.external, tc.noEP)
 			}
 			if n := len(h.nft.Table.Maps[mapServiceIPs].Elements) + len(h.nft.Table.Maps[mapNoEPServices].Elements); n != 3 {
 				t.Errorf("%d service elements, want 3 (the ClusterIP, two external IPs):\n%s", n, h.nft.Dump())
@@ -701,19 +706,9 @@ func TestLoadBalancer(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, Config{NodeName: "n1", ClusterCIDRs: []netip.Prefix{cidr}})
-			h.svcs.items = []*corev1.Service{tc.svc}
-			if tc.slice != nil {
-				h.slcs.items = []*discoveryv1.EndpointSlice{tc.slice}
-			}
-			h.sync()
+			h := oneService(t, tc.svc, tc.slice)
 			for _, ip := range []string{"192.0.2.20", "192.0.2.22"} {
-				if got := h.element(mapServiceIPs, ip, "tcp", "80"); got != tc.lbIP {
-					t.Errorf("service-ips %s: %q, want %q", ip, got, tc.lbIP)
-				}
-				if got := h.element(mapNoEPServices, ip, "tcp", "80"); got != tc.noEP {
-					t.Errorf("no-endpoint-services %s: %q, want %q", ip, got, tc.noEP)
-				}
+				h.wantVerdicts(ip, tc.lbIP, tc.noEP)
 				want := ""
 				if tc.fwRules != nil {
 					want = "goto " + fw
