@@ -22,6 +22,8 @@
 //     deleted.
 //   - Key, Unwrap: an informer object's key and the object itself, through
 //     the tombstone of a deletion the watch missed.
+//   - UpdateStatus: a status write through /status, one conflict retried
+//     on a fresh read.
 //   - expectations: the creations and deletions in flight, so that a
 //     sync on a cache that lags behind its own writes does not act twice.
 //   - ownerref: controllerRefs (controller=true, blockOwnerDeletion=true),

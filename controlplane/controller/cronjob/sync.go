@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/skiffrt/skiff/controlplane/controller"
 	"github.com/skiffrt/skiff/controlplane/controller/ownerref"
 )
 
@@ -266,19 +267,9 @@ func (c *Controller) writeStatus(ctx context.Context, cj *batchv1.CronJob, statu
 	if apiequality.Semantic.DeepEqual(cj.Status, status) {
 		return nil
 	}
-	next := cj.DeepCopy()
-	next.Status = status
-	_, err := c.api.updateStatus(ctx, next)
-	if apierrors.IsConflict(err) {
-		fresh, gerr := c.api.getCronJob(ctx, cj.Namespace, cj.Name)
-		if gerr != nil {
-			return gerr
-		}
-		if fresh.UID != cj.UID {
-			return nil
-		}
-		fresh.Status = status
-		_, err = c.api.updateStatus(ctx, fresh)
+	_, err := controller.UpdateStatus(ctx, cj, func(cj *batchv1.CronJob) { cj.Status = status }, c.api.updateStatus, c.api.getCronJob)
+	if errors.Is(err, controller.ErrReplaced) {
+		return nil
 	}
 	return err
 }

@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/skiffrt/skiff/controlplane/controller"
 	"github.com/skiffrt/skiff/controlplane/controller/history"
 	"github.com/skiffrt/skiff/controlplane/controller/ownerref"
 	"github.com/skiffrt/skiff/controlplane/controller/pods"
@@ -245,19 +246,9 @@ func (c *Controller) writeStatus(ctx context.Context, ds *appsv1.DaemonSet, st a
 	if apiequality.Semantic.DeepEqual(ds.Status, st) {
 		return nil
 	}
-	next := ds.DeepCopy()
-	next.Status = st
-	_, err := c.api.updateStatus(ctx, next)
-	if apierrors.IsConflict(err) {
-		fresh, gerr := c.api.get(ctx, ds.Namespace, ds.Name)
-		if gerr != nil {
-			return gerr
-		}
-		if fresh.UID != ds.UID {
-			return nil
-		}
-		fresh.Status = st
-		_, err = c.api.updateStatus(ctx, fresh)
+	_, err := controller.UpdateStatus(ctx, ds, func(ds *appsv1.DaemonSet) { ds.Status = st }, c.api.updateStatus, c.api.get)
+	if errors.Is(err, controller.ErrReplaced) {
+		return nil
 	}
 	return err
 }

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/skiffrt/skiff/controlplane/controller"
 	"github.com/skiffrt/skiff/controlplane/controller/ownerref"
 	"github.com/skiffrt/skiff/internal/log"
 )
@@ -160,21 +161,7 @@ func (c *Controller) writeStatus(ctx context.Context, job *batchv1.Job, status b
 	if apiequality.Semantic.DeepEqual(normal(job.Status), normal(status)) {
 		return job, nil
 	}
-	next := job.DeepCopy()
-	next.Status = status
-	updated, err := c.api.updateStatus(ctx, next)
-	if apierrors.IsConflict(err) {
-		fresh, gerr := c.api.get(ctx, job.Namespace, job.Name)
-		if gerr != nil {
-			return nil, gerr
-		}
-		if fresh.UID != job.UID {
-			return nil, fmt.Errorf("job %s/%s was replaced", job.Namespace, job.Name)
-		}
-		fresh.Status = status
-		updated, err = c.api.updateStatus(ctx, fresh)
-	}
-	return updated, err
+	return controller.UpdateStatus(ctx, job, func(job *batchv1.Job) { job.Status = status }, c.api.updateStatus, c.api.get)
 }
 
 // normal is s with an empty uncountedTerminatedPods as nil, for

@@ -3,7 +3,6 @@ package replicaset
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/skiffrt/skiff/controlplane/controller"
 	"github.com/skiffrt/skiff/controlplane/controller/ownerref"
 	"github.com/skiffrt/skiff/controlplane/controller/pods"
 	"github.com/skiffrt/skiff/internal/log"
@@ -176,19 +176,5 @@ func (c *Controller) writeStatus(ctx context.Context, rs *appsv1.ReplicaSet, sta
 	if statusEqual(rs.Status, status) {
 		return rs, nil
 	}
-	next := rs.DeepCopy()
-	next.Status = status
-	updated, err := c.api.updateStatus(ctx, next)
-	if apierrors.IsConflict(err) {
-		fresh, gerr := c.api.get(ctx, rs.Namespace, rs.Name)
-		if gerr != nil {
-			return nil, gerr
-		}
-		if fresh.UID != rs.UID {
-			return nil, fmt.Errorf("replicaset %s/%s was replaced", rs.Namespace, rs.Name)
-		}
-		fresh.Status = status
-		updated, err = c.api.updateStatus(ctx, fresh)
-	}
-	return updated, err
+	return controller.UpdateStatus(ctx, rs, func(rs *appsv1.ReplicaSet) { rs.Status = status }, c.api.updateStatus, c.api.get)
 }

@@ -3,18 +3,17 @@ package statefulset
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/skiffrt/skiff/controlplane/controller"
 	"github.com/skiffrt/skiff/controlplane/controller/pods"
 )
 
@@ -73,21 +72,7 @@ func (c *Controller) writeStatus(ctx context.Context, set *appsv1.StatefulSet, s
 	if apiequality.Semantic.DeepEqual(set.Status, status) {
 		return set, nil
 	}
-	next := set.DeepCopy()
-	next.Status = status
-	updated, err := c.api.updateStatus(ctx, next)
-	if apierrors.IsConflict(err) {
-		fresh, gerr := c.api.get(ctx, set.Namespace, set.Name)
-		if gerr != nil {
-			return nil, gerr
-		}
-		if fresh.UID != set.UID {
-			return nil, fmt.Errorf("statefulset %s/%s was replaced", set.Namespace, set.Name)
-		}
-		fresh.Status = status
-		updated, err = c.api.updateStatus(ctx, fresh)
-	}
-	return updated, err
+	return controller.UpdateStatus(ctx, set, func(set *appsv1.StatefulSet) { set.Status = status }, c.api.updateStatus, c.api.get)
 }
 
 // scaled is v (a count or a percentage) of total, rounded up.
