@@ -9,7 +9,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -19,6 +18,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/skiffrt/skiff/controlplane/controller/history"
+	"github.com/skiffrt/skiff/controlplane/controller/history/historytest"
 	"github.com/skiffrt/skiff/controlplane/controller/ownerref"
 	"github.com/skiffrt/skiff/controlplane/controller/pods"
 )
@@ -62,43 +62,6 @@ func (f *fakePods) Delete(_ context.Context, _ pods.Owner, name string) error {
 
 func (f *fakePods) Patch(context.Context, string, string, []byte) error { return nil }
 
-// fakeHistory keeps revisions by name.
-type fakeHistory struct {
-	revs    map[string]*appsv1.ControllerRevision
-	created []string
-	updated []string
-	deleted []string
-}
-
-func (f *fakeHistory) Create(_ context.Context, r *appsv1.ControllerRevision) (*appsv1.ControllerRevision, error) {
-	if _, ok := f.revs[r.Name]; ok {
-		return nil, apierrors.NewAlreadyExists(appsv1.Resource("controllerrevisions"), r.Name)
-	}
-	f.revs[r.Name] = r
-	f.created = append(f.created, r.Name)
-	return r, nil
-}
-
-func (f *fakeHistory) Get(_ context.Context, _, name string) (*appsv1.ControllerRevision, error) {
-	r, ok := f.revs[name]
-	if !ok {
-		return nil, apierrors.NewNotFound(appsv1.Resource("controllerrevisions"), name)
-	}
-	return r, nil
-}
-
-func (f *fakeHistory) Update(_ context.Context, r *appsv1.ControllerRevision) (*appsv1.ControllerRevision, error) {
-	f.revs[r.Name] = r
-	f.updated = append(f.updated, r.Name)
-	return r, nil
-}
-
-func (f *fakeHistory) Delete(_ context.Context, _, name string) error {
-	delete(f.revs, name)
-	f.deleted = append(f.deleted, name)
-	return nil
-}
-
 type fakeRecorder struct {
 	mu      sync.Mutex
 	reasons []string
@@ -114,7 +77,7 @@ type fixture struct {
 	c       *Controller
 	api     *fakeAPI
 	pods    *fakePods
-	history *fakeHistory
+	history *historytest.API
 	events  *fakeRecorder
 }
 
@@ -125,7 +88,7 @@ func testController(t *testing.T, objs ...any) *fixture {
 	nodeIdx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
 	podIdx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, ownerref.Indexers())
 	revIdx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, ownerref.Indexers())
-	f := &fixture{api: &fakeAPI{}, pods: &fakePods{}, history: &fakeHistory{revs: map[string]*appsv1.ControllerRevision{}}, events: &fakeRecorder{}}
+	f := &fixture{api: &fakeAPI{}, pods: &fakePods{}, history: historytest.New(), events: &fakeRecorder{}}
 	for _, o := range objs {
 		var err error
 		switch o := o.(type) {
@@ -137,7 +100,7 @@ func testController(t *testing.T, objs ...any) *fixture {
 			err = podIdx.Add(o)
 		case *appsv1.ControllerRevision:
 			err = revIdx.Add(o)
-			f.history.revs[o.Name] = o
+			f.history.Revs[o.Name] = o
 		}
 		if err != nil {
 			t.Fatal(err)

@@ -113,10 +113,10 @@ func TestSync(t *testing.T) {
 				t.Fatalf("sync: %v", err)
 			}
 			if !slices.Equal(f.pods.created, tt.created) || !slices.Equal(f.pods.deleted, tt.deleted) ||
-				len(f.history.created) != tt.revCreated || !slices.Equal(f.history.updated, tt.revUpdated) ||
+				len(f.history.Created) != tt.revCreated || !slices.Equal(f.history.Updated, tt.revUpdated) ||
 				!slices.Equal(f.events.reasons, tt.events) {
 				t.Fatalf("created on %v, deleted %v, revisions created %v updated %v, events %v; want %v, %v, %d, %v, %v",
-					f.pods.created, f.pods.deleted, f.history.created, f.history.updated, f.events.reasons,
+					f.pods.created, f.pods.deleted, f.history.Created, f.history.Updated, f.events.reasons,
 					tt.created, tt.deleted, tt.revCreated, tt.revUpdated, tt.events)
 			}
 			if len(f.api.statuses) != 1 {
@@ -162,7 +162,7 @@ func TestRevisionCleanup(t *testing.T) {
 	if err := f.c.sync(t.Context(), "ns/agent"); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{revision(ds(image("agent:2"), limited), 2).Name}; !slices.Equal(f.history.deleted, want) {
-		t.Fatalf("deleted revisions %v, want %v", f.history.deleted, want)
+	if want := []string{revision(ds(image("agent:2"), limited), 2).Name}; !slices.Equal(f.history.Deleted, want) {
+		t.Fatalf("deleted revisions %v, want %v", f.history.Deleted, want)
 	}
 }

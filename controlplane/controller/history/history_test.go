@@ -1,47 +1,16 @@
 package history
 
 import (
-	"context"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/skiffrt/skiff/controlplane/controller/history/historytest"
 )
 
 var stsKind = appsv1.SchemeGroupVersion.WithKind("StatefulSet")
-
-// fakeAPI keeps revisions by name.
-type fakeAPI struct {
-	revs map[string]*appsv1.ControllerRevision
-}
-
-func (f *fakeAPI) Create(_ context.Context, r *appsv1.ControllerRevision) (*appsv1.ControllerRevision, error) {
-	if _, ok := f.revs[r.Name]; ok {
-		return nil, apierrors.NewAlreadyExists(appsv1.Resource("controllerrevisions"), r.Name)
-	}
-	f.revs[r.Name] = r.DeepCopy()
-	return r, nil
-}
-
-func (f *fakeAPI) Get(_ context.Context, _, name string) (*appsv1.ControllerRevision, error) {
-	r, ok := f.revs[name]
-	if !ok {
-		return nil, apierrors.NewNotFound(appsv1.Resource("controllerrevisions"), name)
-	}
-	return r.DeepCopy(), nil
-}
-
-func (f *fakeAPI) Update(_ context.Context, r *appsv1.ControllerRevision) (*appsv1.ControllerRevision, error) {
-	f.revs[r.Name] = r.DeepCopy()
-	return r, nil
-}
-
-func (f *fakeAPI) Delete(_ context.Context, _, name string) error {
-	delete(f.revs, name)
-	return nil
-}
 
 func owner() *appsv1.StatefulSet {
 	return &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "web", UID: "sts-uid"}}
@@ -64,10 +33,10 @@ func TestHash(t *testing.T) {
 }
 
 func TestCreateCollision(t *testing.T) {
-	f := &fakeAPI{revs: map[string]*appsv1.ControllerRevision{}}
+	f := historytest.New()
 	data := []byte(`{"spec":1}`)
 	// A namesake of other data takes the first name.
-	f.revs[Name("web", Hash(data, nil))] = &appsv1.ControllerRevision{Data: runtime.RawExtension{Raw: []byte(`{"other":1}`)}}
+	f.Revs[Name("web", Hash(data, nil))] = &appsv1.ControllerRevision{Data: runtime.RawExtension{Raw: []byte(`{"other":1}`)}}
 	var count int32
 	rev := New(owner(), stsKind, nil, data, 1, &count)
 	got, err := Create(t.Context(), f, owner(), rev, &count)

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/skiffrt/skiff/controlplane/controller/history"
+	"github.com/skiffrt/skiff/controlplane/controller/history/historytest"
 	"github.com/skiffrt/skiff/controlplane/controller/ownerref"
 )
 
@@ -86,42 +87,11 @@ func (f *fakePods) patchClaim(_ context.Context, _, name string, patch []byte) e
 	return nil
 }
 
-// fakeHistory keeps revisions by name.
-type fakeHistory struct {
-	revs map[string]*appsv1.ControllerRevision
-}
-
-func (f *fakeHistory) Create(_ context.Context, r *appsv1.ControllerRevision) (*appsv1.ControllerRevision, error) {
-	if _, ok := f.revs[r.Name]; ok {
-		return nil, apierrors.NewAlreadyExists(appsv1.Resource("controllerrevisions"), r.Name)
-	}
-	f.revs[r.Name] = r.DeepCopy()
-	return r, nil
-}
-
-func (f *fakeHistory) Get(_ context.Context, _, name string) (*appsv1.ControllerRevision, error) {
-	r, ok := f.revs[name]
-	if !ok {
-		return nil, apierrors.NewNotFound(appsv1.Resource("controllerrevisions"), name)
-	}
-	return r.DeepCopy(), nil
-}
-
-func (f *fakeHistory) Update(_ context.Context, r *appsv1.ControllerRevision) (*appsv1.ControllerRevision, error) {
-	f.revs[r.Name] = r.DeepCopy()
-	return r, nil
-}
-
-func (f *fakeHistory) Delete(_ context.Context, _, name string) error {
-	delete(f.revs, name)
-	return nil
-}
-
 type fixture struct {
 	c    *Controller
 	sets *fakeSets
 	pods *fakePods
-	hist *fakeHistory
+	hist *historytest.API
 }
 
 // testController is a controller over listers holding objs.
@@ -138,7 +108,7 @@ func testController(t *testing.T, objs ...any) *fixture {
 	f := &fixture{
 		sets: &fakeSets{sets: map[string]*appsv1.StatefulSet{}},
 		pods: &fakePods{created: map[string]*corev1.Pod{}, claims: map[string]*corev1.PersistentVolumeClaim{}, patches: map[string][]byte{}},
-		hist: &fakeHistory{revs: map[string]*appsv1.ControllerRevision{}},
+		hist: historytest.New(),
 	}
 	for _, o := range objs {
 		var err error
@@ -150,7 +120,7 @@ func testController(t *testing.T, objs ...any) *fixture {
 			err = podIx.Add(o)
 		case *appsv1.ControllerRevision:
 			err = revIx.Add(o)
-			f.hist.revs[o.Name] = o
+			f.hist.Revs[o.Name] = o
 		case *corev1.PersistentVolumeClaim:
 			err = claimIx.Add(o)
 		default:

@@ -221,11 +221,11 @@ func TestNewPod(t *testing.T) {
 	if p == nil {
 		t.Fatalf("created %v, want web-5", f.pods.writes)
 	}
-	if len(f.hist.revs) != 1 {
-		t.Fatalf("%d revisions", len(f.hist.revs))
+	if len(f.hist.Revs) != 1 {
+		t.Fatalf("%d revisions", len(f.hist.Revs))
 	}
 	var rev *appsv1.ControllerRevision
-	for _, r := range f.hist.revs {
+	for _, r := range f.hist.Revs {
 		rev = r
 	}
 	want := map[string]string{"app": "web", podNameLabel: "web-5", podIndexLabel: "5", appsv1.ControllerRevisionHashLabelKey: rev.Name}
@@ -319,8 +319,8 @@ func TestRollback(t *testing.T) {
 	if err := f.c.sync(t.Context(), "ns/web"); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.hist.revs) != 2 || f.hist.revs[r1.Name].Revision != 3 {
-		t.Fatalf("revisions %v", f.hist.revs)
+	if len(f.hist.Revs) != 2 || f.hist.Revs[r1.Name].Revision != 3 {
+		t.Fatalf("revisions %v", f.hist.Revs)
 	}
 	if st := f.sets.statuses[0]; st.UpdateRevision != r1.Name {
 		t.Fatalf("update revision %s, want %s", st.UpdateRevision, r1.Name)
@@ -339,8 +339,8 @@ func TestHistoryLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The new one and the newest old one stay.
-	if len(f.hist.revs) != 2 {
-		t.Fatalf("%d revisions left", len(f.hist.revs))
+	if len(f.hist.Revs) != 2 {
+		t.Fatalf("%d revisions left", len(f.hist.Revs))
 	}
 }
 
