@@ -127,8 +127,9 @@ func (s *nodeSuite) setUp(ctx context.Context, r *report.Run) error {
 
 // measure runs every figure against rt, in an order that reuses pods:
 // 50 started serially stay for the memory figure, 50 more started 4 at
-// a time make the 100 of the daemon RSS, exec and restart figures, and
-// are then stopped and removed one by one; density starts from none.
+// a time make the 100 of the daemon RSS, exec (ExecSync and streaming)
+// and restart figures, and are then stopped and removed one by one;
+// density starts from none.
 func (s *nodeSuite) measure(ctx context.Context, rt *daemon.Runtime, tab *report.Table, r *report.Run) error {
 	conn, err := daemon.Dial(rt.Socket())
 	if err != nil {
@@ -152,6 +153,7 @@ func (s *nodeSuite) measure(ctx context.Context, rt *daemon.Runtime, tab *report
 		{"pod start, 4 in parallel", func() error { return figure.PodStart(ctx, t, n.pods, 4) }},
 		{"daemon RSS", func() error { return figure.DaemonRSS(t) }},
 		{"ExecSync", func() error { return figure.ExecSync(ctx, t, n.execs) }},
+		{"streaming exec", func() error { return figure.StreamExec(ctx, t, n.execs) }},
 		{"restart", func() error { return figure.Restart(ctx, t, 2*time.Minute) }},
 		{"stop + remove", func() error {
 			return s.logged(rt, &s.removeLog, func() error { return figure.StopRemove(ctx, t) })

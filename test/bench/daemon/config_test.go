@@ -26,6 +26,9 @@ func TestContainerdConfig(t *testing.T) {
 		Disabled []string `toml:"disabled_plugins"`
 		Plugins  map[string]struct {
 			SandboxImage string `toml:"sandbox_image"`
+			StreamAddr   string `toml:"stream_server_address"`
+			StreamPort   string `toml:"stream_server_port"`
+			StreamTLS    bool   `toml:"enable_tls_streaming"`
 			Netns        bool   `toml:"netns_mounts_under_state_dir"`
 			CNI          struct {
 				BinDir  string `toml:"bin_dir"`
@@ -59,6 +62,9 @@ func TestContainerdConfig(t *testing.T) {
 		{"socket under state", filepath.Dir(rt.Socket()), state},
 		{"sandbox image", cri.SandboxImage, "registry.k8s.io/pause:3.10"},
 		{"netns under state", cri.Netns, true},
+		{"stream server on loopback", cri.StreamAddr, "127.0.0.1"},
+		{"stream server on a free port", cri.StreamPort, "0"},
+		{"stream server without TLS", cri.StreamTLS, false},
 		{"cni conf", cri.CNI.ConfDir, "/n"},
 		{"cni bin", cri.CNI.BinDir, "/usr/lib/cni"},
 		{"runc root", cri.Containerd.Runtimes["runc"].Options.Root, filepath.Join(state, "runc")},
@@ -87,12 +93,16 @@ func TestSkiffdConfig(t *testing.T) {
 			ConfDir string   `toml:"conf_dir"`
 			BinDirs []string `toml:"bin_dirs"`
 		}
+		Streaming struct{ Address string }
 	}
 	if _, err := toml.DecodeFile(filepath.Join(dir, "skiff.toml"), &cfg); err != nil {
 		t.Fatal(err)
 	}
 	if cfg.CgroupManager != "cgroupfs" || cfg.CNI.ConfDir != "/n" || len(cfg.CNI.BinDirs) == 0 {
 		t.Errorf("skiff.toml = %+v", cfg)
+	}
+	if cfg.Streaming.Address != "127.0.0.1:0" {
+		t.Errorf("streaming address %q, want a free loopback port", cfg.Streaming.Address)
 	}
 	args := strings.Join(rt.args, " ")
 	for _, want := range []string{"--registry-mirror docker.io=http://127.0.0.1:5000", "--insecure-registry 127.0.0.1:5000", "--log-level info", "--listen " + rt.Socket()} {

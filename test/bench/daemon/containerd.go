@@ -26,7 +26,9 @@ const (
 
 // NewContainerd prepares containerd in cfg.Dir with its own root, state,
 // socket and runc root, the CRI plugin on the benchmark's CNI directory
-// and the same registry mirrors as skiffd; cgroupfs, as skiffd here.
+// and the same registry mirrors as skiffd; cgroupfs, as skiffd here. Its
+// streaming server listens on a free loopback port over plain HTTP, as
+// skiffd's does.
 // Plugins that would touch the host's default paths (opt) or probe for
 // absent filesystems are disabled.
 func NewContainerd(cfg ContainerdConfig) (*Runtime, error) {
@@ -47,6 +49,9 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = %q
   restrict_oom_score_adj = true
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  enable_tls_streaming = false
   netns_mounts_under_state_dir = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"

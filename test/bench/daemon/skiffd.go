@@ -22,12 +22,13 @@ var offlineProxy = []string{"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http:/
 
 // NewSkiffd prepares a skiffd in cfg.Dir: its own root, run root, socket
 // and configuration (cgroupfs, the benchmark's CNI directory), with every
-// mirrored registry pointed at the test registry. skiffd runs its
+// mirrored registry pointed at the test registry, and its streaming
+// server on a free loopback port over plain HTTP. skiffd runs its
 // default pause: the skiff-pause beside it, from a rootfs built locally.
 func NewSkiffd(cfg SkiffdConfig) (*Runtime, error) {
 	root, run := filepath.Join(cfg.Dir, "root"), filepath.Join(cfg.Dir, "run")
 	conf := filepath.Join(cfg.Dir, "skiff.toml")
-	toml := fmt.Sprintf("cgroup_manager = \"cgroupfs\"\n\n[cni]\nconf_dir = %q\nbin_dirs = [\"/usr/lib/cni\", \"/opt/cni/bin\"]\n", cfg.CNIDir)
+	toml := fmt.Sprintf("cgroup_manager = \"cgroupfs\"\n\n[cni]\nconf_dir = %q\nbin_dirs = [\"/usr/lib/cni\", \"/opt/cni/bin\"]\n\n[streaming]\naddress = \"127.0.0.1:0\"\n", cfg.CNIDir)
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, err
 	}

@@ -14,10 +14,12 @@ import (
 // ExecSyncGoal is the target ratio of ExecSync p50.
 const ExecSyncGoal = 0.35
 
+// execWarmUp is the number of unmeasured calls before an exec figure.
+const execWarmUp = 5
+
 // ExecSync runs n ExecSync calls of "echo ok", one at a time, round-robin
 // over the running pods' containers, after a few unmeasured ones, and
-// records p50 and p99 of the round trip. The streaming exec figure
-// (Exec + the streaming server) belongs beside it once skiff serves it.
+// records p50 and p99 of the round trip.
 func ExecSync(ctx context.Context, t *Target, n int) error {
 	if len(t.Pods) == 0 {
 		return fmt.Errorf("exec: no running pods")
@@ -35,22 +37,34 @@ func ExecSync(ctx context.Context, t *Target, n int) error {
 		}
 		return d, nil
 	}
-	for i := range 5 {
-		if _, err := call(i); err != nil {
-			return err
-		}
-	}
-	ds := make([]time.Duration, 0, n)
-	for i := range n {
-		d, err := call(i)
-		if err != nil {
-			return err
-		}
-		ds = append(ds, d)
+	ds, err := serialCalls(n, call)
+	if err != nil {
+		return err
 	}
 	ms := stats.Millis(ds)
 	p50, _, p99 := percentileFigures("exec_sync", "ExecSync round trip", ExecSyncGoal)
 	t.setPercentiles(p50, report.Figure{}, p99, ms)
 	t.Run.AddSamples(fmt.Sprintf("ExecSync round trip (%d calls)", n), "ms", t.RT.Name(), ms)
 	return nil
+}
+
+// serialCalls makes execWarmUp unmeasured calls, then n measured ones,
+// one at a time, and returns the measured durations. call gets the
+// call's index within its series, for round-robin; the first error
+// ends the series.
+func serialCalls(n int, call func(i int) (time.Duration, error)) ([]time.Duration, error) {
+	for i := range execWarmUp {
+		if _, err := call(i); err != nil {
+			return nil, err
+		}
+	}
+	ds := make([]time.Duration, 0, n)
+	for i := range n {
+		d, err := call(i)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, d)
+	}
+	return ds, nil
 }
