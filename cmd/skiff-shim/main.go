@@ -1,6 +1,6 @@
 // Command skiff-shim is the per-container monitor: started by skiffd once
-// per container, it creates and starts the container with libcontainer
-// and outlives skiffd. See internal/shim/monitor for the design.
+// per container, it has the container created (by its own helper verb
+// create, a short-lived child), starts it and outlives skiffd. See internal/shim/monitor for the design.
 //
 //	skiff-shim start --id ID --bundle DIR --state-root DIR --log PATH \
 //	    --socket PATH --exit-file PATH [--shim-log PATH] [--shim-cgroup PATH] [--stdin]

@@ -17,14 +17,18 @@ import (
 // application container), else to init.
 //
 //	skiff-shim create --id ID --bundle DIR --state-root DIR [--detached]
+//	    [--stdin-fd N] [--stdout-fd N] [--stderr-fd N] [--console-socket-fd N]
 //	skiff-shim kill   --id ID --state-root DIR [--signal N] [--all]
 //	skiff-shim delete --id ID --state-root DIR [--force]
 //
 // create makes the container from DIR/config.json, its init paused
 // before exec (as "runc create"): Reply.ExecFifo names the fifo whose
 // opening and reading starts it (as "runc start" does; no libcontainer
-// needed). With --detached it starts it too, stdio on /dev/null, and the
-// Reply's status is running. kill signals the init (--all: every process
+// needed). With --detached it starts it too, and the Reply's status is
+// running. The init's stdio is /dev/null unless the caller passes its own
+// as inherited descriptors: --stdin-fd, --stdout-fd and --stderr-fd, or,
+// for a terminal, --console-socket-fd, the socket the init sends the
+// pty's master back on (libcontainer's console socket). kill signals the init (--all: every process
 // of the container's cgroup). delete destroys a stopped container: its
 // cgroups and state; --force kills a live one first. A container that
 // does not exist is CodeNotFound. The exit status is 0 on success, 1 on
@@ -45,6 +49,11 @@ type HelperOptions struct {
 	Signal    int    // kill: the signal (default SIGTERM)
 	All       bool   // kill: every process in the container's cgroup
 	Force     bool   // delete: kill a live container first
+	// StdinFd, StdoutFd, StderrFd and ConsoleSocketFd (create) are
+	// descriptors the helper inherits (3 or above; 0 is none): the
+	// init's stdio, or the console socket of a terminal, which excludes
+	// the three others.
+	StdinFd, StdoutFd, StderrFd, ConsoleSocketFd int
 }
 
 // Reply is what a helper verb prints, one JSON line: the container as it
@@ -82,6 +91,11 @@ func (o HelperOptions) Args() []string {
 		if o.Detached {
 			args = append(args, "--detached")
 		}
+		for _, f := range o.fdFlags() {
+			if *f.fd != 0 {
+				args = append(args, "--"+f.name, fmt.Sprint(*f.fd))
+			}
+		}
 	case VerbKill:
 		if o.Signal != 0 {
 			args = append(args, "--signal", fmt.Sprint(o.Signal))
@@ -108,6 +122,9 @@ func ParseHelperOptions(verb string, args []string) (HelperOptions, error) {
 	case VerbCreate:
 		fs.StringVar(&o.Bundle, "bundle", "", "OCI bundle directory")
 		fs.BoolVar(&o.Detached, "detached", false, "start the container too")
+		for _, f := range o.fdFlags() {
+			fs.IntVar(f.fd, f.name, 0, "inherited descriptor")
+		}
 	case VerbKill:
 		fs.IntVar(&o.Signal, "signal", defaultSignal, "signal number")
 		fs.BoolVar(&o.All, "all", false, "every process of the container")
@@ -137,11 +154,49 @@ func (o HelperOptions) Validate() error {
 	if o.Verb == VerbCreate && !filepath.IsAbs(o.Bundle) {
 		errs = append(errs, fmt.Errorf("bundle %q is not an absolute path", o.Bundle))
 	}
+	if o.Verb == VerbCreate {
+		errs = append(errs, o.validateFds())
+	}
 	if o.Verb == VerbKill && (o.Signal <= 0 || o.Signal > maxSignal) {
 		errs = append(errs, fmt.Errorf("bad signal %d", o.Signal))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Errorf(CodeInvalidArgument, "%s: %v", o.Verb, err)
+	}
+	return nil
+}
+
+// fdFlag is one descriptor flag of create.
+type fdFlag struct {
+	name string
+	fd   *int
+}
+
+// fdFlags returns create's descriptor flags, pointing into o.
+func (o *HelperOptions) fdFlags() []fdFlag {
+	return []fdFlag{
+		{"stdin-fd", &o.StdinFd}, {"stdout-fd", &o.StdoutFd},
+		{"stderr-fd", &o.StderrFd}, {"console-socket-fd", &o.ConsoleSocketFd},
+	}
+}
+
+// validateFds checks create's descriptors: none below 3 (the helper's
+// own stdio), none twice, and a console socket without stdio.
+func (o HelperOptions) validateFds() error {
+	seen := map[int]bool{}
+	for _, f := range o.fdFlags() {
+		switch fd := *f.fd; {
+		case fd == 0:
+		case fd < 3:
+			return fmt.Errorf("--%s %d: not an inherited descriptor (3 or above)", f.name, fd)
+		case seen[fd]:
+			return fmt.Errorf("--%s %d: descriptor given twice", f.name, fd)
+		default:
+			seen[fd] = true
+		}
+	}
+	if o.ConsoleSocketFd != 0 && len(seen) > 1 {
+		return errors.New("a console socket excludes --stdin-fd, --stdout-fd and --stderr-fd")
 	}
 	return nil
 }

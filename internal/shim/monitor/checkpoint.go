@@ -46,7 +46,11 @@ func (c *container) checkpoint(req *api.CheckpointRequest) error {
 	}
 	// CRIU runs as the shim's child: the reaper must leave it to
 	// libcontainer.
-	if err := c.reaper.hold(func() error { return c.lc.Checkpoint(opts) }); err != nil {
+	lc, err := c.libcontainer()
+	if err != nil {
+		return err
+	}
+	if err := c.reaper.hold(func() error { return lc.Checkpoint(opts) }); err != nil {
 		return criuError("checkpoint", err, filepath.Join(req.WorkDir, "dump.log"))
 	}
 	return nil

@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -28,23 +27,40 @@ const logDrainGrace = 2 * time.Second
 
 // container is the one container a shim owns. Its status changes only
 // through transition (state.go): created → running → stopped, or created
-// → stopped. It is safe for concurrent use; the fields above mu are set
+// → stopped. It is safe for concurrent use; the fields above lcMu are set
 // once by newContainer and startInit.
+//
+// The shim does no libcontainer work at rest: the helper verb create
+// makes the container in a process of its own (create.go), start reads
+// the exec fifo, signals go to the init's pidfd and kill-all to the
+// processes of its cgroup. libcontainer's view of the container (lc) and
+// the spec are loaded on first use, by the rarer requests (exec, update,
+// pause, checkpoint) and by the destruction at exit: what they allocate
+// (JSON caches, the decoded config) stays in the Go heap of a process
+// that never collects while idle.
 type container struct {
-	id       string
-	lc       *libcontainer.Container
-	spec     *specs.Spec
-	reaper   *reaper
-	log      *logFile
-	stdio    *stdio
-	exitFile string
-	cgroups  map[string]string // the container's cgroup paths, by controller
-	init     *libcontainer.Process
-	restore  *restoring // set by restoreFrom: the init is restored, not created
+	id        string
+	bundle    string
+	stateRoot string
+	terminal  bool // the spec's process.terminal
+	reaper    *reaper
+	log       *logFile
+	stdio     *stdio
+	exitFile  string
+	cgroups   map[string]string     // the container's cgroup paths, by controller
+	restore   *restoring            // set by restoreFrom: the init is restored in process, not created
+	initProc  *libcontainer.Process // the restored init
+	exited    chan struct{}         // closed once the init has been reaped
 
-	mu        sync.Mutex // guards the fields below; held across libcontainer's Exec and Signal
+	lcMu sync.Mutex // guards lc and spec, loaded on first use
+	lc   *libcontainer.Container
+	spec *specs.Spec
+
+	mu        sync.Mutex // guards the fields below; held across start and signals
 	status    api.Status
 	pid       int
+	pidfd     int    // the init's pidfd while it is not reaped; -1 without
+	execFifo  string // the created init's exec fifo, until started
 	createdAt time.Time
 	startedAt time.Time
 	exit      *api.Exit // set once the exit is recorded
@@ -52,10 +68,20 @@ type container struct {
 	done chan struct{} // closed once exit is set
 }
 
-// newContainer loads the bundle's spec and creates the libcontainer
-// container (its state directory; no process yet). The working directory
-// must be the bundle.
+// newContainer reads what the shim needs of the bundle's spec: whether
+// the process has a terminal. For a restore, it loads the spec and
+// creates the libcontainer container (its state directory; no process
+// yet) in process. The working directory must be the bundle.
 func newContainer(opts api.Options, r *reaper) (*container, error) {
+	c := &container{
+		id: opts.ID, bundle: opts.Bundle, stateRoot: opts.StateRoot, reaper: r, exitFile: opts.ExitFile,
+		exited: make(chan struct{}), status: api.StatusCreated, pidfd: -1, done: make(chan struct{}),
+	}
+	if opts.RestoreFrom == "" {
+		var err error
+		c.terminal, err = loadTerminal(opts.Bundle)
+		return c, err
+	}
 	spec, err := loadSpec(opts.Bundle)
 	if err != nil {
 		return nil, err
@@ -68,23 +94,20 @@ func newContainer(opts api.Options, r *reaper) (*container, error) {
 	if err != nil {
 		return nil, classify("create container", err)
 	}
-	return &container{
-		id: opts.ID, lc: lc, spec: spec, reaper: r, exitFile: opts.ExitFile,
-		status: api.StatusCreated, done: make(chan struct{}),
-	}, nil
+	c.spec, c.lc, c.terminal = spec, lc, spec.Process.Terminal
+	return c, nil
 }
 
-// startInit opens the log file and starts the container's process,
-// paused before it execs the user's program (libcontainer's create), with
-// its stdio held by the shim: pipes, or a pty for a terminal, whose
-// output is copied into the CRI log. A goroutine then waits for the
-// exit, records it and closes c.done.
+// startInit opens the log file and creates the container's process,
+// paused before it execs the user's program, with its stdio held by the
+// shim: pipes, or a pty for a terminal, whose output is copied into the
+// CRI log. A goroutine then waits for the exit, records it and closes
+// c.done.
 func (c *container) startInit(opts api.Options) (err error) {
 	if c.log, err = openLogFile(opts.LogPath); err != nil {
 		return fmt.Errorf("open container log: %w", err)
 	}
-	tty := c.spec.Process.Terminal
-	if c.stdio, err = newStdio(tty, opts.Stdin, opts.StdinOnce); err != nil {
+	if c.stdio, err = newStdio(c.terminal, opts.Stdin, opts.StdinOnce); err != nil {
 		c.log.close()
 		return err
 	}
@@ -94,6 +117,32 @@ func (c *container) startInit(opts api.Options) (err error) {
 			c.log.close()
 		}
 	}()
+	var (
+		pid    int
+		exited <-chan unix.WaitStatus
+	)
+	if c.restore != nil {
+		pid, exited, err = c.restoreInit()
+	} else {
+		pid, exited, err = c.createInit()
+	}
+	if err != nil {
+		return err
+	}
+	c.pid, c.createdAt = pid, time.Now()
+	if err := c.stdio.start(c.log, opts.Stdin); err != nil {
+		_ = c.signalInit(unix.SIGKILL)
+		<-exited
+		c.closePidfd()
+		return fmt.Errorf("container console: %w", err)
+	}
+	go c.waitExit(exited)
+	return nil
+}
+
+// restoreInit restores the container's processes with libcontainer in
+// process (--restore-from).
+func (c *container) restoreInit() (int, <-chan unix.WaitStatus, error) {
 	p := newProcess(c.spec.Process)
 	p.Init = true
 	c.stdio.io.child.apply(p)
@@ -101,22 +150,20 @@ func (c *container) startInit(opts api.Options) (err error) {
 		if err := c.createProcess(p); err != nil {
 			return 0, err
 		}
-		return p.Pid()
+		pid, err := p.Pid()
+		if err == nil {
+			c.openPidfd(pid)
+		}
+		return pid, err
 	})
 	if err != nil {
-		return classify("create container process", err)
+		return 0, nil, classify("create container process", err)
 	}
-	c.init, c.pid, c.createdAt = p, pid, time.Now()
+	c.initProc = p
 	if st, err := c.lc.State(); err == nil {
 		c.cgroups = st.CgroupPaths
 	}
-	if err := c.stdio.start(c.log, opts.Stdin); err != nil {
-		c.reaper.hold(func() error { return c.lc.Signal(unix.SIGKILL) })
-		<-exited
-		return fmt.Errorf("container console: %w", err)
-	}
-	go c.waitExit(exited)
-	return nil
+	return pid, exited, nil
 }
 
 func closeAll(files []*os.File) {
@@ -132,13 +179,17 @@ func closeAll(files []*os.File) {
 func (c *container) waitExit(exited <-chan unix.WaitStatus) {
 	ws := <-exited
 	finished := time.Now()
+	close(c.exited)
 	c.mu.Lock()
 	c.status, _ = transition(c.status, evExit) // allowed from created and running
 	started := c.startedAt
+	c.closePidfdLocked()
 	c.mu.Unlock()
-	_, _ = c.init.Wait() // releases the process; the reaper has its status
+	if c.initProc != nil {
+		_, _ = c.initProc.Wait() // releases the process; the reaper has its status
+	}
 	oom := c.oomKilled()
-	if err := c.reaper.hold(c.lc.Destroy); err != nil {
+	if err := c.reaper.hold(c.destroy); err != nil {
 		slog.Error("destroy container", log.KeyError, err)
 	}
 	c.stdio.drain(logDrainGrace)
@@ -211,9 +262,13 @@ func (c *container) start() (*api.State, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.lc.Exec(); err != nil {
-		return nil, classify("start container", err)
+	if c.execFifo == "" {
+		return nil, api.Errorf(api.CodeFailedPrecondition, "start container: it has no exec fifo")
 	}
+	if err := awaitExecFifo(c.execFifo, c.exited); err != nil {
+		return nil, err
+	}
+	c.execFifo = ""
 	c.status, c.startedAt = next, time.Now()
 	return c.stateLocked(), nil
 }
@@ -235,16 +290,11 @@ func (c *container) killLocked(sig unix.Signal, all bool) error {
 	}
 	// The init first: killing the others first could end it, and the
 	// answer would be "not found".
-	err := c.lc.Signal(sig)
-	if errors.Is(err, libcontainer.ErrNotRunning) || errors.Is(err, os.ErrProcessDone) {
-		return api.Errorf(api.CodeNotFound, "container process has exited")
-	}
-	if err != nil {
-		return classify("signal container", err)
+	if err := c.signalInit(sig); err != nil {
+		return err
 	}
 	if all {
-		pids, _ := c.lc.Processes()
-		for _, pid := range pids {
+		for _, pid := range cgroupPids(c.cgroups) {
 			if err := unix.Kill(pid, sig); err != nil && err != unix.ESRCH {
 				slog.Warn("kill", "pid", pid, log.KeyError, err)
 			}

@@ -14,20 +14,31 @@
 //
 // run (Run) moves itself into Options.ShimCgroup (a cgroupfs path, or a
 // systemd scope of its own), out of skiffd's cgroup, becomes child
-// subreaper, loads the bundle's config.json, converts it with specconv
-// (oom_score_adj clamped to the shim's own), creates the container with
-// libcontainer, listens on its socket and starts the container's process
-// paused before exec, with its stdio held by the shim: stdout and stderr
+// subreaper, reads from the bundle's config.json whether the process has a
+// terminal, listens on its socket and has the helper verb create (a child
+// "skiff-shim create", below) make the container and its process, paused
+// before exec, with its stdio held by the shim: stdout and stderr
 // on pipes copied into the CRI log file, and stdin on a pipe when asked
 // (Options.Stdin); or, for a terminal (the spec's process.terminal), a
 // pty whose master the container's init sends back over libcontainer's
 // console socket, copied into the log as stdout and written to as stdin.
-// Then it reports. When the container's process exits, run reads the memory
+// The helper gets these as inherited descriptors and exits once the init
+// is made; the init is re-parented to run. Then run reports. When the container's process exits, run reads the memory
 // cgroup's OOM-kill counter, destroys the container (leftover processes,
 // cgroups, state directory), lets the log copiers drain, records the exit
 // in the exit file, answers pending Wait and Shutdown requests, removes
 // its socket and exits. A shim that cannot deliver its report (skiffd
 // gave up) kills and removes its container.
+//
+// The long-lived shim does no libcontainer work at rest (create.go,
+// start.go, signal.go, lazy.go): start reads the exec fifo as "runc
+// start" does, signals go to the init's pidfd, kill-all to the pids of
+// its cgroup, the OOM count is read from the cgroup's files. What
+// libcontainer leaves in the Go heap (JSON type caches, the decoded spec
+// and config, garbage no GC collects in an idle process) would stay for
+// the container's life. Exec, update, pause, checkpoint and the
+// destruction at exit load the container (libcontainer.Load of the
+// state directory) and, for exec, the spec on first use.
 //
 // One container per process. The container type owns the life cycle
 // behind one mutex, its status changed only by transition, the one table
@@ -94,8 +105,9 @@
 // Helper (helper.go) runs the short-lived verbs of api.HelperOptions, one
 // libcontainer operation each: create (with --detached, create and
 // start), kill and delete. skiffd runs pause containers with them, and
-// no monitor; a monitor without libcontainer is meant to call them for
-// application containers too.
+// no monitor; the long-lived shim runs create for its container, with the
+// container's stdio as inherited descriptors. A restore (--restore-from)
+// still creates the container in process.
 //
 // The package is linked into the shim binary only: it keeps to the
 // standard library, libcontainer, package api and internal/log, no gRPC

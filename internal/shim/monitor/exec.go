@@ -24,10 +24,18 @@ func (c *container) startExec(req *api.ExecRequest, child childIO) (*proc, error
 	if _, err := transition(c.state().Status, evExec); err != nil {
 		return nil, err
 	}
-	p := execProcess(c.spec.Process, req)
+	lc, err := c.libcontainer()
+	if err != nil {
+		return nil, err
+	}
+	sp, err := c.process()
+	if err != nil {
+		return nil, err
+	}
+	p := execProcess(sp, req)
 	child.apply(p)
 	_, exited, err := c.reaper.spawn(func() (int, error) {
-		if err := c.lc.Run(p); err != nil {
+		if err := lc.Run(p); err != nil {
 			return 0, err
 		}
 		return p.Pid()

@@ -36,8 +36,9 @@ func Helper(o api.HelperOptions) (*api.Reply, error) {
 
 // create makes the container from the bundle's spec with its init paused
 // before exec and, detached, starts it. The init is this process's
-// child, with stdio on /dev/null; it is re-parented when this process
-// exits. A failure removes what was made.
+// child, with the stdio or console socket that o passes (else
+// /dev/null); it is re-parented when this process exits. A failure
+// removes what was made.
 func create(o api.HelperOptions) (_ *api.Reply, err error) {
 	if err := os.Chdir(o.Bundle); err != nil { // the spec's relative paths
 		return nil, api.Errorf(api.CodeInvalidArgument, "bundle: %v", err)
@@ -56,6 +57,7 @@ func create(o api.HelperOptions) (_ *api.Reply, err error) {
 	}
 	p := newProcess(spec.Process)
 	p.Init = true
+	inheritedIO(o).apply(p)
 	if err := lc.Start(p); err != nil {
 		_ = lc.Destroy()
 		return nil, classify("create container process", err)
@@ -177,4 +179,21 @@ func state(lc *libcontainer.Container) (*api.Reply, error) {
 		ID: lc.ID(), Status: status, Pid: st.InitProcessPid, StartTime: st.InitProcessStartTime,
 		CgroupPaths: st.CgroupPaths,
 	}, nil
+}
+
+// inheritedIO returns the descriptors that o passes as the init's stdio.
+// They are made close-on-exec here, so that only the init gets them (as
+// its stdio), not the processes libcontainer runs on the way.
+func inheritedIO(o api.HelperOptions) childIO {
+	file := func(fd int, name string) *os.File {
+		if fd == 0 {
+			return nil
+		}
+		unix.CloseOnExec(fd)
+		return os.NewFile(uintptr(fd), name)
+	}
+	return childIO{
+		stdin: file(o.StdinFd, "stdin"), stdout: file(o.StdoutFd, "stdout"),
+		stderr: file(o.StderrFd, "stderr"), consoleSocket: file(o.ConsoleSocketFd, "console-socket"),
+	}
 }

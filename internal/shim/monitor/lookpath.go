@@ -23,7 +23,11 @@ func (c *container) commandExists(req *api.ExecRequest) bool {
 		return false
 	}
 	defer root.Close()
-	env, cwd := c.spec.Process.Env, c.spec.Process.Cwd
+	var env []string
+	var cwd string
+	if sp, err := c.process(); err == nil {
+		env, cwd = sp.Env, sp.Cwd
+	}
 	if len(req.Env) > 0 {
 		env = req.Env
 	}

@@ -16,7 +16,11 @@ func (c *container) pause() error {
 	if _, err := transition(c.status, evCheckpoint); err != nil {
 		return err
 	}
-	if err := c.lc.Pause(); err != nil {
+	lc, err := c.libcontainer()
+	if err != nil {
+		return err
+	}
+	if err := lc.Pause(); err != nil {
 		return classify("pause", err)
 	}
 	return nil
@@ -27,7 +31,11 @@ func (c *container) pause() error {
 func (c *container) resume() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	err := c.lc.Resume()
+	lc, err := c.libcontainer()
+	if err != nil {
+		return err
+	}
+	err = lc.Resume()
 	if err == nil || errors.Is(err, libcontainer.ErrNotPaused) || errors.Is(err, libcontainer.ErrNotRunning) {
 		return nil
 	}

@@ -24,7 +24,7 @@ type restoring struct {
 // the CRIU images in dir, with the criu binary at criu, instead of
 // creating its process: the container is then running at once.
 func (c *container) restoreFrom(dir, criu, stateRoot string) error {
-	if c.spec.Process.Terminal {
+	if c.terminal {
 		return api.Errorf(api.CodeNotImplemented, "restore: containers with a terminal are not restored")
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
@@ -47,18 +47,14 @@ func (c *container) restoreFrom(dir, criu, stateRoot string) error {
 	return nil
 }
 
-// createProcess makes p the container's init: created by libcontainer's
-// Start, paused before exec, or restored by its Restore and running. It
-// runs before the shim serves requests.
+// createProcess makes p the container's init, restored by libcontainer's
+// Restore and running. It runs before the shim serves requests.
 //
 // A container that Restore returns does not know its init's start time
 // (libcontainer v1.5.2 sets it on Start and Load only), so it would take
 // its init for gone and refuse signals: the shim loads the container
 // anew from the state Restore recorded, as runc's next command would.
 func (c *container) createProcess(p *libcontainer.Process) error {
-	if c.restore == nil {
-		return c.lc.Start(p)
-	}
 	if err := c.lc.Restore(p, c.restore.criu); err != nil {
 		return criuError("restore", err, filepath.Join(c.restore.criu.WorkDirectory, "restore.log"))
 	}

@@ -69,18 +69,18 @@ func setUp(opts api.Options) (*container, *net.UnixListener, error) {
 	}
 	if opts.RestoreFrom != "" {
 		if err := c.restoreFrom(opts.RestoreFrom, opts.CRIU, opts.StateRoot); err != nil {
-			c.reaper.hold(c.lc.Destroy)
+			c.reaper.hold(c.destroy)
 			return nil, nil, err
 		}
 	}
 	ln, err := listen(opts.Socket)
 	if err != nil {
-		c.reaper.hold(c.lc.Destroy)
+		c.reaper.hold(c.destroy)
 		return nil, nil, fmt.Errorf("listen on %s: %w", opts.Socket, err)
 	}
 	if err := c.startInit(opts); err != nil {
 		ln.Close()
-		c.reaper.hold(c.lc.Destroy)
+		c.reaper.hold(c.destroy)
 		return nil, nil, err
 	}
 	return c, ln, nil

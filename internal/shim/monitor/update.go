@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/opencontainers/cgroups"
+	"github.com/opencontainers/runc/libcontainer"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -24,7 +25,11 @@ func (c *container) update(r *specs.LinuxResources) error {
 	if c.status == api.StatusStopped {
 		return api.Errorf(api.CodeFailedPrecondition, "container is stopped: cannot update its resources")
 	}
-	cfg := c.lc.Config()
+	lc, err := c.libcontainer()
+	if err != nil {
+		return err
+	}
+	cfg := lc.Config()
 	res := *cfg.Cgroups.Resources
 	applyResources(&res, r)
 	cg := *cfg.Cgroups
@@ -33,19 +38,19 @@ func (c *container) update(r *specs.LinuxResources) error {
 	// rewritten anyway.
 	cg.Resources = &res
 	cfg.Cgroups = &cg
-	if err := c.lc.Set(cfg); err != nil {
-		return classifyUpdate(err, c.belowUsage(r))
+	if err := lc.Set(cfg); err != nil {
+		return classifyUpdate(err, belowUsage(lc, r))
 	}
 	return nil
 }
 
 // belowUsage reports whether r's memory limit is below what the
 // container uses now.
-func (c *container) belowUsage(r *specs.LinuxResources) bool {
+func belowUsage(lc *libcontainer.Container, r *specs.LinuxResources) bool {
 	if r.Memory == nil || r.Memory.Limit == nil || *r.Memory.Limit <= 0 {
 		return false
 	}
-	st, err := c.lc.Stats()
+	st, err := lc.Stats()
 	if err != nil || st.CgroupStats == nil {
 		return false
 	}
