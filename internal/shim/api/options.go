@@ -22,8 +22,9 @@ type Options struct {
 	Socket    string // the shim's unix socket
 	ExitFile  string // where the exit is recorded
 	ShimLog   string // the shim's own log (its stderr); default Bundle/shim.log
-	// ShimCgroup, when set, is the cgroup the shim moves itself into
-	// before anything else, to leave skiffd's: a cgroupfs path (e.g.
+	// ShimCgroup, when set, is the cgroup "skiff-shim start" moves itself
+	// into before it starts the long-lived shim, which is born there, out
+	// of skiffd's ("skiff-shim run" ignores it): a cgroupfs path (e.g.
 	// /skiff-shims) or libcontainer's systemd form "slice:prefix:name" (a
 	// transient scope prefix-name.scope in slice).
 	ShimCgroup string

@@ -12,10 +12,10 @@
 // {"shim_pid":…,"pid":…} or {"error":{"code":…,"message":…}}) and
 // exits. run is then reparented to init or the nearest subreaper.
 //
-// run (Run) moves itself into Options.ShimCgroup (a cgroupfs path, or a
-// systemd scope of its own), out of skiffd's cgroup, becomes child
-// subreaper, reads from the bundle's config.json whether the process has a
-// terminal, listens on its socket and has the helper verb create (a child
+// run (Run) is born in Options.ShimCgroup (a cgroupfs path, or a
+// systemd scope of its own), out of skiffd's cgroup: start moves itself
+// there before it starts run. run becomes child subreaper, reads from
+// the bundle's config.json whether the process has a terminal, listens on its socket and has the helper verb create (a child
 // "skiff-shim create", below) make the container and its process, paused
 // before exec, with its stdio held by the shim: stdout and stderr
 // on pipes copied into the CRI log file, and stdin on a pipe when asked

@@ -48,16 +48,12 @@ func Run(opts api.Options, ready *os.File) error {
 	return nil
 }
 
-// setUp does everything before the report: the shim's own cgroup, the
-// subreaper, the container, the socket and the container's process.
+// setUp does everything before the report: the subreaper, the
+// container, the socket and the container's process. The shim is in its
+// own cgroup already: Launch moved itself there before starting it.
 func setUp(opts api.Options) (*container, *net.UnixListener, error) {
 	if err := os.Chdir(opts.Bundle); err != nil {
 		return nil, nil, api.Errorf(api.CodeInvalidArgument, "bundle: %v", err)
-	}
-	if opts.ShimCgroup != "" {
-		if err := joinCgroup(opts.ShimCgroup); err != nil {
-			return nil, nil, err
-		}
 	}
 	r, err := newReaper()
 	if err != nil {
