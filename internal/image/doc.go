@@ -18,9 +18,11 @@
 //
 // A layer is unpacked into tmp/, verified (compressed digest and diff ID),
 // renamed into layers/ and only then recorded; an image is recorded, with
-// its names, in one transaction after all its layers. Open removes what a
-// crash can leave: tmp/, layer directories without a record, records of
-// layers whose directory is gone and the images that use them.
+// its names, in one transaction after all its layers. A pull that fails
+// keeps the layers it finished, so that a retry resumes. Open removes what
+// a crash can leave: tmp/, layer directories without a record, records of
+// layers whose directory is gone and the images that use them, and the
+// layers no image uses, which an interrupted or failed pull leaves.
 //
 // # Concurrency
 //

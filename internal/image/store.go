@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/distribution/reference"
@@ -61,55 +62,16 @@ func (s *Store) layerDir(diffID digest.Digest) string {
 	return filepath.Join(s.dir, "layers", diffID.Encoded())
 }
 
-// recover empties tmp/, drops layer records whose directory is gone (and
-// the images that need them) and removes layer directories that have no
-// record.
+// recover empties tmp/, brings the records back to what a completed
+// operation leaves (see recoverRecords) and removes layer directories that
+// have no record.
 func (s *Store) recover(ctx context.Context) error {
 	if err := emptyDir(filepath.Join(s.dir, "tmp")); err != nil {
 		return fmt.Errorf("clean image store tmp: %w", err)
 	}
-	recorded := map[string]bool{}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		gone := map[digest.Digest]bool{}
-		err := tx.Bucket(bucketLayers).ForEach(func(k, _ []byte) error {
-			d := digest.Digest(k)
-			if _, err := os.Stat(s.layerDir(d)); err != nil {
-				gone[d] = true
-			} else {
-				recorded[d.Encoded()] = true
-			}
-			return nil
-		})
-		if err != nil || len(gone) == 0 {
-			return err
-		}
-		for d := range gone {
-			log.G(ctx).Warn("image layer directory missing; dropping its record", "diff_id", d)
-			if err := tx.Bucket(bucketLayers).Delete([]byte(d)); err != nil {
-				return err
-			}
-		}
-		var broken []*Image
-		err = forEachImage(tx, func(img *Image) error {
-			for _, l := range img.Layers {
-				if gone[l] {
-					broken = append(broken, img)
-					break
-				}
-			}
-			return nil
-		})
-		for _, img := range broken {
-			log.G(ctx).Warn("image lost a layer; removing it", log.KeyImage, img.ID)
-			if err == nil {
-				err = deleteImage(tx, img)
-			}
-		}
+	var recorded map[string]bool
+	err := s.db.Update(func(tx *bolt.Tx) (err error) {
+		recorded, err = s.recoverRecords(ctx, tx)
 		return err
 	})
 	if err != nil {
@@ -128,6 +90,64 @@ func (s *Store) recover(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// recoverRecords drops the records of layers whose directory is gone and
+// of the images that need them, then the records of layers no image uses:
+// a pull that a crash interrupted leaves those behind. It returns the
+// directory names of the layers still recorded.
+func (s *Store) recoverRecords(ctx context.Context, tx *bolt.Tx) (map[string]bool, error) {
+	for _, b := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return nil, err
+		}
+	}
+	present := map[digest.Digest]bool{}
+	err := forEachLayer(tx, func(l *layer) error {
+		_, err := os.Stat(s.layerDir(l.DiffID))
+		present[l.DiffID] = err == nil
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var broken []*Image
+	used := map[digest.Digest]bool{}
+	err = forEachImage(tx, func(img *Image) error {
+		if slices.ContainsFunc(img.Layers, func(d digest.Digest) bool { return !present[d] }) {
+			broken = append(broken, img)
+			return nil
+		}
+		for _, d := range img.Layers {
+			used[d] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, img := range broken {
+		log.G(ctx).Warn("image lost a layer; removing it", log.KeyImage, img.ID)
+		if err := deleteImage(tx, img); err != nil {
+			return nil, err
+		}
+	}
+	recorded := map[string]bool{}
+	for d, ok := range present {
+		switch {
+		case !ok:
+			log.G(ctx).Warn("image layer directory missing; dropping its record", "diff_id", d)
+		case !used[d]:
+			log.G(ctx).Info("dropping image layer no image uses", "diff_id", d)
+		default:
+			recorded[d.Encoded()] = true
+			continue
+		}
+		if err := tx.Bucket(bucketLayers).Delete([]byte(d)); err != nil {
+			return nil, err
+		}
+	}
+	return recorded, nil
 }
 
 // emptyDir removes everything inside dir.

@@ -18,6 +18,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/image/remote"
@@ -235,9 +236,15 @@ func TestOpenRecoversFromCrash(t *testing.T) {
 	s := openStore(t, dir, reg)
 	a := pull(t, s, "example.com/a:1")
 	b := pull(t, s, "example.com/b:1")
+	// A pull that a crash interrupts has recorded layers but no image.
+	reg.add(t, "example.com/c:1", "", "interrupted")
+	c := pull(t, s, "example.com/c:1")
+	if err := s.db.Update(func(tx *bolt.Tx) error { return deleteImage(tx, c) }); err != nil {
+		t.Fatal(err)
+	}
 	s.Close()
 
-	// What a crash can leave: a half-unpacked layer in tmp/, a layer
+	// What a crash can also leave: a half-unpacked layer in tmp/, a layer
 	// directory renamed into place but never recorded, and a recorded
 	// layer whose directory is gone.
 	os.MkdirAll(filepath.Join(dir, "tmp", "layer-123", "etc"), 0o755)
@@ -257,11 +264,45 @@ func TestOpenRecoversFromCrash(t *testing.T) {
 	if _, err := s.Get(b.ID.String()); err != nil {
 		t.Errorf("intact image lost: %v", err)
 	}
+	// Left: b's layer. Gone: a's layers (one lost, one no longer used)
+	// and the interrupted pull's.
+	want := []string{b.Layers[0].Encoded()}
+	if got := dirNames(t, filepath.Join(dir, "layers")); !reflect.DeepEqual(got, want) {
+		t.Errorf("layers/ holds %v, want %v", got, want)
+	}
+	if n := countLayerRecords(t, s); n != 1 {
+		t.Errorf("%d layer records, want 1", n)
+	}
 	// Pulling the broken image again restores it.
 	pull(t, s, "example.com/a:1")
 	if dirs, err := s.LayerDirs(a.ID); err != nil || len(dirs) != 2 {
 		t.Errorf("LayerDirs after re-pull = %v, %v", dirs, err)
 	}
+}
+
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func countLayerRecords(t *testing.T, s *Store) int {
+	t.Helper()
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return forEachLayer(tx, func(*layer) error { n++; return nil })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func TestGetByIDPrefix(t *testing.T) {
