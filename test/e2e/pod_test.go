@@ -5,7 +5,9 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,6 +21,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"k8s.io/klog/v2"
 )
 
 // cgroupParent is the cgroup parent of the test pods: this process's own,
@@ -544,6 +547,14 @@ func TestPauseImage(t *testing.T) {
 }
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if !testing.Verbose() {
+		// client-go logs every streaming session that ends with its
+		// connection closed, as the tests' hang-ups do on purpose; the
+		// tests check each session's outcome themselves.
+		klog.SetOutput(io.Discard)
+		klog.LogToStderr(false)
+	}
 	code := m.Run()
 	// The pods' cgroup parent is the tests' own; remove its empty dirs.
 	dirs, _ := filepath.Glob("/sys/fs/cgroup/*" + cgroupParent)
