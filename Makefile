@@ -25,6 +25,17 @@ else
 build-pause = CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w -X main.version=$(VERSION)' -o $(BIN)/skiff-pause ./cmd/skiff-pause/fallback
 endif
 
+# skiff-nsexec, the shim's fast exec path (cmd/skiff-nsexec/nsexec.c), is
+# a static C program, built where there is a C compiler. Without one it
+# is not built and the shim runs every exec through libcontainer, as it
+# does for the execs the fast path does not cover.
+NSEXEC_C := $(shell $(CC) -dumpmachine >/dev/null 2>&1 && echo yes)
+ifeq ($(NSEXEC_C),yes)
+build-nsexec = $(CC) -static -O2 -Wall -s -o $(BIN)/skiff-nsexec cmd/skiff-nsexec/nsexec.c
+else
+build-nsexec = rm -f $(BIN)/skiff-nsexec; echo "no C compiler: skiff-nsexec not built, execs go through libcontainer"
+endif
+
 # make install: where, and an optional staging root.
 PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
@@ -50,6 +61,7 @@ build: deps
 	$(GO) build -tags '$(BUILDTAGS)' -ldflags '$(LDFLAGS)' -o $(BIN)/skiff-shim ./cmd/skiff-shim
 	@mkdir -p $(BIN)
 	$(build-pause)
+	$(build-nsexec)
 	$(GO) build -o $(BIN)/skiff-testregistry ./cmd/skiff-testregistry
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/skiff ./cmd/skiff
 

@@ -6,7 +6,7 @@
 #   hack/install.sh uninstall   (make uninstall)
 #
 # install places:
-#   $BINDIR      skiffd, skiff-shim, skiff-pause, and skiff when it is built
+#   $BINDIR      skiffd, skiff-shim, skiff-pause, and skiff-nsexec and skiff when built
 #   $UNITDIR     skiffd.service, and skiff-server.service and
 #                skiff-agent.service with skiff
 #   $SYSCONFDIR  skiff/skiff.toml (every setting commented out, at its
@@ -153,6 +153,9 @@ do_install() {
 	for b in skiffd skiff-shim skiff-pause; do
 		put file 0755 "$SRCBIN/$b" "$BINDIR/$b"
 	done
+	if [[ -x $SRCBIN/skiff-nsexec ]]; then # the shim's fast exec path, when built
+		put file 0755 "$SRCBIN/skiff-nsexec" "$BINDIR/skiff-nsexec"
+	fi
 	if [[ -x $SRCBIN/skiff ]]; then
 		put file 0755 "$SRCBIN/skiff" "$BINDIR/skiff"
 		units+=(skiff-server.service skiff-agent.service)

@@ -52,9 +52,10 @@ type container struct {
 	initProc  *libcontainer.Process // the restored init
 	exited    chan struct{}         // closed once the init has been reaped
 
-	lcMu sync.Mutex // guards lc and spec, loaded on first use
+	lcMu sync.Mutex // guards lc, spec and fast, loaded on first use
 	lc   *libcontainer.Container
 	spec *specs.Spec
+	fast *fastExec
 
 	mu        sync.Mutex // guards the fields below; held across start and signals
 	status    api.Status

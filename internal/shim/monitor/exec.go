@@ -19,10 +19,14 @@ type proc struct {
 }
 
 // startExec starts req's command in the container's namespaces and
-// cgroup with child as its stdio (libcontainer Run, as "runc exec").
+// cgroup with child as its stdio: by skiff-nsexec where that is exactly
+// equivalent (nsexec.go), else by libcontainer Run, as "runc exec".
 func (c *container) startExec(req *api.ExecRequest, child childIO) (*proc, error) {
 	if _, err := transition(c.state().Status, evExec); err != nil {
 		return nil, err
+	}
+	if f := c.fastExecFor(); f.useFast(child) {
+		return c.startFastExec(f, req, child)
 	}
 	lc, err := c.libcontainer()
 	if err != nil {

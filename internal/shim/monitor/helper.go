@@ -2,13 +2,17 @@ package monitor
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
+	"github.com/opencontainers/runc/libcontainer/configs"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/shim/api"
 )
 
@@ -83,7 +87,22 @@ func create(o api.HelperOptions) (_ *api.Reply, err error) {
 		return nil, classify("container state", err)
 	}
 	rep.Pid, rep.StartTime, rep.CgroupPaths = st.InitProcessPid, st.InitProcessStartTime, st.CgroupPaths
+	storeExecProfile(filepath.Join(o.StateRoot, o.ID), o.ID, cfg, spec.Process, st.CgroupPaths)
 	return rep, nil
+}
+
+// storeExecProfile stores the container's exec profile in its state
+// directory, or logs why its execs go through libcontainer: a container
+// without a profile is served all the same.
+func storeExecProfile(dir, id string, cfg *configs.Config, p *specs.Process, cgroupPaths map[string]string) {
+	pr, why := newExecProfile(id, cfg, p, cgroupPaths)
+	if pr == nil {
+		slog.Info("exec: through libcontainer", "reason", why)
+		return
+	}
+	if err := writeExecProfile(dir, pr); err != nil {
+		slog.Warn("exec: through libcontainer", log.KeyError, err)
+	}
 }
 
 // kill signals the container's init or, with All, every process of its
