@@ -267,7 +267,8 @@ static void fix_stdio(uid_t uid)
 			fail("stdio", errno);
 		if (st.st_uid == uid || (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)))
 			continue;
-		if (fchown(fd, uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM)
+		/* not ours to give, or on a read-only /dev: left as is */
+		if (fchown(fd, uid, st.st_gid) < 0 && errno != EPERM && errno != EROFS)
 			fail("stdio", errno);
 	}
 }

@@ -40,6 +40,15 @@
 // destruction at exit load the container (libcontainer.Load of the
 // state directory) and, for exec, the spec on first use.
 //
+// Most execs need neither: the create helper stores an exec profile in
+// the container's state directory (execprofile.go) when the container
+// uses nothing that skiff-nsexec, a static C program beside the shim,
+// does not do, and an exec without a terminal then runs through it
+// (nsexec.go): namespaces, cgroups, user, capabilities, no_new_privs,
+// rlimits as libcontainer's setns init sets them, without re-executing
+// the Go shim binary. The shim's log says, once per container, which
+// path its execs take.
+//
 // One container per process. The container type owns the life cycle
 // behind one mutex, its status changed only by transition, the one table
 // of what each status allows (state.go). The server serves the socket,

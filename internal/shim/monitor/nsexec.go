@@ -78,13 +78,15 @@ func loadFastExec(profile, nsexec string) *fastExec {
 // and logs the container's first decision.
 func (f *fastExec) useFast(child childIO) bool {
 	ok := f.profile != "" && child.consoleSocket == nil
-	f.logOnce.Do(func() {
-		if ok {
-			slog.Info("exec: fast path, " + nsexecName)
-		} else if f.profile == "" {
-			slog.Info("exec: through libcontainer", "reason", f.why)
-		}
-	})
+	if ok || f.profile == "" { // a terminal is the exec's choice, not the container's
+		f.logOnce.Do(func() {
+			if ok {
+				slog.Info("exec: fast path, " + nsexecName)
+			} else {
+				slog.Info("exec: through libcontainer", "reason", f.why)
+			}
+		})
+	}
 	return ok
 }
 
