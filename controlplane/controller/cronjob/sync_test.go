@@ -3,7 +3,6 @@ package cronjob
 import (
 	"context"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,11 +10,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	batchlisters "k8s.io/client-go/listers/batch/v1"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/skiffrt/skiff/controlplane/controller/controllertest"
 	"github.com/skiffrt/skiff/controlplane/controller/ownerref"
 )
 
@@ -66,17 +65,6 @@ func (f *fakeAPI) deleteJob(_ context.Context, _, name string) error {
 	f.deleted = append(f.deleted, name)
 	slices.Sort(f.deleted)
 	return nil
-}
-
-type fakeRecorder struct {
-	mu      sync.Mutex
-	reasons []string
-}
-
-func (r *fakeRecorder) Eventf(_ runtime.Object, _, reason, _ string, _ ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reasons = append(r.reasons, reason)
 }
 
 func cronJob(mods ...func(*batchv1.CronJob)) *batchv1.CronJob {
@@ -187,15 +175,15 @@ func TestSync(t *testing.T) {
 				}
 				a.jobs[j.Name] = j
 			}
-			r := &fakeRecorder{}
+			r := &controllertest.Recorder{}
 			c := newController(batchlisters.NewCronJobLister(cjIdx), jobIdx, a, r)
 			c.now = func() time.Time { return now }
 			if err := c.sync(t.Context(), "ns/tick"); err != nil {
 				t.Fatalf("sync: %v", err)
 			}
 			slices.Sort(a.deleted)
-			if !slices.Equal(a.created, tt.created) || !slices.Equal(a.deleted, tt.deleted) || !slices.Equal(r.reasons, tt.events) {
-				t.Fatalf("created %v, deleted %v, events %v; want %v, %v, %v", a.created, a.deleted, r.reasons, tt.created, tt.deleted, tt.events)
+			if !slices.Equal(a.created, tt.created) || !slices.Equal(a.deleted, tt.deleted) || !slices.Equal(r.Reasons(), tt.events) {
+				t.Fatalf("created %v, deleted %v, events %v; want %v, %v, %v", a.created, a.deleted, r.Reasons(), tt.created, tt.deleted, tt.events)
 			}
 			st := tt.cj.Status
 			if len(a.statuses) > 0 {

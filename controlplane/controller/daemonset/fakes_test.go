@@ -10,13 +10,13 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/skiffrt/skiff/controlplane/controller/controllertest"
 	"github.com/skiffrt/skiff/controlplane/controller/history"
 	"github.com/skiffrt/skiff/controlplane/controller/history/historytest"
 	"github.com/skiffrt/skiff/controlplane/controller/ownerref"
@@ -62,23 +62,12 @@ func (f *fakePods) Delete(_ context.Context, _ pods.Owner, name string) error {
 
 func (f *fakePods) Patch(context.Context, string, string, []byte) error { return nil }
 
-type fakeRecorder struct {
-	mu      sync.Mutex
-	reasons []string
-}
-
-func (r *fakeRecorder) Eventf(_ runtime.Object, _, reason, _ string, _ ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reasons = append(r.reasons, reason)
-}
-
 type fixture struct {
 	c       *Controller
 	api     *fakeAPI
 	pods    *fakePods
 	history *historytest.API
-	events  *fakeRecorder
+	events  *controllertest.Recorder
 }
 
 func testController(t *testing.T, objs ...any) *fixture {
@@ -88,7 +77,7 @@ func testController(t *testing.T, objs ...any) *fixture {
 	nodeIdx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
 	podIdx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, ownerref.Indexers())
 	revIdx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, ownerref.Indexers())
-	f := &fixture{api: &fakeAPI{}, pods: &fakePods{}, history: historytest.New(), events: &fakeRecorder{}}
+	f := &fixture{api: &fakeAPI{}, pods: &fakePods{}, history: historytest.New(), events: &controllertest.Recorder{}}
 	for _, o := range objs {
 		var err error
 		switch o := o.(type) {

@@ -114,9 +114,9 @@ func TestSync(t *testing.T) {
 			}
 			if !slices.Equal(f.pods.created, tt.created) || !slices.Equal(f.pods.deleted, tt.deleted) ||
 				len(f.history.Created) != tt.revCreated || !slices.Equal(f.history.Updated, tt.revUpdated) ||
-				!slices.Equal(f.events.reasons, tt.events) {
+				!slices.Equal(f.events.Reasons(), tt.events) {
 				t.Fatalf("created on %v, deleted %v, revisions created %v updated %v, events %v; want %v, %v, %d, %v, %v",
-					f.pods.created, f.pods.deleted, f.history.Created, f.history.Updated, f.events.reasons,
+					f.pods.created, f.pods.deleted, f.history.Created, f.history.Updated, f.events.Reasons(),
 					tt.created, tt.deleted, tt.revCreated, tt.revUpdated, tt.events)
 			}
 			if len(f.api.statuses) != 1 {

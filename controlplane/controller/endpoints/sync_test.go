@@ -108,8 +108,8 @@ func TestSync(t *testing.T) {
 			if !slices.Equal(a.writes, tt.writes) {
 				t.Errorf("writes:\n got %q\nwant %q", a.writes, tt.writes)
 			}
-			if len(ev.list) > 0 {
-				t.Errorf("events: %q", ev.list)
+			if len(ev.Events()) > 0 {
+				t.Errorf("events: %q", ev.Events())
 			}
 		})
 	}
@@ -179,7 +179,7 @@ func TestSyncFailureIsAnEvent(t *testing.T) {
 		t.Fatal("sync succeeded")
 	}
 	want := "Warning FailedToUpdateEndpoint Failed to update endpoint default/web: etcd down"
-	if !slices.Equal(ev.list, []string{want}) {
-		t.Fatalf("events: %q", ev.list)
+	if !slices.Equal(ev.Events(), []string{want}) {
+		t.Fatalf("events: %q", ev.Events())
 	}
 }

@@ -11,12 +11,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	discoverylisters "k8s.io/client-go/listers/discovery/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/skiffrt/skiff/controlplane/controller/controllertest"
 )
 
 // fakeAPI records the writes; fail, when set, fails them all.
@@ -54,28 +54,8 @@ func (a *fakeAPI) delete(_ context.Context, s *discoveryv1.EndpointSlice) error 
 	return a.record("delete", s)
 }
 
-// events records Eventf calls as "type reason message".
-type events struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (e *events) Event(_ runtime.Object, eventtype, reason, message string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.list = append(e.list, eventtype+" "+reason+" "+message)
-}
-
-func (e *events) Eventf(o runtime.Object, eventtype, reason, messageFmt string, args ...any) {
-	e.Event(o, eventtype, reason, fmt.Sprintf(messageFmt, args...))
-}
-
-func (e *events) AnnotatedEventf(o runtime.Object, _ map[string]string, eventtype, reason, messageFmt string, args ...any) {
-	e.Eventf(o, eventtype, reason, messageFmt, args...)
-}
-
 // newTest returns a controller whose listers hold objs.
-func newTest(t *testing.T, objs ...any) (*Controller, *fakeAPI, *events) {
+func newTest(t *testing.T, objs ...any) (*Controller, *fakeAPI, *controllertest.Recorder) {
 	t.Helper()
 	idx := func() cache.Indexer {
 		return cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
@@ -99,7 +79,7 @@ func newTest(t *testing.T, objs ...any) (*Controller, *fakeAPI, *events) {
 			t.Fatal(err)
 		}
 	}
-	a, ev := &fakeAPI{}, &events{}
+	a, ev := &fakeAPI{}, &controllertest.Recorder{}
 	c := newController(corelisters.NewServiceLister(svcs), corelisters.NewPodLister(pods), corelisters.NewNodeLister(nodes),
 		discoverylisters.NewEndpointSliceLister(sl), a, ev)
 	return c, a, ev
@@ -131,55 +111,16 @@ func describe(s *discoveryv1.EndpointSlice) string {
 	return strings.Join(parts, " ")
 }
 
-const ns = "default"
+// The service web and its pods come from controllertest.
+const ns = controllertest.Namespace
 
-func svc(mods ...func(*corev1.Service)) *corev1.Service {
-	s := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: ns, UID: "svc-uid", Labels: map[string]string{"tier": "front"}},
-		Spec: corev1.ServiceSpec{
-			Selector:   map[string]string{"app": "web"},
-			ClusterIP:  "10.96.0.20",
-			IPFamilies: []corev1.IPFamily{corev1.IPv4Protocol},
-			Ports: []corev1.ServicePort{{
-				Name: "http", Port: 80, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromString("http"),
-			}},
-		},
-	}
-	for _, m := range mods {
-		m(s)
-	}
-	return s
-}
-
-// pod is a ready pod of app=web on node n1 with IP ip, whose port "http"
-// is 8080.
-func pod(name, ip string, mods ...func(*corev1.Pod)) *corev1.Pod {
-	p := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, UID: types.UID(name + "-uid"), Labels: map[string]string{"app": "web"}},
-		Spec: corev1.PodSpec{
-			NodeName: "n1",
-			Containers: []corev1.Container{{Name: "c", Ports: []corev1.ContainerPort{
-				{Name: "http", ContainerPort: 8080, Protocol: corev1.ProtocolTCP},
-			}}},
-		},
-		Status: corev1.PodStatus{
-			Phase: corev1.PodRunning, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}},
-			Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}},
-		},
-	}
-	for _, m := range mods {
-		m(p)
-	}
-	return p
-}
-
-func notReady(p *corev1.Pod) { p.Status.Conditions[0].Status = corev1.ConditionFalse }
-
-func terminating(p *corev1.Pod) { p.DeletionTimestamp = &metav1.Time{} }
-
-func port(n int32) func(*corev1.Pod) {
-	return func(p *corev1.Pod) { p.Spec.Containers[0].Ports[0].ContainerPort = n }
-}
+var (
+	svc         = controllertest.Service
+	pod         = controllertest.Pod
+	notReady    = controllertest.NotReady
+	terminating = controllertest.Terminating
+	port        = controllertest.Port
+)
 
 // slice is an existing slice of web, as this controller writes it.
 func slice(name string, at discoveryv1.AddressType, portNum int32, eps ...discoveryv1.Endpoint) *discoveryv1.EndpointSlice {

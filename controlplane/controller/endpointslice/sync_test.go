@@ -195,8 +195,8 @@ func TestSync(t *testing.T) {
 			if got := sortedWrites(a.writes); !slices.Equal(got, tt.writes) {
 				t.Errorf("writes:\n got %q\nwant %q", got, tt.writes)
 			}
-			if len(ev.list) > 0 {
-				t.Errorf("events: %q", ev.list)
+			if len(ev.Events()) > 0 {
+				t.Errorf("events: %q", ev.Events())
 			}
 		})
 	}
@@ -274,8 +274,8 @@ func TestSyncFailureIsAnEvent(t *testing.T) {
 		t.Fatal("sync succeeded")
 	}
 	want := "Warning FailedToUpdateEndpointSlices Error updating Endpoint Slices for Service default/web: create slice: etcd down"
-	if !slices.Equal(ev.list, []string{want}) {
-		t.Fatalf("events: %q", ev.list)
+	if !slices.Equal(ev.Events(), []string{want}) {
+		t.Fatalf("events: %q", ev.Events())
 	}
 	if !c.expect.Satisfied(ns + "/web") {
 		t.Fatal("a failed creation is still expected")

@@ -14,12 +14,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	batchlisters "k8s.io/client-go/listers/batch/v1"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/skiffrt/skiff/controlplane/controller/controllertest"
 	"github.com/skiffrt/skiff/controlplane/controller/ownerref"
 	"github.com/skiffrt/skiff/controlplane/controller/pods"
 )
@@ -113,23 +113,11 @@ func (f *fakePods) Patch(_ context.Context, _, name string, patch []byte) error 
 	return nil
 }
 
-// fakeRecorder keeps the reasons of the events recorded.
-type fakeRecorder struct {
-	mu      sync.Mutex
-	reasons []string
-}
-
-func (r *fakeRecorder) Eventf(_ runtime.Object, _, reason, _ string, _ ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reasons = append(r.reasons, reason)
-}
-
 type fixture struct {
 	c      *Controller
 	api    *fakeAPI
 	pods   *fakePods
-	events *fakeRecorder
+	events *controllertest.Recorder
 	podIdx cache.Indexer
 }
 
@@ -141,7 +129,7 @@ func testController(t *testing.T, objs ...any) *fixture {
 	idx[cache.NamespaceIndex] = cache.MetaNamespaceIndexFunc
 	podIdx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, idx)
 	f := &fixture{api: &fakeAPI{jobs: map[string]*batchv1.Job{}}, pods: &fakePods{okCreates: -1, pods: map[string]*corev1.Pod{}},
-		events: &fakeRecorder{}, podIdx: podIdx}
+		events: &controllertest.Recorder{}, podIdx: podIdx}
 	for _, o := range objs {
 		var err error
 		switch o := o.(type) {

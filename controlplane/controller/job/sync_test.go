@@ -176,8 +176,8 @@ func TestSync(t *testing.T) {
 					t.Fatalf("%s keeps its finalizer", name)
 				}
 			}
-			if !slices.Equal(f.events.reasons, tt.events) {
-				t.Fatalf("events %v, want %v", f.events.reasons, tt.events)
+			if !slices.Equal(f.events.Reasons(), tt.events) {
+				t.Fatalf("events %v, want %v", f.events.Reasons(), tt.events)
 			}
 			if gone := len(f.api.deleted) > 0; gone != tt.jobGone {
 				t.Fatalf("job deleted: %v", f.api.deleted)

@@ -11,11 +11,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/skiffrt/skiff/controlplane/controller/controllertest"
 	"github.com/skiffrt/skiff/controlplane/localstorage"
 )
 
@@ -70,13 +70,7 @@ func (f *fakeAPI) updateClaimStatus(_ context.Context, c *corev1.PersistentVolum
 	return c, nil
 }
 
-type fakeEvents struct{ reasons []string }
-
-func (f *fakeEvents) Eventf(_ runtime.Object, _, reason, _ string, _ ...any) {
-	f.reasons = append(f.reasons, reason)
-}
-
-func testController(t *testing.T, objs ...any) (*Controller, *fakeAPI, *fakeEvents) {
+func testController(t *testing.T, objs ...any) (*Controller, *fakeAPI, *controllertest.Recorder) {
 	t.Helper()
 	nsIx := cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}
 	claims := cache.NewIndexer(cache.MetaNamespaceKeyFunc, nsIx)
@@ -101,7 +95,7 @@ func testController(t *testing.T, objs ...any) (*Controller, *fakeAPI, *fakeEven
 			t.Fatal(err)
 		}
 	}
-	ev := &fakeEvents{}
+	ev := &controllertest.Recorder{}
 	c := newController(corelisters.NewPersistentVolumeClaimLister(claims), corelisters.NewPersistentVolumeLister(volumes),
 		corelisters.NewNodeLister(nodes), pods, a, ev)
 	return c, a, ev
@@ -211,8 +205,8 @@ func TestSync(t *testing.T) {
 			if err := c.sync(t.Context(), "ns/data"); err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(a.writes, tt.writes) || !slices.Equal(ev.reasons, tt.events) {
-				t.Fatalf("writes %q events %q, want %q %q", a.writes, ev.reasons, tt.writes, tt.events)
+			if !slices.Equal(a.writes, tt.writes) || !slices.Equal(ev.Reasons(), tt.events) {
+				t.Fatalf("writes %q events %q, want %q %q", a.writes, ev.Reasons(), tt.writes, tt.events)
 			}
 		})
 	}
