@@ -97,16 +97,10 @@ func describe(e *corev1.Endpoints) string {
 	return e.Namespace + "/" + e.Name + " " + strings.Join(subs, " | ")
 }
 
-// The service web and its pods come from controllertest.
+// The service web and its pods are controllertest's.
 const ns = controllertest.Namespace
 
-var (
-	svc         = controllertest.Service
-	pod         = controllertest.Pod
-	notReady    = controllertest.NotReady
-	terminating = controllertest.Terminating
-	port        = controllertest.Port
-)
+var svc, pod = controllertest.Service, controllertest.Pod
 
 // endpoints are the Endpoints this controller writes for svc() and pods.
 func endpoints(pods ...*corev1.Pod) *corev1.Endpoints {

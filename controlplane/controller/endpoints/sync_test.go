@@ -11,6 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/skiffrt/skiff/controlplane/controller/controllertest"
 )
 
 func TestSync(t *testing.T) {
@@ -21,23 +23,23 @@ func TestSync(t *testing.T) {
 	}{
 		{
 			name:   "ready and not ready",
-			objs:   []any{svc(), pod("b", "10.1.0.2", notReady), pod("a", "10.1.0.1")},
+			objs:   []any{svc(), pod("b", "10.1.0.2", controllertest.NotReady), pod("a", "10.1.0.1")},
 			writes: []string{"create default/web [http:8080] 10.1.0.1 !10.1.0.2"},
 		},
 		{
 			name:   "terminating pods are left out",
-			objs:   []any{svc(), pod("a", "10.1.0.1"), pod("b", "10.1.0.2", terminating)},
+			objs:   []any{svc(), pod("a", "10.1.0.1"), pod("b", "10.1.0.2", controllertest.Terminating)},
 			writes: []string{"create default/web [http:8080] 10.1.0.1"},
 		},
 		{
 			name: "publishNotReadyAddresses: every pod ready, terminating ones too",
 			objs: []any{svc(func(s *corev1.Service) { s.Spec.PublishNotReadyAddresses = true }),
-				pod("a", "10.1.0.1", notReady), pod("b", "10.1.0.2", terminating)},
+				pod("a", "10.1.0.1", controllertest.NotReady), pod("b", "10.1.0.2", controllertest.Terminating)},
 			writes: []string{"create default/web [http:8080] 10.1.0.1 10.1.0.2"},
 		},
 		{
 			name:   "one port name, two numbers: two subsets",
-			objs:   []any{svc(), pod("a", "10.1.0.1"), pod("b", "10.1.0.2", port(9090)), pod("c", "10.1.0.3", port(9090), notReady)},
+			objs:   []any{svc(), pod("a", "10.1.0.1"), pod("b", "10.1.0.2", controllertest.Port(9090)), pod("c", "10.1.0.3", controllertest.Port(9090), controllertest.NotReady)},
 			writes: []string{"create default/web [http:8080] 10.1.0.1 | [http:9090] 10.1.0.2 !10.1.0.3"},
 		},
 		{
@@ -70,7 +72,7 @@ func TestSync(t *testing.T) {
 		},
 		{
 			name:   "pod not ready any more",
-			objs:   []any{svc(), pod("a", "10.1.0.1", notReady), endpoints(pod("a", "10.1.0.1"))},
+			objs:   []any{svc(), pod("a", "10.1.0.1", controllertest.NotReady), endpoints(pod("a", "10.1.0.1"))},
 			writes: []string{"update default/web [http:8080] !10.1.0.1"},
 		},
 		{
@@ -158,7 +160,7 @@ func TestTruncate(t *testing.T) {
 	for i := range 1100 {
 		var mods []func(*corev1.Pod)
 		if i%2 == 1 {
-			mods = append(mods, notReady)
+			mods = append(mods, controllertest.NotReady)
 		}
 		pods = append(pods, pod(fmt.Sprintf("p%d", i), fmt.Sprintf("10.1.%d.%d", i/250, i%250+1), mods...))
 	}

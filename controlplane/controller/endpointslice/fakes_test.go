@@ -111,16 +111,10 @@ func describe(s *discoveryv1.EndpointSlice) string {
 	return strings.Join(parts, " ")
 }
 
-// The service web and its pods come from controllertest.
+// The service web and its pods are controllertest's.
 const ns = controllertest.Namespace
 
-var (
-	svc         = controllertest.Service
-	pod         = controllertest.Pod
-	notReady    = controllertest.NotReady
-	terminating = controllertest.Terminating
-	port        = controllertest.Port
-)
+var svc, pod = controllertest.Service, controllertest.Pod
 
 // slice is an existing slice of web, as this controller writes it.
 func slice(name string, at discoveryv1.AddressType, portNum int32, eps ...discoveryv1.Endpoint) *discoveryv1.EndpointSlice {

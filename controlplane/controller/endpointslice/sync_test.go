@@ -12,6 +12,8 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/skiffrt/skiff/controlplane/controller/controllertest"
 )
 
 const v4, v6 = discoveryv1.AddressTypeIPv4, discoveryv1.AddressTypeIPv6
@@ -24,23 +26,23 @@ func TestSync(t *testing.T) {
 	}{
 		{
 			name:   "ready and not ready pods, named port resolved",
-			objs:   []any{svc(), pod("a", "10.1.0.1"), pod("b", "10.1.0.2", notReady)},
+			objs:   []any{svc(), pod("a", "10.1.0.1"), pod("b", "10.1.0.2", controllertest.NotReady)},
 			writes: []string{"create web- IPv4 [http:8080/TCP] 10.1.0.1/RS- 10.1.0.2/---"},
 		},
 		{
 			name:   "terminating pods: serving but not ready",
-			objs:   []any{svc(), pod("a", "10.1.0.1", terminating), pod("b", "10.1.0.2", terminating, notReady)},
+			objs:   []any{svc(), pod("a", "10.1.0.1", controllertest.Terminating), pod("b", "10.1.0.2", controllertest.Terminating, controllertest.NotReady)},
 			writes: []string{"create web- IPv4 [http:8080/TCP] 10.1.0.1/-ST 10.1.0.2/--T"},
 		},
 		{
 			name: "publishNotReadyAddresses: every pod ready and serving",
 			objs: []any{svc(func(s *corev1.Service) { s.Spec.PublishNotReadyAddresses = true }),
-				pod("a", "10.1.0.1", notReady), pod("b", "10.1.0.2", terminating, notReady)},
+				pod("a", "10.1.0.1", controllertest.NotReady), pod("b", "10.1.0.2", controllertest.Terminating, controllertest.NotReady)},
 			writes: []string{"create web- IPv4 [http:8080/TCP] 10.1.0.1/RS- 10.1.0.2/RST"},
 		},
 		{
 			name:   "one name, two port numbers: two slices",
-			objs:   []any{svc(), pod("a", "10.1.0.1"), pod("b", "10.1.0.2", port(9090)), pod("c", "10.1.0.3")},
+			objs:   []any{svc(), pod("a", "10.1.0.1"), pod("b", "10.1.0.2", controllertest.Port(9090)), pod("c", "10.1.0.3")},
 			writes: []string{"create web- IPv4 [http:8080/TCP] 10.1.0.1/RS- 10.1.0.3/RS-", "create web- IPv4 [http:9090/TCP] 10.1.0.2/RS-"},
 		},
 		{
@@ -84,13 +86,13 @@ func TestSync(t *testing.T) {
 		},
 		{
 			name: "up to date: nothing written",
-			objs: []any{svc(), pod("a", "10.1.0.1"), pod("b", "10.1.0.2", notReady),
-				slice("web-1", v4, 8080, ep("a", "10.1.0.1"), ep("b", "10.1.0.2", notReady))},
+			objs: []any{svc(), pod("a", "10.1.0.1"), pod("b", "10.1.0.2", controllertest.NotReady),
+				slice("web-1", v4, 8080, ep("a", "10.1.0.1"), ep("b", "10.1.0.2", controllertest.NotReady))},
 		},
 		{
 			name: "pod became ready: updated in place",
 			objs: []any{svc(), pod("a", "10.1.0.1"), pod("b", "10.1.0.2"),
-				slice("web-1", v4, 8080, ep("a", "10.1.0.1"), ep("b", "10.1.0.2", notReady))},
+				slice("web-1", v4, 8080, ep("a", "10.1.0.1"), ep("b", "10.1.0.2", controllertest.NotReady))},
 			writes: []string{"update web-1 IPv4 [http:8080/TCP] 10.1.0.1/RS- 10.1.0.2/RS-"},
 		},
 		{
@@ -114,7 +116,7 @@ func TestSync(t *testing.T) {
 		{
 			name: "a user's edit is put back",
 			objs: []any{svc(), pod("a", "10.1.0.1"),
-				slice("web-1", v4, 8080, ep("a", "10.1.0.1", notReady), ep("a", "10.9.9.9"))},
+				slice("web-1", v4, 8080, ep("a", "10.1.0.1", controllertest.NotReady), ep("a", "10.9.9.9"))},
 			writes: []string{"update web-1 IPv4 [http:8080/TCP] 10.1.0.1/RS-"},
 		},
 		{
@@ -125,7 +127,7 @@ func TestSync(t *testing.T) {
 		},
 		{
 			name: "ports changed: the old slice is reused",
-			objs: []any{svc(), pod("a", "10.1.0.1", port(9090)),
+			objs: []any{svc(), pod("a", "10.1.0.1", controllertest.Port(9090)),
 				slice("web-1", v4, 8080, ep("a", "10.1.0.1"))},
 			writes: []string{"update web-1 IPv4 [http:9090/TCP] 10.1.0.1/RS-"},
 		},
