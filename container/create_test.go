@@ -99,7 +99,7 @@ func TestCreateRollback(t *testing.T) {
 	}{
 		{"rootfs", func(e *env) { e.rootfs.fail = boom }},
 		{"task", func(e *env) { e.tasks.Fail("Create", boom) }},
-		{"record", func(e *env) { e.records.failUpdate = boom }},
+		{"record", func(e *env) { e.records.FailUpdate = boom }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 	"github.com/skiffrt/skiff/internal/keylock"
 	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/store"
+	"github.com/skiffrt/skiff/internal/store/storetest"
 	"github.com/skiffrt/skiff/internal/task/tasktest"
 	"github.com/skiffrt/skiff/oci"
 )
@@ -89,25 +90,11 @@ func (f *fakeRootfs) count() int {
 	return len(f.mounted)
 }
 
-// failingRecords is the real container table, with Update failing while
-// failUpdate is set.
-type failingRecords struct {
-	*store.Table[store.Container]
-	failUpdate error
-}
-
-func (f *failingRecords) Update(id string, fn func(store.Container) (store.Container, error)) (store.Container, error) {
-	if f.failUpdate != nil {
-		return store.Container{}, f.failUpdate
-	}
-	return f.Table.Update(id, fn)
-}
-
 // env is a Manager on fakes, with one ready pod.
 type env struct {
 	m       *Manager
 	st      *store.Store
-	records *failingRecords
+	records *storetest.FailingTable[store.Container]
 	tasks   *tasktest.Runner
 	rootfs  *fakeRootfs
 	images  *fakeImages
@@ -126,7 +113,7 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &env{
-		st: st, records: &failingRecords{Table: st.Containers}, tasks: &tasktest.Runner{},
+		st: st, records: &storetest.FailingTable[store.Container]{Table: st.Containers}, tasks: &tasktest.Runner{},
 		rootfs: &fakeRootfs{}, images: &fakeImages{}, locks: &keylock.Map{},
 		root: root, dir: filepath.Join(root, "containers"),
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/skiffrt/skiff/internal/log"
 	"github.com/skiffrt/skiff/internal/proc"
 	"github.com/skiffrt/skiff/internal/store"
+	"github.com/skiffrt/skiff/internal/store/storetest"
 )
 
 // fakeContainers records the calls of the sandbox manager.
@@ -361,25 +362,11 @@ func (f *fakePauses) live() []string {
 	return ids
 }
 
-// failingRecords is the real sandbox table, Update failing while
-// failUpdate is set.
-type failingRecords struct {
-	*store.Table[store.Sandbox]
-	failUpdate error
-}
-
-func (f *failingRecords) Update(id string, fn func(store.Sandbox) (store.Sandbox, error)) (store.Sandbox, error) {
-	if f.failUpdate != nil {
-		return store.Sandbox{}, f.failUpdate
-	}
-	return f.Table.Update(id, fn)
-}
-
 // env is a Manager on fakes.
 type env struct {
 	m          *Manager
 	st         *store.Store
-	records    *failingRecords
+	records    *storetest.FailingTable[store.Sandbox]
 	containers *fakeContainers
 	network    *fakeNetwork
 	kernel     *fakeKernel
@@ -399,7 +386,7 @@ func newEnv(t *testing.T, pauseImage string) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &env{
-		st: st, records: &failingRecords{Table: st.Sandboxes}, containers: &fakeContainers{},
+		st: st, records: &storetest.FailingTable[store.Sandbox]{Table: st.Sandboxes}, containers: &fakeContainers{},
 		network: &fakeNetwork{}, kernel: &fakeKernel{}, rootfs: &fakeRootfs{},
 		images: &fakeImages{config: `{"config":{"Entrypoint":["/pause"]}}`}, pauses: &fakePauses{}, locks: &keylock.Map{},
 		cfg: Config{

@@ -108,7 +108,7 @@ func TestRunRollback(t *testing.T) {
 		{"pause", "", func(e *env) { e.pauses.failNext("Start", boom) }},
 		{"pause of an image", "registry.k8s.io/pause:3.10", func(e *env) { e.pauses.failNext("Start", boom) }},
 		{"network and pause", "", func(e *env) { e.network.fail = boom; e.pauses.failNext("Start", boom) }},
-		{"record", "", func(e *env) { e.records.failUpdate = boom }},
+		{"record", "", func(e *env) { e.records.FailUpdate = boom }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -324,9 +324,9 @@ func TestStopLeavesNetworkWhilePauseStops(t *testing.T) {
 func TestRemoveAfterCutShortStop(t *testing.T) {
 	e := newEnv(t, "")
 	id := e.run(t, podConfig("p"))
-	e.records.failUpdate = errdefs.ErrUnavailable
+	e.records.FailUpdate = errdefs.ErrUnavailable
 	wantErr(t, e.m.Stop(ctxT(t), id), errdefs.ErrUnavailable, "")
-	e.records.failUpdate = nil
+	e.records.FailUpdate = nil
 	if sb, _ := e.st.Sandboxes.Get(id); sb.NetworkDown {
 		t.Fatal("network recorded down by a stop that failed")
 	}
