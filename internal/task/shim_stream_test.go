@@ -7,61 +7,14 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/skiffrt/skiff/internal/errdefs"
 	"github.com/skiffrt/skiff/internal/shim/api"
+	"github.com/skiffrt/skiff/internal/testutil/output"
 )
-
-// lockedBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitOutput waits until b holds want.
-func waitOutput(t *testing.T, b *lockedBuffer, want string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(b.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q in the output %q", want, b.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// typeUntil types line into a terminal until out shows want: the
-// terminal's size goes on a stream of its own, which may reach the
-// terminal after the first line does.
-func typeUntil(t *testing.T, w io.Writer, out *lockedBuffer, line, want string) {
-	t.Helper()
-	for range 20 {
-		io.WriteString(w, line)
-		for range 50 {
-			if strings.Contains(out.String(), want) {
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	t.Fatalf("no %q in the output %q", want, out.String())
-}
 
 // execStream runs cmd in c's container with s and returns its exit code.
 func execStream(ctx context.Context, c *client, s Streams, cmd ...string) (int, error) {
@@ -108,7 +61,7 @@ func TestExecStream(t *testing.T) {
 		{"background child keeps the pipes", []string{"sh", "-c", "sleep 100 & echo started"}, "", "started\n", "", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var stdout, stderr lockedBuffer
+			var stdout, stderr output.Buffer
 			s := Streams{Stdout: &stdout, Stderr: &stderr}
 			if tc.stdin != "" {
 				s.Stdin = strings.NewReader(tc.stdin)
@@ -138,7 +91,7 @@ func TestExecStreamTTY(t *testing.T) {
 	stdinR, stdinW := io.Pipe()
 	defer stdinW.Close()
 	sizes := make(chan TerminalSize, 1)
-	var out lockedBuffer
+	var out output.Buffer
 	done := make(chan error, 1)
 	var code int
 	go func() {
@@ -147,7 +100,7 @@ func TestExecStreamTTY(t *testing.T) {
 		done <- err
 	}()
 	sizes <- TerminalSize{Width: 123, Height: 45}
-	typeUntil(t, stdinW, &out, "tty; stty size\n", "45 123")
+	output.TypeUntil(t, stdinW, &out, "tty; stty size\n", "45 123")
 	if !strings.Contains(out.String(), "/dev/pts/") {
 		t.Errorf("tty output %q names no pty", out.String())
 	}
@@ -189,16 +142,16 @@ func TestAttach(t *testing.T) {
 	b.setOptions = func(o *api.Options) { o.Stdin = true }
 	_, c := runningShimFrom(t, b)
 
-	var out1, err1, out2 lockedBuffer
+	var out1, err1, out2 output.Buffer
 	stdinR, stdinW := io.Pipe()
 	ended := make(chan error, 2)
 	go func() { ended <- attach(ctx(t), c, Streams{Stdin: stdinR, Stdout: &out1, Stderr: &err1}) }()
 	go func() { ended <- attach(ctx(t), c, Streams{Stdout: &out2}) }()
 	time.Sleep(300 * time.Millisecond) // both attached
 	io.WriteString(stdinW, "one\n")
-	waitOutput(t, &out1, "got one\n")
-	waitOutput(t, &out2, "got one\n")
-	waitOutput(t, &err1, "err one\n")
+	output.Wait(t, &out1, "got one\n")
+	output.Wait(t, &out2, "got one\n")
+	output.Wait(t, &err1, "err one\n")
 	if strings.Contains(out2.String(), "err") {
 		t.Errorf("stdout-only attach got stderr: %q", out2.String())
 	}
@@ -226,7 +179,7 @@ func TestAttachStdinOnce(t *testing.T) {
 	b := newBundle(t, "sh", "-c", "cat; echo eof")
 	b.setOptions = func(o *api.Options) { o.Stdin, o.StdinOnce = true, true }
 	_, c := runningShimFrom(t, b)
-	var out lockedBuffer
+	var out output.Buffer
 	if err := attach(ctx(t), c, Streams{Stdin: strings.NewReader("in\n"), Stdout: &out}); err != nil {
 		t.Fatal(err)
 	}
@@ -262,11 +215,11 @@ func TestTTYContainer(t *testing.T) {
 	stdinR, stdinW := io.Pipe()
 	defer stdinW.Close()
 	sizes := make(chan TerminalSize, 1)
-	var out lockedBuffer
+	var out output.Buffer
 	ended := make(chan error, 1)
 	go func() { ended <- attach(ctx(t), c, Streams{Stdin: stdinR, Stdout: &out, Resize: sizes, Tty: true}) }()
 	sizes <- TerminalSize{Width: 100, Height: 30}
-	typeUntil(t, stdinW, &out, "stty size; tty\n", "30 100")
+	output.TypeUntil(t, stdinW, &out, "stty size; tty\n", "30 100")
 	io.WriteString(stdinW, "exit 4\n")
 	if err := <-ended; err != nil {
 		t.Fatalf("attach: %v", err)

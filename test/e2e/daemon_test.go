@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,6 +16,8 @@ import (
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/skiffrt/skiff/internal/testutil/output"
 )
 
 // binDir is where the binaries under test are.
@@ -42,7 +43,7 @@ type daemon struct {
 	dir    string
 	socket string
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *output.Buffer
 	exited chan struct{}
 
 	conn    *grpc.ClientConn
@@ -87,7 +88,7 @@ func startDaemon(t *testing.T, extra ...string) *daemon {
 // CRI socket answers Version. The daemon is stopped when the test ends.
 func startDaemonIn(t *testing.T, dir string, args func(string, ...string) []string, extra ...string) *daemon {
 	t.Helper()
-	d := &daemon{t: t, dir: dir, socket: filepath.Join(dir, "run", "skiff.sock"), stderr: &syncBuffer{}, exited: make(chan struct{})}
+	d := &daemon{t: t, dir: dir, socket: filepath.Join(dir, "run", "skiff.sock"), stderr: &output.Buffer{}, exited: make(chan struct{})}
 	d.cmd = exec.Command(filepath.Join(binDir(t), "skiffd"), args(dir, extra...)...)
 	d.cmd.Stderr = d.stderr
 	d.cmd.Env = append(os.Environ(), offlineProxy...)
@@ -180,24 +181,6 @@ func runSkiffd(t *testing.T, args ...string) (int, string, string) {
 		}
 	}
 	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func ctxT(t *testing.T) context.Context {

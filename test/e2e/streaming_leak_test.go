@@ -18,6 +18,7 @@ import (
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/skiffrt/skiff/internal/task"
+	"github.com/skiffrt/skiff/internal/testutil/output"
 	"github.com/skiffrt/skiff/internal/testutil/streamclient"
 )
 
@@ -116,7 +117,7 @@ func (d *daemon) leakExec(t *testing.T, ctr string, i int) {
 // without stdin, ended by the client hanging up.
 func (d *daemon) leakAttach(t *testing.T, ctr string, i int) {
 	t.Helper()
-	var out syncBuffer
+	var out output.Buffer
 	if i%2 == 0 {
 		url := d.attachURL(t, &runtime.AttachRequest{ContainerId: ctr, Stdin: true, Stdout: true, Stderr: true})
 		line := fmt.Sprintf("line%d\n", i)
@@ -126,7 +127,7 @@ func (d *daemon) leakAttach(t *testing.T, ctr string, i int) {
 			ended <- stream(t, streamclient.SPDY, url, remotecommand.StreamOptions{Stdin: stdinR, Stdout: &out, Stderr: io.Discard})
 		}()
 		io.WriteString(stdinW, line)
-		waitOutput(t, &out, "got "+line)
+		output.Wait(t, &out, "got "+line)
 		stdinW.Close()
 		if err := <-ended; err != nil {
 			t.Fatalf("attach %d: %v", i, err)

@@ -17,6 +17,7 @@ import (
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 	utilexec "k8s.io/utils/exec"
 
+	"github.com/skiffrt/skiff/internal/testutil/output"
 	"github.com/skiffrt/skiff/internal/testutil/streamclient"
 )
 
@@ -74,35 +75,6 @@ func exitCode(t *testing.T, err error) int {
 	return 0
 }
 
-// waitOutput waits until b holds want.
-func waitOutput(t *testing.T, b *syncBuffer, want string) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !strings.Contains(b.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q in %q", want, b.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// typeUntil types line into a terminal until out shows want: the
-// terminal's size goes on a stream of its own, which may reach the
-// terminal after the first line does.
-func typeUntil(t *testing.T, w io.Writer, out *syncBuffer, line, want string) {
-	t.Helper()
-	for range 20 {
-		io.WriteString(w, line)
-		for range 50 {
-			if strings.Contains(out.String(), want) {
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	t.Fatalf("no %q in the output %q", want, out.String())
-}
-
 // sizeQueue hands client-go one terminal size, then blocks until done.
 type sizeQueue struct {
 	size remotecommand.TerminalSize
@@ -145,7 +117,7 @@ func TestExecStreams(t *testing.T) {
 				}
 				t.Run(tc.name, func(t *testing.T) {
 					req := &runtime.ExecRequest{ContainerId: ctr, Cmd: tc.cmd, Stdout: true, Stderr: true, Stdin: tc.stdin != ""}
-					var stdout, stderr syncBuffer
+					var stdout, stderr output.Buffer
 					opts := remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr}
 					if req.Stdin {
 						opts.Stdin = strings.NewReader(tc.stdin)
@@ -168,14 +140,14 @@ func TestExecStreams(t *testing.T) {
 				defer stdinW.Close()
 				sizes := &sizeQueue{size: remotecommand.TerminalSize{Width: 111, Height: 37}, done: make(chan struct{})}
 				defer close(sizes.done)
-				var out syncBuffer
+				var out output.Buffer
 				ended := make(chan error, 1)
 				url := d.execURL(t, &runtime.ExecRequest{ContainerId: ctr, Cmd: []string{"sh"}, Stdin: true, Stdout: true, Tty: true})
 				go func() {
 					ended <- stream(t, transport, url, remotecommand.StreamOptions{Stdin: stdinR, Stdout: &out, Tty: true, TerminalSizeQueue: sizes})
 				}()
-				typeUntil(t, stdinW, &out, "stty size; tty\n", "37 111")
-				waitOutput(t, &out, "/dev/pts/")
+				output.TypeUntil(t, stdinW, &out, "stty size; tty\n", "37 111")
+				output.Wait(t, &out, "/dev/pts/")
 				io.WriteString(stdinW, "exit 6\n")
 				if code := exitCode(t, <-ended); code != 6 {
 					t.Errorf("tty exec exit %d, want 6", code)
@@ -191,7 +163,7 @@ func TestAttachStreams(t *testing.T) {
 	d, pod, podCfg := streamingPod(t)
 	ctr := d.runInteractive(t, pod, podCfg, "reader", true, false, false, "sh", "-c", `while read l; do echo "got $l"; echo "err $l" >&2; done`)
 	stdinR, stdinW := io.Pipe()
-	var outSPDY, errSPDY, outWS syncBuffer
+	var outSPDY, errSPDY, outWS output.Buffer
 	ended := make(chan error, 2)
 	go func() {
 		url := d.attachURL(t, &runtime.AttachRequest{ContainerId: ctr, Stdin: true, Stdout: true, Stderr: true})
@@ -203,9 +175,9 @@ func TestAttachStreams(t *testing.T) {
 	}()
 	time.Sleep(time.Second) // both attached
 	io.WriteString(stdinW, "one\n")
-	waitOutput(t, &outSPDY, "got one\n")
-	waitOutput(t, &errSPDY, "err one\n")
-	waitOutput(t, &outWS, "got one\n")
+	output.Wait(t, &outSPDY, "got one\n")
+	output.Wait(t, &errSPDY, "err one\n")
+	output.Wait(t, &outWS, "got one\n")
 	if strings.Contains(outWS.String(), "err") {
 		t.Errorf("a stdout-only attach got stderr: %q", outWS.String())
 	}
@@ -232,7 +204,7 @@ func TestAttachStreams(t *testing.T) {
 func TestAttachStdinOnce(t *testing.T) {
 	d, pod, podCfg := streamingPod(t)
 	ctr := d.runInteractive(t, pod, podCfg, "once", true, true, false, "sh", "-c", "cat; echo eof")
-	var out syncBuffer
+	var out output.Buffer
 	url := d.attachURL(t, &runtime.AttachRequest{ContainerId: ctr, Stdin: true, Stdout: true, Stderr: true})
 	if err := stream(t, streamclient.SPDY, url, remotecommand.StreamOptions{Stdin: strings.NewReader("data\n"), Stdout: &out, Stderr: io.Discard}); err != nil {
 		t.Fatal(err)
@@ -259,7 +231,7 @@ func TestTTYContainer(t *testing.T) {
 			defer stdinW.Close()
 			sizes := &sizeQueue{size: remotecommand.TerminalSize{Width: 99, Height: 29}, done: make(chan struct{})}
 			defer close(sizes.done)
-			var out syncBuffer
+			var out output.Buffer
 			ended := make(chan error, 1)
 			url := d.attachURL(t, &runtime.AttachRequest{ContainerId: ctr, Stdin: true, Stdout: true, Tty: true})
 			ctx, cancel := context.WithCancel(ctxT(t))
@@ -267,9 +239,9 @@ func TestTTYContainer(t *testing.T) {
 			go func() {
 				ended <- streamclient.Stream(ctx, transport, url, nil, remotecommand.StreamOptions{Stdin: stdinR, Stdout: &out, Tty: true, TerminalSizeQueue: sizes})
 			}()
-			typeUntil(t, stdinW, &out, "stty size\n", "29 99")
+			output.TypeUntil(t, stdinW, &out, "stty size\n", "29 99")
 			io.WriteString(stdinW, "echo via-"+transport+"\n")
-			waitOutput(t, &out, "via-"+transport+"\r\n")
+			output.Wait(t, &out, "via-"+transport+"\r\n")
 			cancel() // detach
 			<-ended
 		})
@@ -295,12 +267,12 @@ func TestStreamingAfterRestart(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		d.signal(sig, 15*time.Second)
 		d = startDaemonIn(t, d.dir, daemonArgs, mirrorArgs(reg)...)
-		var out syncBuffer
+		var out output.Buffer
 		url := d.execURL(t, &runtime.ExecRequest{ContainerId: ctr, Cmd: []string{"echo", "exec after " + sig.String()}, Stdout: true})
 		if err := stream(t, streamclient.SPDY, url, remotecommand.StreamOptions{Stdout: &out}); err != nil || out.String() != "exec after "+sig.String()+"\n" {
 			t.Errorf("exec after %v: %q, %v", sig, out.String(), err)
 		}
-		out = syncBuffer{}
+		out = output.Buffer{}
 		stdinR, stdinW := io.Pipe()
 		ended := make(chan error, 1)
 		url = d.attachURL(t, &runtime.AttachRequest{ContainerId: ctr, Stdin: true, Stdout: true})
@@ -308,7 +280,7 @@ func TestStreamingAfterRestart(t *testing.T) {
 			ended <- stream(t, streamclient.SPDY, url, remotecommand.StreamOptions{Stdin: stdinR, Stdout: &out})
 		}()
 		io.WriteString(stdinW, sig.String()+"\n")
-		waitOutput(t, &out, "got "+sig.String())
+		output.Wait(t, &out, "got "+sig.String())
 		stdinW.Close()
 		if err := <-ended; err != nil {
 			t.Errorf("attach after %v: %v", sig, err)
