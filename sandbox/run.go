@@ -55,13 +55,18 @@ func (m *Manager) Run(ctx context.Context, cfg *runtime.PodSandboxConfig, handle
 
 	nsOpts := cfg.GetLinux().GetSecurityContext().GetNamespaceOptions()
 	if nsOpts.GetNetwork() != runtime.NamespaceMode_NODE {
-		if rec.NetNS, err = m.kernel.NewNetNS(ctx, m.cfg.NetNSDir, id); err != nil {
+		endSpan := log.Span(ctx, "netns.create")
+		rec.NetNS, err = m.kernel.NewNetNS(ctx, m.cfg.NetNSDir, id)
+		endSpan()
+		if err != nil {
 			return "", fmt.Errorf("network namespace: %w", err)
 		}
 		cu.Add("remove netns", func(context.Context) error { return m.kernel.RemoveNetNS(rec.NetNS) })
 	}
 	// The pod's IPs come with the network: hosts gets them after.
+	endSpan := log.Span(ctx, "podfiles.write")
 	files, err := m.writePodFiles(cfg, dir, nsOpts.GetIpc() != runtime.NamespaceMode_NODE)
+	endSpan()
 	if err != nil {
 		return "", err
 	}
