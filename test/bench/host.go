@@ -2,12 +2,15 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
 	"strings"
+	"time"
 
+	"github.com/skiffrt/skiff/test/bench/procfs"
 	"github.com/skiffrt/skiff/test/bench/report"
 )
 
@@ -36,7 +39,6 @@ func describeHost(r *report.Run) {
 	r.Versions["go (benchmark)"] = runtime.Version()
 	r.Versions["runc (reference)"] = firstLine(output("runc", "--version"))
 	r.Versions["CNI plugins"] = output("dpkg-query", "-W", "-f=${Version}", "containernetworking-plugins")
-	noteLoad(r, "start")
 	if raw, err := os.ReadFile("/etc/debian_version"); err == nil {
 		r.Versions["debian"] = strings.TrimSpace(string(raw))
 	}
@@ -55,21 +57,43 @@ func firstLine(s string) string {
 	return l
 }
 
-// noteLoad records the load average; on a shared machine a run under
-// load measures the neighbours as much as the runtimes, and says so.
-func noteLoad(r *report.Run, when string) {
-	raw, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return
+// busyLimit is the share of the CPUs that other work may use while a
+// run starts or ends before its latencies are flagged as untrustworthy.
+const busyLimit = 0.25
+
+// noteQuiet samples how busy the CPUs are, 2 s at a time, until the
+// share falls below busyLimit or wait has passed, and records the last
+// sample in the run's notes, with a warning if it is above the limit.
+// Taken before the run's daemons start and after they are gone, it
+// measures the neighbours; the load average would not, since it still
+// counts the benchmark's own last phase a minute after it ended.
+func noteQuiet(ctx context.Context, r *report.Run, when string, wait time.Duration) {
+	deadline := time.Now().Add(wait)
+	var busy float64
+	for {
+		a, err := procfs.ReadCPU()
+		if err != nil {
+			r.Notef("CPU use at the %s: %v", when, err)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(2 * time.Second):
+		}
+		b, err := procfs.ReadCPU()
+		if err != nil {
+			r.Notef("CPU use at the %s: %v", when, err)
+			return
+		}
+		busy = a.Busy(b)
+		if busy < busyLimit || time.Now().After(deadline) {
+			break
+		}
 	}
-	f := strings.Fields(string(raw))
-	if len(f) < 3 {
-		return
-	}
-	r.Notef("load average at the %s: %s %s %s (%d CPUs)", when, f[0], f[1], f[2], runtime.NumCPU())
-	var one float64
-	if _, err := fmt.Sscanf(f[0], "%g", &one); err == nil && one > float64(runtime.NumCPU()) {
-		r.Notef("WARNING: the machine was loaded at the %s of the run (1-minute load %s on %d CPUs): latencies are not trustworthy", when, f[0], runtime.NumCPU())
-		fmt.Printf("bench: warning: load average %s on %d CPUs\n", f[0], runtime.NumCPU())
+	r.Notef("CPUs busy at the %s of the run, with no daemon of its own running: %.0f %% of %d (2 s sample)", when, 100*busy, runtime.NumCPU())
+	if busy >= busyLimit {
+		r.Notef("WARNING: other work kept the CPUs %.0f %% busy at the %s of the run: latencies are not trustworthy", 100*busy, when)
+		fmt.Printf("bench: warning: CPUs %.0f %% busy at the %s of the run\n", 100*busy, when)
 	}
 }

@@ -72,6 +72,7 @@ func run(o options) error {
 
 	r := &report.Run{Date: time.Now(), Versions: map[string]string{}}
 	describeHost(r)
+	noteQuiet(ctx, r, "start", time.Minute)
 	start := time.Now()
 	suites := []suite{&nodeSuite{opts: o}, &proxySuite{opts: o}}
 	var errs []error
@@ -95,7 +96,7 @@ func run(o options) error {
 		return errors.Join(errs...)
 	}
 	r.Duration = time.Since(start)
-	noteLoad(r, "end")
+	noteQuiet(ctx, r, "end", 0)
 	if err := write(o, r); err != nil {
 		errs = append(errs, err)
 	}
@@ -109,6 +110,7 @@ func runBlock(ctx context.Context, o options, s blockSuite) error {
 	fmt.Printf("bench: suite %s\n", s.name())
 	r := &report.Run{Date: time.Now(), Versions: map[string]string{}}
 	describeHost(r)
+	noteQuiet(ctx, r, "start", time.Minute)
 	start := time.Now()
 	err := s.run(ctx, r)
 	if err != nil {
@@ -116,7 +118,7 @@ func runBlock(ctx context.Context, o options, s blockSuite) error {
 		err = fmt.Errorf("%s: %w", s.name(), err)
 	}
 	r.Duration = time.Since(start)
-	noteLoad(r, "end")
+	noteQuiet(ctx, r, "end", 0)
 	md := r.Markdown("")
 	fmt.Print(md)
 	dir := filepath.Join(o.out, "bench")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -51,4 +52,49 @@ func statTimes(pid, n int) (time.Duration, error) {
 		ticks += v
 	}
 	return time.Duration(ticks) * time.Second / clockTicks, nil
+}
+
+// CPUSample is the machine's CPU time from the first line of /proc/stat,
+// in ticks: all of it, and the part spent idle or waiting for I/O.
+type CPUSample struct{ Total, Idle uint64 }
+
+// ReadCPU samples /proc/stat.
+func ReadCPU() (CPUSample, error) {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return CPUSample{}, err
+	}
+	line, _, _ := bytes.Cut(raw, []byte("\n"))
+	return parseCPULine(string(line))
+}
+
+// parseCPULine reads "cpu user nice system idle iowait irq softirq steal
+// guest guest_nice"; guest time is already counted in user and nice.
+func parseCPULine(line string) (CPUSample, error) {
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return CPUSample{}, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+	}
+	var s CPUSample
+	for i, v := range f[1:9] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return CPUSample{}, fmt.Errorf("/proc/stat: %w", err)
+		}
+		s.Total += n
+		if i == 3 || i == 4 { // idle, iowait
+			s.Idle += n
+		}
+	}
+	return s, nil
+}
+
+// Busy is the share of the CPU time between s and a later sample that
+// was neither idle nor waiting for I/O, from 0 to 1.
+func (s CPUSample) Busy(later CPUSample) float64 {
+	total := later.Total - s.Total
+	if total == 0 {
+		return 0
+	}
+	return 1 - float64(later.Idle-s.Idle)/float64(total)
 }

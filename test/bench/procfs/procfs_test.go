@@ -53,3 +53,28 @@ func TestSelf(t *testing.T) {
 		t.Error("Children of the parent is empty")
 	}
 }
+
+func TestCPUBusy(t *testing.T) {
+	a, err := parseCPULine("cpu  100 0 50 800 50 0 0 0 0 0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := parseCPULine("cpu  160 0 90 880 70 0 0 0 30 0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Busy(b); got != 0.5 { // 100 busy of 200 ticks
+		t.Errorf("Busy = %v, want 0.5", got)
+	}
+	if got := a.Busy(a); got != 0 {
+		t.Errorf("Busy over no time = %v, want 0", got)
+	}
+	for _, bad := range []string{"", "intr 1 2", "cpu 1 2 3", "cpu 1 2 3 x 5 6 7 8"} {
+		if _, err := parseCPULine(bad); err == nil {
+			t.Errorf("parseCPULine(%q) succeeded", bad)
+		}
+	}
+	if _, err := ReadCPU(); err != nil {
+		t.Errorf("ReadCPU: %v", err)
+	}
+}
