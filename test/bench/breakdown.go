@@ -28,21 +28,25 @@ func logSize(path string) int64 {
 	return fi.Size()
 }
 
-// readBreakdown aggregates the span records (debug level, msg=span) and
-// CRI call durations that skiffd wrote within ls, while the benchmark did
-// one thing (what) to pods pods one after the other: per name, how often,
-// p50, p90 and the total per pod.
-func readBreakdown(title, what string, ls logSpan, pods int) (report.Section, error) {
+// breakdown is the span records (debug level, msg=span) and CRI call
+// durations that skiffd wrote while the benchmark did one thing to pods,
+// by name in the order first seen.
+type breakdown struct {
+	order []string
+	ms    map[string][]float64
+}
+
+// readBreakdown reads the spans skiffd wrote within ls.
+func readBreakdown(ls logSpan) (breakdown, error) {
 	f, err := os.Open(ls.path)
 	if err != nil {
-		return report.Section{}, err
+		return breakdown{}, err
 	}
 	defer f.Close()
 	if _, err := f.Seek(ls.start, io.SeekStart); err != nil {
-		return report.Section{}, err
+		return breakdown{}, err
 	}
-	var order []string
-	spans := map[string][]float64{}
+	b := breakdown{ms: map[string][]float64{}}
 	sc := bufio.NewScanner(io.LimitReader(f, ls.end-ls.start))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
@@ -50,30 +54,68 @@ func readBreakdown(title, what string, ls logSpan, pods int) (report.Section, er
 		if !ok {
 			continue
 		}
-		if _, seen := spans[name]; !seen {
-			order = append(order, name)
+		if _, seen := b.ms[name]; !seen {
+			b.order = append(b.order, name)
 		}
-		spans[name] = append(spans[name], ms)
+		b.ms[name] = append(b.ms[name], ms)
 	}
 	if err := sc.Err(); err != nil {
-		return report.Section{}, err
+		return breakdown{}, err
 	}
-	if len(order) == 0 {
-		return report.Section{}, fmt.Errorf("no span records in %s (skiffd at debug level writes them)", ls.path)
+	if len(b.order) == 0 {
+		return breakdown{}, fmt.Errorf("no span records in %s (skiffd at debug level writes them)", ls.path)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "From skiffd's debug log over %s of %d pods, one after the other: each CRI call's duration (`rpc …`) and the spans inside (`msg=span`). A span inside a call is part of its time.\n\n", what, pods)
-	b.WriteString("| span | count | p50 ms | p90 ms | total ms per pod |\n|---|---:|---:|---:|---:|\n")
-	for _, name := range order {
-		ms := spans[name]
+	return b, nil
+}
+
+// p50 is the median of the spans called name.
+func (b breakdown) p50(name string) (float64, bool) {
+	ms := b.ms[name]
+	return stats.Percentile(ms, 50), len(ms) > 0
+}
+
+// section is the breakdown as a table, over what the benchmark did to
+// pods pods one after the other: per name, how often, p50, p90 and the
+// total per pod.
+func (b breakdown) section(title, what string, pods int) report.Section {
+	var w strings.Builder
+	fmt.Fprintf(&w, "From skiffd's debug log over %s of %d pods, one after the other: each CRI call's duration (`rpc …`) and the spans inside (`msg=span`). A span inside a call is part of its time; `cni.add.PLUGIN` and `cni.del.PLUGIN` are the runs of each plugin inside `cni.add` and `cni.del`.\n\n", what, pods)
+	w.WriteString("| span | count | p50 ms | p90 ms | total ms per pod |\n|---|---:|---:|---:|---:|\n")
+	for _, name := range b.order {
+		ms := b.ms[name]
 		var sum float64
 		for _, v := range ms {
 			sum += v
 		}
-		fmt.Fprintf(&b, "| %s | %d | %.1f | %.1f | %.1f |\n", name, len(ms),
+		fmt.Fprintf(&w, "| %s | %d | %.1f | %.1f | %.1f |\n", name, len(ms),
 			stats.Percentile(ms, 50), stats.Percentile(ms, 90), sum/float64(max(pods, 1)))
 	}
-	return report.Section{Title: title, Body: b.String()}, nil
+	return report.Section{Title: title, Body: w.String()}
+}
+
+// noteBound explains, in the run's notes, a missed target that a step
+// both runtimes run bounds: the spans called span (p50), against the
+// reference's value of the figure key. It says nothing of a target met.
+func noteBound(r *report.Run, tab *report.Table, key string, b breakdown, span, what string) {
+	row, ok := tab.Row(key)
+	if !ok {
+		return
+	}
+	if met, ok := tab.Met(row); !ok || met {
+		return
+	}
+	bound, ok := b.p50(span)
+	ref := row.Values[tab.Subjects[1]]
+	if !ok || ref == 0 {
+		return
+	}
+	budget := row.Goal * ref
+	left := fmt.Sprintf("more than the whole target of %.0f ms", budget)
+	if bound < budget {
+		left = fmt.Sprintf("of the target's %.0f ms it leaves %.0f ms for everything else", budget, budget-bound)
+	}
+	r.Notef("%s: target ≤ %.2f× missed. %s alone, which %s runs too with the same conflist, takes %.0f ms (p50 of %s), %.2f× of %s's %.0f ms: %s",
+		row.Title, row.Goal, what, tab.Subjects[1], bound, span, bound/ref, tab.Subjects[1], ref, left)
 }
 
 // parseSpan reads one timing from a slog text line of skiffd: a span

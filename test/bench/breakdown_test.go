@@ -1,6 +1,11 @@
 package main
 
-import "testing"
+import (
+	"slices"
+	"testing"
+
+	"github.com/skiffrt/skiff/test/bench/report"
+)
 
 func TestParseSpan(t *testing.T) {
 	tests := []struct {
@@ -20,5 +25,36 @@ func TestParseSpan(t *testing.T) {
 		if ok != tt.ok || (ok && (name != tt.name || ms != tt.ms)) {
 			t.Errorf("parseSpan(%q) = %q, %v, %v; want %q, %v, %v", tt.line, name, ms, ok, tt.name, tt.ms, tt.ok)
 		}
+	}
+}
+
+func TestNoteBound(t *testing.T) {
+	b := breakdown{order: []string{"cni.add"}, ms: map[string][]float64{"cni.add": {200, 230, 260}}}
+	for _, tt := range []struct {
+		name       string
+		skiff, ref float64
+		want       string // the note; "" for none
+	}{
+		{"bound above the target", 350, 560, "pod start, serial, p50: target ≤ 0.25× missed. The CNI ADD alone, which containerd runs too with the same conflist, takes 230 ms (p50 of cni.add), 0.41× of containerd's 560 ms: more than the whole target of 140 ms"},
+		{"bound within the target", 300, 1000, "pod start, serial, p50: target ≤ 0.25× missed. The CNI ADD alone, which containerd runs too with the same conflist, takes 230 ms (p50 of cni.add), 0.23× of containerd's 1000 ms: of the target's 250 ms it leaves 20 ms for everything else"},
+		{"met", 120, 560, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &report.Run{}
+			tab := r.NewTable("t", "skiff", "containerd")
+			f := report.Figure{Key: "pod_start_w1_p50", Title: "pod start, serial, p50", Unit: "ms", Goal: 0.25}
+			tab.Set(f, "skiff", tt.skiff)
+			tab.Set(f, "containerd", tt.ref)
+			noteBound(r, tab, f.Key, b, "cni.add", "The CNI ADD")
+			noteBound(r, tab, "absent", b, "cni.add", "The CNI ADD")
+			noteBound(r, tab, f.Key, b, "absent", "Nothing")
+			var want []string
+			if tt.want != "" {
+				want = []string{tt.want}
+			}
+			if !slices.Equal(r.Notes, want) {
+				t.Errorf("notes\n%q, want\n%q", r.Notes, want)
+			}
+		})
 	}
 }

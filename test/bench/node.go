@@ -63,16 +63,19 @@ func (s *nodeSuite) run(ctx context.Context, r *report.Run) (err error) {
 		title, what string
 		ls          logSpan
 		pods        int
+		key, span   string // the figure the breakdown bounds, by the span
+		spanWhat    string
 	}{
-		{"Where skiff's pod start goes (measured)", "the start", s.startLog, s.sizes().pods},
-		{"Where skiff's stop + remove goes (measured)", "the stop and removal", s.removeLog, 2 * s.sizes().pods},
+		{"Where skiff's pod start goes (measured)", "the start", s.startLog, s.sizes().pods, figure.KeyPodStartSerialP50, "cni.add", "The CNI ADD"},
+		{"Where skiff's stop + remove goes (measured)", "the stop and removal", s.removeLog, 2 * s.sizes().pods, figure.KeyStopRemoveP50, "cni.del", "The CNI DEL"},
 	} {
-		sec, err := readBreakdown(bd.title, bd.what, bd.ls, bd.pods)
+		b, err := readBreakdown(bd.ls)
 		if err != nil {
 			r.Notef("%s: %v", bd.title, err)
 			continue
 		}
-		r.Sections = append(r.Sections, sec)
+		r.Sections = append(r.Sections, b.section(bd.title, bd.what, bd.pods))
+		noteBound(r, tab, bd.key, b, bd.span, bd.spanWhat)
 	}
 	return errors.Join(errs...)
 }

@@ -21,7 +21,7 @@ func PodStart(ctx context.Context, t *Target, n, workers int) error {
 	if workers > 1 {
 		label = fmt.Sprintf("%d in parallel", workers)
 	}
-	key := fmt.Sprintf("pod_start_w%d", workers)
+	key := podStartKey(workers)
 	pods := make([]cri.Pod, n)
 	ds, errs := cri.Parallel(n, workers, func(i int) (time.Duration, error) {
 		p, d, err := t.CRI.StartPod(ctx, "start")
@@ -42,3 +42,5 @@ func PodStart(ctx context.Context, t *Target, n, workers int) error {
 	t.Run.AddSamples(fmt.Sprintf("pod start, %s (%d pods)", label, n), "ms", t.RT.Name(), ms)
 	return nil
 }
+
+func podStartKey(workers int) string { return fmt.Sprintf("pod_start_w%d", workers) }

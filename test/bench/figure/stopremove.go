@@ -26,7 +26,7 @@ func StopRemove(ctx context.Context, t *Target) error {
 	ms := stats.Millis(ds)
 	n := len(t.Pods)
 	t.Pods = nil
-	p50, p90, p99 := percentileFigures("stop_remove", "pod stop + remove", StopRemoveGoal)
+	p50, p90, p99 := percentileFigures(stopRemoveKey, "pod stop + remove", StopRemoveGoal)
 	t.setPercentiles(p50, p90, p99, ms)
 	t.Run.AddSamples(fmt.Sprintf("pod stop + remove, serial (%d pods)", n), "ms", t.RT.Name(), ms)
 	return nil

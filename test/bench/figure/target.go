@@ -31,6 +31,14 @@ func (t *Target) setPercentiles(f50, f90, f99 report.Figure, ms []float64) {
 	t.set(f99, stats.Percentile(ms, 99))
 }
 
+// Keys of the p50 figures that a breakdown of skiffd's log explains.
+const (
+	KeyPodStartSerialP50 = "pod_start_w1_p50"
+	KeyStopRemoveP50     = "stop_remove_p50"
+)
+
+const stopRemoveKey = "stop_remove"
+
 // percentileFigures returns the p50/p90/p99 figures of a latency; the
 // goal applies to p50.
 func percentileFigures(key, title string, goal float64) (p50, p90, p99 report.Figure) {

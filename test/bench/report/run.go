@@ -43,6 +43,16 @@ func (t *Table) Set(f Figure, subject string, v float64) {
 	t.Rows = append(t.Rows, Row{Figure: f, Values: map[string]float64{subject: v}})
 }
 
+// Row returns the row of the figure key.
+func (t *Table) Row(key string) (Row, bool) {
+	for _, r := range t.Rows {
+		if r.Key == key {
+			return r, true
+		}
+	}
+	return Row{}, false
+}
+
 // Ratio returns measured/reference for row r, and false when a value is
 // missing or the reference is 0.
 func (t *Table) Ratio(r Row) (float64, bool) {
