@@ -266,11 +266,14 @@ func (c *container) start() (*api.State, error) {
 	if c.execFifo == "" {
 		return nil, api.Errorf(api.CodeFailedPrecondition, "start container: it has no exec fifo")
 	}
+	// The start time is taken before the init is let go: a program that
+	// exits at once must not be recorded as finished before it started.
+	at := time.Now()
 	if err := awaitExecFifo(c.execFifo, c.exited); err != nil {
 		return nil, err
 	}
 	c.execFifo = ""
-	c.status, c.startedAt = next, time.Now()
+	c.status, c.startedAt = next, at
 	return c.stateLocked(), nil
 }
 

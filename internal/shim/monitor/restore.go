@@ -55,6 +55,7 @@ func (c *container) restoreFrom(dir, criu, stateRoot string) error {
 // its init for gone and refuse signals: the shim loads the container
 // anew from the state Restore recorded, as runc's next command would.
 func (c *container) createProcess(p *libcontainer.Process) error {
+	at := time.Now() // before the process runs, as in start
 	if err := c.lc.Restore(p, c.restore.criu); err != nil {
 		return criuError("restore", err, filepath.Join(c.restore.criu.WorkDirectory, "restore.log"))
 	}
@@ -62,6 +63,6 @@ func (c *container) createProcess(p *libcontainer.Process) error {
 	if err != nil {
 		return fmt.Errorf("load restored container: %w", err)
 	}
-	c.lc, c.status, c.startedAt = lc, api.StatusRunning, time.Now()
+	c.lc, c.status, c.startedAt = lc, api.StatusRunning, at
 	return nil
 }
