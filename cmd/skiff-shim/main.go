@@ -13,6 +13,10 @@
 // libcontainer operation each, one JSON line (api.Reply) on stdout, then
 // exit (see api.HelperOptions).
 //
+// "skiff-shim seccomp-export" (hidden) loads a seccomp config read from
+// stdin through libcontainer and traps, for the create helper to read the
+// program back (see monitor.SeccompExport).
+//
 // This binary is also libcontainer's init: libcontainer re-executes it as
 // "skiff-shim init" inside the new container's namespaces.
 package main
@@ -34,6 +38,14 @@ import (
 	"github.com/skiffrt/skiff/internal/version"
 )
 
+func init() {
+	// The export loads its filter on the calling thread only, which its
+	// parent traces: the main thread.
+	if len(os.Args) > 1 && os.Args[1] == monitor.SeccompExportVerb {
+		runtime.LockOSThread()
+	}
+}
+
 func main() {
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
@@ -46,6 +58,10 @@ func main() {
 			os.Exit(start(os.Args[2:]))
 		case "run":
 			os.Exit(run(os.Args[2:]))
+		case monitor.SeccompExportVerb:
+			err := monitor.SeccompExport(os.Stdin)
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
 		case api.VerbCreate, api.VerbKill, api.VerbDelete:
 			os.Exit(helper(os.Args[1], os.Args[2:]))
 		}
