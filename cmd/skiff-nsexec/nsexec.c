@@ -40,6 +40,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
@@ -68,6 +70,8 @@ struct profile {
 	const char *cwd;
 	const char *keyring;
 	const char *oom;
+	struct sock_fprog seccomp; /* len 0: none */
+	unsigned long seccomp_flags;
 };
 
 static int report = REPORT_FD;
@@ -93,6 +97,31 @@ static void parse_groups(struct profile *p, const char *s)
 		if (end == s && *s) /* not a number */
 			fail("profile", EINVAL);
 	}
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	fail("profile", EINVAL);
+	return 0;
+}
+
+/* parse_seccomp decodes the hex of a struct sock_filter array. */
+static void parse_seccomp(struct profile *p, const char *s)
+{
+	size_t n = strlen(s) / 2;
+	if (strlen(s) % 2 || n == 0 || n % sizeof(struct sock_filter) || n / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		fail("profile", EINVAL);
+	unsigned char *b = malloc(n);
+	if (!b)
+		fail("profile", ENOMEM);
+	for (size_t i = 0; i < n; i++)
+		b[i] = hexval(s[2 * i]) << 4 | hexval(s[2 * i + 1]);
+	p->seccomp.filter = (struct sock_filter *)b;
+	p->seccomp.len = n / sizeof(struct sock_filter);
 }
 
 /* load reads the profile into p; its strings point into the file's copy. */
@@ -150,6 +179,10 @@ static void load(const char *path, struct profile *p)
 			p->keyring = v;
 		else if (!strcmp(rec, "oom"))
 			p->oom = v;
+		else if (!strcmp(rec, "seccomp"))
+			parse_seccomp(p, v);
+		else if (!strcmp(rec, "seccomp_flags"))
+			p->seccomp_flags = num(v, 10);
 		else if (!strcmp(rec, "rlimit") && p->nrlimits < MAX_LIST) {
 			unsigned long long res, soft, hard;
 			if (sscanf(v, "%llu %llu %llu", &res, &soft, &hard) != 3)
@@ -293,6 +326,19 @@ static void set_caps(struct profile *p)
 			prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0);
 }
 
+/* load_seccomp loads the profile's filter as libcontainer does: with
+ * prctl when there are no flags, else with seccomp(2). */
+static void load_seccomp(struct profile *p, const char *step)
+{
+	long r;
+	if (p->seccomp_flags)
+		r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->seccomp_flags, &p->seccomp);
+	else
+		r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->seccomp, 0, 0);
+	if (r < 0)
+		fail(step, errno);
+}
+
 /* child is the command's process, in the container's namespaces and
  * cgroups: the setup of libcontainer's setns init, then execve. */
 static void child(struct profile *p, const char *cwd, char **argv)
@@ -306,6 +352,8 @@ static void child(struct profile *p, const char *cwd, char **argv)
 	for (int i = 0; i < p->nrlimits; i++)
 		if (setrlimit(p->rlimits[i].res, &p->rlimits[i].lim) < 0)
 			fail("rlimit", errno);
+	if (p->seccomp.len && !p->nnp)
+		load_seccomp(p, "seccomp");
 	int retry_cwd = 0;
 	if (cwd && *cwd && chdir(cwd) < 0) {
 		if (errno != EACCES && errno != EPERM)
@@ -336,6 +384,8 @@ static void child(struct profile *p, const char *cwd, char **argv)
 		fail("keepcaps", errno);
 	set_caps(p);
 	const char *file = lookpath(argv[0], getenv("PATH"));
+	if (p->seccomp.len && p->nnp)
+		load_seccomp(p, "seccomp_nnp");
 	extern char **environ;
 	execve(file, argv, environ);
 	fail("exec", errno);

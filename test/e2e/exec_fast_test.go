@@ -3,13 +3,23 @@
 package e2e
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -25,8 +35,11 @@ const statusFields = `^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewP
 // runs as libcontainer would have run it: the init's user, groups,
 // capability sets, no_new_privs and seccomp mode, its cgroups and
 // namespaces, the container's cwd and env; before and after a skiffd
-// restart. A container with a seccomp profile keeps libcontainer's path
-// and its filter. A missing command is the same gRPC code on both paths.
+// restart. Containers with a seccomp profile (RuntimeDefault with and
+// without no_new_privs, a Localhost one) take the fast path too, and an
+// exec'd process has the init's filters byte for byte and is denied what
+// the profile denies. A missing command is the same gRPC code on both
+// paths.
 func TestExecFastPath(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(binDir(t), "skiff-nsexec")); err != nil {
 		t.Skip("skiff-nsexec not built (no C compiler): every exec goes through libcontainer")
@@ -42,43 +55,113 @@ func TestExecFastPath(t *testing.T) {
 	pod := d.runPod(t, podCfg)
 	defer func() { d.removePod(t, pod) }()
 
-	sc := func(seccomp *runtime.SecurityProfile) *runtime.LinuxContainerSecurityContext {
+	sc := func(nnp bool, seccomp *runtime.SecurityProfile) *runtime.LinuxContainerSecurityContext {
 		return &runtime.LinuxContainerSecurityContext{
 			RunAsUser: &runtime.Int64Value{Value: 1000}, RunAsGroup: &runtime.Int64Value{Value: 1001},
 			SupplementalGroups: []int64{1002},
 			Capabilities:       &runtime.Capability{DropCapabilities: []string{"ALL"}, AddCapabilities: []string{"CAP_NET_BIND_SERVICE"}},
-			NoNewPrivs:         true,
+			NoNewPrivs:         nnp,
 			Seccomp:            seccomp,
 			// pid 1 is the container's init, to compare with
 			NamespaceOptions: &runtime.NamespaceOption{Pid: runtime.NamespaceMode_CONTAINER},
 		}
 	}
-	fast := d.runSecure(t, pod, podCfg, "fast", sc(nil))
-	filtered := d.runSecure(t, pod, podCfg, "filtered", sc(&runtime.SecurityProfile{ProfileType: runtime.SecurityProfile_Localhost, LocalhostRef: profile}))
+	runtimeDefault := &runtime.SecurityProfile{ProfileType: runtime.SecurityProfile_RuntimeDefault}
+	ctrs := []struct {
+		name, id string
+		nnp      bool
+		denied   []string // a command the profile makes fail
+	}{
+		{name: "fast", nnp: true},
+		{name: "filtered", nnp: true, denied: []string{"mkdir", "-p", "/tmp/x"}},
+		// without no_new_privs the filter goes on before the user and
+		// capability change, as it needs CAP_SYS_ADMIN
+		{name: "default", nnp: false, denied: []string{"unshare", "-U", "true"}},
+		{name: "default-nnp", nnp: true, denied: []string{"unshare", "-U", "true"}},
+		// a notify action needs libcontainer's listener: its execs keep
+		// the libcontainer path
+		{name: "notify", nnp: true},
+	}
+	for i, c := range ctrs {
+		var prof *runtime.SecurityProfile
+		switch c.name {
+		case "filtered":
+			prof = &runtime.SecurityProfile{ProfileType: runtime.SecurityProfile_Localhost, LocalhostRef: profile}
+		case "default", "default-nnp":
+			prof = runtimeDefault
+		case "notify":
+			prof = &runtime.SecurityProfile{ProfileType: runtime.SecurityProfile_Localhost, LocalhostRef: notifyProfile(t)}
+		}
+		ctrs[i].id = d.runSecure(t, pod, podCfg, c.name, sc(c.nnp, prof))
+	}
+	fast, slow := ctrs[0].id, ctrs[len(ctrs)-1].id
 
 	check := func(when string) {
-		d.checkExecLikeInit(t, when, fast, "fast")
-		d.checkExecLikeInit(t, when, filtered, "filtered")
-		if res, err := d.execSync(t, filtered, 10, "mkdir", "/tmp/x"); err != nil || res.ExitCode == 0 {
-			t.Errorf("%s: mkdir under a profile that forbids it = %v, %v", when, res, err)
+		for _, c := range ctrs {
+			d.checkExecLikeInit(t, when, c.id, c.name, c.nnp)
+			if c.denied == nil {
+				continue
+			}
+			if res, err := d.execSync(t, c.id, 10, c.denied...); err != nil || res.ExitCode == 0 {
+				t.Errorf("%s: %s: %q under a profile that denies it = %v, %v", when, c.name, c.denied, res, err)
+			}
+			// the same command unconfined: it is the filter that denies it
+			if res, err := d.execSync(t, fast, 10, c.denied...); err != nil || res.ExitCode != 0 {
+				t.Errorf("%s: %q without a profile = %v, %v", when, c.denied, res, err)
+			}
 		}
 		_, errFast := d.execSync(t, fast, 10, "no-such-command")
-		_, errSlow := d.execSync(t, filtered, 10, "no-such-command")
+		_, errSlow := d.execSync(t, slow, 10, "no-such-command")
 		if status.Code(errFast) != codes.Unknown || status.Code(errSlow) != codes.Unknown || !strings.Contains(errFast.Error(), "no-such-command") {
 			t.Errorf("%s: missing command: fast path %v; libcontainer %v; want both Unknown", when, errFast, errSlow)
 		}
 	}
 	check("before the restart")
+	for i, c := range ctrs[1:] {
+		d.checkSameFilters(t, c.id, c.name, 4001+i)
+	}
 	d.signal(syscall.SIGKILL, 5*time.Second)
 	d = startDaemonIn(t, d.dir, daemonArgs, mirrorArgs(reg)...)
 	check("after the restart")
 
-	if log := shimLog(t, d, fast); !strings.Contains(log, "exec: fast path") {
-		t.Errorf("the fast path was not taken; shim log:\n%s", log)
+	for _, c := range ctrs[:len(ctrs)-1] {
+		if log := shimLog(t, d, c.id); !strings.Contains(log, "exec: fast path") {
+			t.Errorf("%s: the fast path was not taken; shim log:\n%s", c.name, log)
+		}
 	}
-	if log := shimLog(t, d, filtered); strings.Contains(log, "exec: fast path") || !strings.Contains(log, "seccomp profile") {
-		t.Errorf("a container with a seccomp profile: shim log:\n%s", log)
+	if log := shimLog(t, d, slow); strings.Contains(log, "exec: fast path") || !strings.Contains(log, "seccomp notify action") {
+		t.Errorf("a container with a seccomp notify action: shim log:\n%s", log)
 	}
+}
+
+// notifyProfile writes a Localhost profile that hands mkdir to a
+// listener, and starts a listener that takes the notify fd and drops it
+// (mkdir then fails with ENOSYS).
+func notifyProfile(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "agent.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			io.Copy(io.Discard, c)
+			c.Close()
+		}
+	}()
+	path := filepath.Join(dir, "notify.json")
+	prof := `{"defaultAction":"SCMP_ACT_ALLOW","listenerPath":"` + sock + `","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_NOTIFY"}]}`
+	if err := os.WriteFile(path, []byte(prof), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // runSecure creates and starts a busybox container with security
@@ -103,7 +186,7 @@ func (d *daemon) runSecure(t *testing.T, pod string, podCfg *runtime.PodSandboxC
 // checkExecLikeInit runs commands in container id and compares what
 // they see of themselves with the container's init (pid 1), and its
 // cwd and env with the container's config.
-func (d *daemon) checkExecLikeInit(t *testing.T, when, id, name string) {
+func (d *daemon) checkExecLikeInit(t *testing.T, when, id, name string, nnp bool) {
 	t.Helper()
 	run := func(script string) string {
 		t.Helper()
@@ -117,7 +200,8 @@ func (d *daemon) checkExecLikeInit(t *testing.T, when, id, name string) {
 		t.Errorf("%s: id = %q", when, got)
 	}
 	self, init := run("grep -E '"+statusFields+"' /proc/self/status"), run("grep -E '"+statusFields+"' /proc/1/status")
-	if self != init || !strings.Contains(self, "NoNewPrivs:\t1") || !strings.Contains(self, "CapBnd:\t0000000000000400") {
+	wantNNP := map[bool]string{false: "NoNewPrivs:\t0", true: "NoNewPrivs:\t1"}[nnp]
+	if self != init || !strings.Contains(self, wantNNP) || !strings.Contains(self, "CapBnd:\t0000000000000400") {
 		t.Errorf("%s: exec's status\n%s\ninit's\n%s", when, self, init)
 	}
 	if self, init := run("cat /proc/self/cgroup"), run("cat /proc/1/cgroup"); self != init {
@@ -131,6 +215,93 @@ func (d *daemon) checkExecLikeInit(t *testing.T, when, id, name string) {
 	if got, want := run(`pwd; echo "$FAST_EXEC_TEST"`), "/tmp\n"+name+"\n"; got != want {
 		t.Errorf("%s: cwd and env = %q, want %q", when, got, want)
 	}
+}
+
+// checkSameFilters starts a long-running process with an exec in
+// container id and compares its seccomp filters, read from the kernel,
+// with the container init's: all of them, byte for byte.
+func (d *daemon) checkSameFilters(t *testing.T, id, name string, marker int) {
+	t.Helper()
+	res, err := d.execSync(t, id, 10, "sh", "-c", fmt.Sprintf("sleep %d </dev/null >/dev/null 2>&1 & echo $!; readlink /proc/self/ns/pid", marker))
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("%s: background exec = %v, %v", name, res, err)
+	}
+	var nsPid int
+	var pidNS string
+	if _, err := fmt.Sscan(string(res.Stdout), &nsPid, &pidNS); err != nil {
+		t.Fatalf("%s: background exec said %q: %v", name, res.Stdout, err)
+	}
+	execPid, initPid := hostPid(t, pidNS, nsPid), hostPid(t, pidNS, 1)
+	execF, initF := seccompFilters(t, execPid), seccompFilters(t, initPid)
+	if len(initF) == 0 || !slices.EqualFunc(execF, initF, bytes.Equal) {
+		t.Errorf("%s: the exec'd process has %d seccomp filters of %v instructions, the init %d of %v; want the same bytes",
+			name, len(execF), filterLens(execF), len(initF), filterLens(initF))
+	}
+}
+
+// hostPid is the host pid of the process that is nsPid in the pid
+// namespace pidNS (as readlink shows it).
+func hostPid(t *testing.T, pidNS string, nsPid int) int {
+	t.Helper()
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, dir := range dirs {
+		if ns, _ := os.Readlink(dir + "/ns/pid"); ns != pidNS {
+			continue
+		}
+		status, _ := os.ReadFile(dir + "/status")
+		for line := range strings.SplitSeq(string(status), "\n") {
+			if f := strings.Fields(line); len(f) > 1 && f[0] == "NSpid:" && f[len(f)-1] == strconv.Itoa(nsPid) {
+				pid, _ := strconv.Atoi(filepath.Base(dir))
+				return pid
+			}
+		}
+	}
+	t.Fatalf("no process %d in %s", nsPid, pidNS)
+	return 0
+}
+
+// seccompFilters reads every seccomp filter of pid, newest first, with
+// PTRACE_SEIZE, PTRACE_INTERRUPT and PTRACE_SECCOMP_GET_FILTER, and
+// detaches.
+func seccompFilters(t *testing.T, pid int) [][]byte {
+	t.Helper()
+	goruntime.LockOSThread() // the tracer is a thread
+	defer goruntime.UnlockOSThread()
+	if err := unix.PtraceSeize(pid); err != nil {
+		t.Fatalf("PTRACE_SEIZE %d: %v", pid, err)
+	}
+	defer unix.PtraceDetach(pid)
+	if err := unix.PtraceInterrupt(pid); err != nil {
+		t.Fatalf("PTRACE_INTERRUPT %d: %v", pid, err)
+	}
+	var ws unix.WaitStatus
+	if _, err := unix.Wait4(pid, &ws, unix.WALL, nil); err != nil || !ws.Stopped() {
+		t.Fatalf("wait for %d to stop: %v, %#x", pid, err, ws)
+	}
+	const getFilter = 0x420c // PTRACE_SECCOMP_GET_FILTER
+	var filters [][]byte
+	for i := uintptr(0); ; i++ {
+		n, _, errno := unix.Syscall6(unix.SYS_PTRACE, getFilter, uintptr(pid), i, 0, 0, 0)
+		if errno == unix.ENOENT {
+			return filters
+		}
+		if errno != 0 {
+			t.Fatalf("PTRACE_SECCOMP_GET_FILTER %d #%d: %v", pid, i, errno)
+		}
+		buf := make([]byte, n*8)
+		if _, _, errno := unix.Syscall6(unix.SYS_PTRACE, getFilter, uintptr(pid), i, uintptr(unsafe.Pointer(&buf[0])), 0, 0); errno != 0 {
+			t.Fatalf("PTRACE_SECCOMP_GET_FILTER %d #%d: %v", pid, i, errno)
+		}
+		filters = append(filters, buf)
+	}
+}
+
+func filterLens(fs [][]byte) []int {
+	var ns []int
+	for _, f := range fs {
+		ns = append(ns, len(f)/8)
+	}
+	return ns
 }
 
 // shimLog returns the shim log of container id (in its bundle).

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,6 +37,10 @@ type execProfile struct {
 	Env        []string
 	Keyring    string // the session keyring to join; "" with NoNewKeyring
 	OOMScore   *int
+	// Seccomp is the BPF program libcontainer loads (struct sock_filter
+	// array), nil for none; SeccompFlags its seccomp(2) flags.
+	Seccomp      []byte
+	SeccompFlags uint
 }
 
 // capSets are the five capability sets as bit masks.
@@ -46,8 +51,9 @@ type capSets struct {
 // newExecProfile returns the profile of an exec in the container that
 // cfg and the spec process p describe, whose cgroups are cgroupPaths,
 // or why skiff-nsexec cannot do exactly what libcontainer would: then
-// every exec of this container goes through libcontainer.
-func newExecProfile(id string, cfg *configs.Config, p *specs.Process, cgroupPaths map[string]string) (*execProfile, string) {
+// every exec of this container goes through libcontainer. bpf gives
+// the program of a seccomp config.
+func newExecProfile(id string, cfg *configs.Config, p *specs.Process, cgroupPaths map[string]string, bpf bpfSource) (*execProfile, string) {
 	if why := fastExecUnsupported(cfg); why != "" {
 		return nil, why
 	}
@@ -72,6 +78,16 @@ func newExecProfile(id string, cfg *configs.Config, p *specs.Process, cgroupPath
 		}
 	}
 	slices.Sort(pr.Cgroups)
+	if cfg.Seccomp != nil { // last: an export may run a child
+		flags, why := seccompFlags(cfg.Seccomp)
+		if why != "" {
+			return nil, why
+		}
+		if pr.Seccomp, err = bpf(cfg.Seccomp); err != nil {
+			return nil, err.Error()
+		}
+		pr.SeccompFlags = flags
+	}
 	return pr, ""
 }
 
@@ -91,8 +107,6 @@ func fastExecUnsupported(cfg *configs.Config) string {
 		return "AppArmor profile"
 	case cfg.ProcessLabel != "":
 		return "SELinux label"
-	case cfg.Seccomp != nil:
-		return "seccomp profile"
 	case cfg.Capabilities == nil:
 		return "no capability sets"
 	case cfg.RootlessEUID || cfg.RootlessCgroups:
@@ -177,6 +191,10 @@ func (p *execProfile) encode() []byte {
 	}
 	if p.OOMScore != nil {
 		rec("oom", strconv.Itoa(*p.OOMScore))
+	}
+	if p.Seccomp != nil {
+		rec("seccomp", hex.EncodeToString(p.Seccomp))
+		rec("seccomp_flags", strconv.FormatUint(uint64(p.SeccompFlags), 10))
 	}
 	for _, e := range p.Env {
 		rec("env", e)

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,6 +27,14 @@ func fastConfig() *configs.Config {
 	}
 }
 
+// fakeBPF exports "ret ALLOW" for an Allow default, else fails.
+func fakeBPF(sc *configs.Seccomp) ([]byte, error) {
+	if sc.DefaultAction != configs.Allow {
+		return nil, errors.New("seccomp export: no")
+	}
+	return []byte{6, 0, 0, 0, 0, 0, 0, 0}, nil
+}
+
 func TestFastExecEligibility(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -37,7 +46,11 @@ func TestFastExecEligibility(t *testing.T) {
 		{"time namespace", func(c *configs.Config) { c.Namespaces = append(c.Namespaces, configs.Namespace{Type: configs.NEWTIME}) }, "time namespace"},
 		{"apparmor", func(c *configs.Config) { c.AppArmorProfile = "p" }, "AppArmor profile"},
 		{"selinux", func(c *configs.Config) { c.ProcessLabel = "l" }, "SELinux label"},
-		{"seccomp", func(c *configs.Config) { c.Seccomp = &configs.Seccomp{} }, "seccomp profile"},
+		{"seccomp", func(c *configs.Config) { c.Seccomp = &configs.Seccomp{DefaultAction: configs.Allow} }, ""},
+		{"seccomp notify", func(c *configs.Config) {
+			c.Seccomp = &configs.Seccomp{DefaultAction: configs.Allow, Syscalls: []*configs.Syscall{{Name: "mkdir", Action: configs.Notify}}}
+		}, "seccomp notify action"},
+		{"seccomp export fails", func(c *configs.Config) { c.Seccomp = &configs.Seccomp{DefaultAction: configs.Kill} }, "seccomp export: no"},
 		{"no caps", func(c *configs.Config) { c.Capabilities = nil }, "no capability sets"},
 		{"rootless", func(c *configs.Config) { c.RootlessEUID = true }, "rootless"},
 		{"personality", func(c *configs.Config) { c.Personality = &configs.LinuxPersonality{} }, "personality"},
@@ -49,13 +62,13 @@ func TestFastExecEligibility(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := fastConfig()
 			tc.spoil(cfg)
-			p, why := newExecProfile("id", cfg, &specs.Process{}, map[string]string{"pids": "/sys/fs/cgroup/pids/x"})
+			p, why := newExecProfile("id", cfg, &specs.Process{}, map[string]string{"pids": "/sys/fs/cgroup/pids/x"}, fakeBPF)
 			if why != tc.why || (p == nil) != (tc.why != "") {
 				t.Errorf("newExecProfile = %v, %q; want why %q", p, why, tc.why)
 			}
 		})
 	}
-	if p, why := newExecProfile("id", fastConfig(), &specs.Process{}, nil); p != nil || why != "no cgroup paths" {
+	if p, why := newExecProfile("id", fastConfig(), &specs.Process{}, nil, fakeBPF); p != nil || why != "no cgroup paths" {
 		t.Errorf("without cgroups: %v, %q", p, why)
 	}
 }
@@ -70,7 +83,8 @@ func TestExecProfile(t *testing.T) {
 		Cwd:  "/work", Env: []string{"PATH=/bin", "A=b=c"},
 	}
 	paths := map[string]string{"cpu": "/sys/fs/cgroup/cpu,cpuacct/x", "cpuacct": "/sys/fs/cgroup/cpu,cpuacct/x", "": "/sys/fs/cgroup/unified/x"}
-	pr, why := newExecProfile("abc", cfg, p, paths)
+	cfg.Seccomp = &configs.Seccomp{DefaultAction: configs.Allow, Flags: []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagLog}}
+	pr, why := newExecProfile("abc", cfg, p, paths, fakeBPF)
 	if pr == nil {
 		t.Fatal(why)
 	}
@@ -79,13 +93,14 @@ func TestExecProfile(t *testing.T) {
 		"uid=1000", "gid=1001", "groups=5,6",
 		"bnd=21", "eff=20", "prm=20", "inh=0", "amb=0", // CHOWN 0, KILL 5; an unknown name is ignored
 		"nnp=1", "rlimit=7 1024 4096", "umask=27", "cwd=/work", "keyring=_ses.abc", "oom=500",
+		"seccomp=0600000000000000", "seccomp_flags=2", // fakeBPF's program; SECCOMP_FILTER_FLAG_LOG
 		"env=PATH=/bin", "env=A=b=c", "",
 	}, "\x00")
 	if got := string(pr.encode()); got != want {
 		t.Errorf("encode =\n%q\nwant\n%q", got, want)
 	}
 	cfg.NoNewKeyring = true
-	if pr, _ := newExecProfile("abc", cfg, p, paths); bytes.Contains(pr.encode(), []byte("keyring=")) {
+	if pr, _ := newExecProfile("abc", cfg, p, paths, fakeBPF); bytes.Contains(pr.encode(), []byte("keyring=")) {
 		t.Error("NoNewKeyring: the profile still joins a keyring")
 	}
 
@@ -160,6 +175,8 @@ func TestNsexecError(t *testing.T) {
 		{"lookpath", unix.ENOENT, "nope", `exec: "nope": executable file not found in $PATH`},
 		{"lookpath", unix.ENOENT, "/no/such", `exec: "/no/such": stat /no/such: no such file or directory`},
 		{"setuid", unix.EPERM, "id", "setuid: operation not permitted"},
+		{"seccomp", unix.EINVAL, "id", "container process: error loading seccomp filter into kernel: error loading seccomp filter: invalid argument"},
+		{"seccomp_nnp", unix.EACCES, "id", "container process: unable to init seccomp: error loading seccomp filter into kernel: error loading seccomp filter: permission denied"},
 	} {
 		err := nsexecError(tc.step, tc.errno, []string{tc.cmd})
 		if e := api.AsError(err); e.Code != "" || !strings.HasSuffix(e.Message, tc.want) {

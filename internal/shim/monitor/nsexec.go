@@ -20,7 +20,7 @@ import (
 // The fast exec path: skiff-nsexec, a small static C program beside the
 // shim binary, does what libcontainer's setns init does (namespaces,
 // cgroups, user, capabilities, no_new_privs, rlimits, umask, keyring,
-// oom_score_adj) from the exec profile that the create helper stored,
+// oom_score_adj, seccomp) from the exec profile that the create helper stored,
 // without re-executing the Go shim binary as libcontainer's init. It
 // is taken only when it is exactly equivalent: the container has a
 // profile (newExecProfile decided it has no feature the C side lacks),
@@ -245,6 +245,10 @@ func nsexecError(step string, errno syscall.Errno, cmd []string) error {
 		msg = fmt.Sprintf("exec: %q: executable file not found in $PATH", name)
 	case step == "lookpath" || step == "exec":
 		msg = fmt.Sprintf("exec: %q: stat %s: %v", name, name, errno)
+	case step == "seccomp":
+		msg = fmt.Sprintf("error loading seccomp filter into kernel: error loading seccomp filter: %v", errno)
+	case step == "seccomp_nnp":
+		msg = fmt.Sprintf("unable to init seccomp: error loading seccomp filter into kernel: error loading seccomp filter: %v", errno)
 	case step == "chdir":
 		msg = fmt.Sprintf("chdir to cwd set in config.json failed: %v", errno)
 	default:
