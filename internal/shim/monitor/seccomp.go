@@ -68,8 +68,10 @@ func seccompFlags(sc *configs.Seccomp) (uint, string) {
 type bpfSource func(*configs.Seccomp) ([]byte, error)
 
 // seccompCache is the program of each seccomp config, exported once.
-// Safe for concurrent use by processes: entries are written atomically
-// and an export is deterministic, so racing creates write the same file.
+// Safe for concurrent use by processes: entries are written atomically,
+// and racing creates write programs libcontainer could equally have
+// loaded (they may differ only in the order of the per-architecture
+// parts of its -ENOSYS stub, which it emits in Go map order).
 type seccompCache struct {
 	dir    string // the cache directory
 	export bpfSource
