@@ -95,8 +95,10 @@ func (b breakdown) section(title, what string, pods int) report.Section {
 
 // noteBound explains, in the run's notes, a missed target that a step
 // both runtimes run bounds: the spans called span (p50), against the
-// reference's value of the figure key. It says nothing of a target met.
-func noteBound(r *report.Run, tab *report.Table, key string, b breakdown, span, what string) {
+// reference's value of the figure key, and, when the step alone is over
+// the target, what meeting it would need. It says nothing of a target
+// met.
+func noteBound(r *report.Run, tab *report.Table, key string, b breakdown, span, what, need string) {
 	row, ok := tab.Row(key)
 	if !ok {
 		return
@@ -110,7 +112,7 @@ func noteBound(r *report.Run, tab *report.Table, key string, b breakdown, span, 
 		return
 	}
 	budget := row.Goal * ref
-	left := fmt.Sprintf("more than the whole target of %.0f ms", budget)
+	left := fmt.Sprintf("more than the whole target of %.0f ms, so no change to skiff's own work can meet it; it would take %s", budget, need)
 	if bound < budget {
 		left = fmt.Sprintf("of the target's %.0f ms it leaves %.0f ms for everything else", budget, budget-bound)
 	}
