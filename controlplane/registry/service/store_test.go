@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -179,12 +180,14 @@ func TestClaimsFollowWrites(t *testing.T) {
 	if got, want := claimsOf(t, s.storage), []string{"ranges/serviceips/" + a.Spec.ClusterIP + "=default/a"}; strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("claims after type change %v, want %v", got, want)
 	}
-	if _, err := s.services.Create(ctx, "default", b, opts); err != nil {
+	createdB, err := s.services.Create(ctx, "default", b, opts)
+	if err != nil {
 		t.Fatalf("the freed node port: %v", err)
 	}
-	// A dry run allocates nothing.
+	// A dry run allocates nothing; it asks for an address a and b, which
+	// got theirs at random, do not hold.
 	c := nodePortService("c")
-	c.Spec.ClusterIP = "10.0.0.9"
+	c.Spec.ClusterIP = unheldAddress(a.Spec.ClusterIP, createdB.(*corev1.Service).Spec.ClusterIP)
 	if _, err := s.services.Create(ctx, "default", c, registry.WriteOptions{DryRun: true, FieldManager: "test"}); err != nil {
 		t.Fatal(err)
 	}
@@ -203,6 +206,17 @@ func TestClaimsFollowWrites(t *testing.T) {
 	if _, err := s.services.Create(ctx, "default", c, opts); err != nil {
 		t.Fatalf("the freed cluster IP: %v", err)
 	}
+}
+
+// unheldAddress is an address of cfg's range, past the kubernetes
+// service's, that is none of held.
+func unheldAddress(held ...string) string {
+	for ip := cfg.CIDR.Addr().Next().Next(); cfg.CIDR.Contains(ip); ip = ip.Next() {
+		if !slices.Contains(held, ip.String()) {
+			return ip.String()
+		}
+	}
+	panic("no unheld address in " + cfg.CIDR.String())
 }
 
 // events is a Recorder that keeps "namespace/name reason" lines.
