@@ -102,7 +102,7 @@ func (s *nodeSuite) setUp(ctx context.Context, r *report.Run) error {
 	hosts := mirroredHosts(s.reg)
 	sk, err := daemon.NewSkiffd(daemon.SkiffdConfig{
 		Bin: bin, Dir: filepath.Join(s.dir, "skiff"), Registry: s.reg.Addr(), Mirrored: hosts,
-		CNIDir: s.net.Dir, LogLevel: "debug",
+		CNIDir: s.net.Dir, LogLevel: "debug", PauseImage: PauseImage,
 	})
 	if err != nil {
 		return err
@@ -125,7 +125,7 @@ func (s *nodeSuite) setUp(ctx context.Context, r *report.Run) error {
 		}
 		r.Versions[rt.Name()] = fmt.Sprintf("%s %s (CRI %s)", v.RuntimeName, v.RuntimeVersion, v.RuntimeApiVersion)
 	}
-	r.Notef("pause: skiff runs its default, the skiff-pause program from a rootfs it builds itself; containerd pulls %s, which the benchmark serves holding a static C pause (test/bench/pause), as the upstream pause image is", PauseImage)
+	r.Notef("pause: both runtimes run %s, which the benchmark serves holding a static C pause (test/bench/pause), as the upstream pause image is", PauseImage)
 	return nil
 }
 

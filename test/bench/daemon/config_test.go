@@ -83,12 +83,13 @@ func TestContainerdConfig(t *testing.T) {
 
 func TestSkiffdConfig(t *testing.T) {
 	dir := t.TempDir()
-	rt, err := NewSkiffd(SkiffdConfig{Bin: "/b", Dir: dir, Registry: "127.0.0.1:5000", Mirrored: []string{"docker.io"}, CNIDir: "/n"})
+	rt, err := NewSkiffd(SkiffdConfig{Bin: "/b", Dir: dir, Registry: "127.0.0.1:5000", Mirrored: []string{"docker.io"}, CNIDir: "/n", PauseImage: "registry.k8s.io/pause:3.10"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var cfg struct {
 		CgroupManager string `toml:"cgroup_manager"`
+		PauseImage    string `toml:"pause_image"`
 		CNI           struct {
 			ConfDir string   `toml:"conf_dir"`
 			BinDirs []string `toml:"bin_dirs"`
@@ -98,7 +99,7 @@ func TestSkiffdConfig(t *testing.T) {
 	if _, err := toml.DecodeFile(filepath.Join(dir, "skiff.toml"), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.CgroupManager != "cgroupfs" || cfg.CNI.ConfDir != "/n" || len(cfg.CNI.BinDirs) == 0 {
+	if cfg.CgroupManager != "cgroupfs" || cfg.PauseImage != "registry.k8s.io/pause:3.10" || cfg.CNI.ConfDir != "/n" || len(cfg.CNI.BinDirs) == 0 {
 		t.Errorf("skiff.toml = %+v", cfg)
 	}
 	if cfg.Streaming.Address != "127.0.0.1:0" {

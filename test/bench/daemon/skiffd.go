@@ -14,6 +14,10 @@ type SkiffdConfig struct {
 	Mirrored []string // registry hosts mirrored to it
 	CNIDir   string   // the benchmark's CNI config directory
 	LogLevel string   // debug gives the span log the breakdown reads
+	// PauseImage is the pause image, as the reference's sandbox image;
+	// "" runs skiffd's default, the skiff-pause beside it from a rootfs
+	// built locally.
+	PauseImage string
 }
 
 // offlineProxy keeps registry traffic on this machine: anything that is
@@ -23,12 +27,11 @@ var offlineProxy = []string{"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http:/
 // NewSkiffd prepares a skiffd in cfg.Dir: its own root, run root, socket
 // and configuration (cgroupfs, the benchmark's CNI directory), with every
 // mirrored registry pointed at the test registry, and its streaming
-// server on a free loopback port over plain HTTP. skiffd runs its
-// default pause: the skiff-pause beside it, from a rootfs built locally.
+// server on a free loopback port over plain HTTP.
 func NewSkiffd(cfg SkiffdConfig) (*Runtime, error) {
 	root, run := filepath.Join(cfg.Dir, "root"), filepath.Join(cfg.Dir, "run")
 	conf := filepath.Join(cfg.Dir, "skiff.toml")
-	toml := fmt.Sprintf("cgroup_manager = \"cgroupfs\"\n\n[cni]\nconf_dir = %q\nbin_dirs = [\"/usr/lib/cni\", \"/opt/cni/bin\"]\n\n[streaming]\naddress = \"127.0.0.1:0\"\n", cfg.CNIDir)
+	toml := fmt.Sprintf("cgroup_manager = \"cgroupfs\"\npause_image = %q\n\n[cni]\nconf_dir = %q\nbin_dirs = [\"/usr/lib/cni\", \"/opt/cni/bin\"]\n\n[streaming]\naddress = \"127.0.0.1:0\"\n", cfg.PauseImage, cfg.CNIDir)
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, err
 	}
