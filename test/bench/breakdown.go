@@ -93,31 +93,39 @@ func (b breakdown) section(title, what string, pods int) report.Section {
 	return report.Section{Title: title, Body: w.String()}
 }
 
-// noteBound explains, in the run's notes, a missed target that a step
-// both runtimes run bounds: the spans called span (p50), against the
-// reference's value of the figure key, and, when the step alone is over
-// the target, what meeting it would need. It says nothing of a target
-// met.
-func noteBound(r *report.Run, tab *report.Table, key string, b breakdown, span, what, need string) {
-	row, ok := tab.Row(key)
+// bound is a step both runtimes run that may by itself rule out a
+// figure's target.
+type bound struct {
+	key  string // the figure
+	span string // the step's spans
+	what string // the step, for a person ("The CNI ADD")
+	need string // what meeting the target would take
+}
+
+// note explains, in the run's notes, a missed target that the step
+// bounds: its p50 in b, against the reference's value of the figure,
+// and, when the step alone is over the target, what meeting it would
+// take. It says nothing of a target met.
+func (bd bound) note(r *report.Run, tab *report.Table, b breakdown) {
+	row, ok := tab.Row(bd.key)
 	if !ok {
 		return
 	}
 	if met, ok := tab.Met(row); !ok || met {
 		return
 	}
-	bound, ok := b.p50(span)
+	ms, ok := b.p50(bd.span)
 	ref := row.Values[tab.Subjects[1]]
 	if !ok || ref == 0 {
 		return
 	}
 	budget := row.Goal * ref
-	left := fmt.Sprintf("more than the whole target of %.0f ms, so no change to skiff's own work can meet it; it would take %s", budget, need)
-	if bound < budget {
-		left = fmt.Sprintf("of the target's %.0f ms it leaves %.0f ms for everything else", budget, budget-bound)
+	left := fmt.Sprintf("more than the whole target of %.0f ms, so no change to skiff's own work can meet it; it would take %s", budget, bd.need)
+	if ms < budget {
+		left = fmt.Sprintf("of the target's %.0f ms it leaves %.0f ms for everything else", budget, budget-ms)
 	}
 	r.Notef("%s: target ≤ %.2f× missed. %s alone, which %s runs too with the same conflist, takes %.0f ms (p50 of %s), %.2f× of %s's %.0f ms: %s",
-		row.Title, row.Goal, what, tab.Subjects[1], bound, span, bound/ref, tab.Subjects[1], ref, left)
+		row.Title, row.Goal, bd.what, tab.Subjects[1], ms, bd.span, ms/ref, tab.Subjects[1], ref, left)
 }
 
 // parseSpan reads one timing from a slog text line of skiffd: a span

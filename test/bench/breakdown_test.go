@@ -28,7 +28,7 @@ func TestParseSpan(t *testing.T) {
 	}
 }
 
-func TestNoteBound(t *testing.T) {
+func TestBoundNote(t *testing.T) {
 	b := breakdown{order: []string{"cni.add"}, ms: map[string][]float64{"cni.add": {200, 230, 260}}}
 	for _, tt := range []struct {
 		name       string
@@ -45,9 +45,9 @@ func TestNoteBound(t *testing.T) {
 			f := report.Figure{Key: "pod_start_w1_p50", Title: "pod start, serial, p50", Unit: "ms", Goal: 0.25}
 			tab.Set(f, "skiff", tt.skiff)
 			tab.Set(f, "containerd", tt.ref)
-			noteBound(r, tab, f.Key, b, "cni.add", "The CNI ADD", "X")
-			noteBound(r, tab, "absent", b, "cni.add", "The CNI ADD", "X")
-			noteBound(r, tab, f.Key, b, "absent", "Nothing", "X")
+			bound{f.Key, "cni.add", "The CNI ADD", "X"}.note(r, tab, b)
+			bound{"absent", "cni.add", "The CNI ADD", "X"}.note(r, tab, b)
+			bound{f.Key, "absent", "Nothing", "X"}.note(r, tab, b)
 			var want []string
 			if tt.want != "" {
 				want = []string{tt.want}

@@ -63,12 +63,12 @@ func (s *nodeSuite) run(ctx context.Context, r *report.Run) (err error) {
 		title, what string
 		ls          logSpan
 		pods        int
-		key, span   string // the figure the breakdown bounds, by the span
-		spanWhat    string
-		need        string // what meeting the target would take
+		bound       bound
 	}{
-		{"Where skiff's pod start goes (measured)", "the start", s.startLog, s.sizes().pods, figure.KeyPodStartSerialP50, "cni.add", "The CNI ADD", "the pod network set up without exec'd plugins (docs/bench.md)"},
-		{"Where skiff's stop + remove goes (measured)", "the stop and removal", s.removeLog, 2 * s.sizes().pods, figure.KeyStopRemoveP50, "cni.del", "The CNI DEL", "the pod network torn down without exec'd plugins (docs/bench.md)"},
+		{"Where skiff's pod start goes (measured)", "the start", s.startLog, s.sizes().pods,
+			bound{figure.KeyPodStartSerialP50, "cni.add", "The CNI ADD", "the pod network set up without exec'd plugins (docs/bench.md)"}},
+		{"Where skiff's stop + remove goes (measured)", "the stop and removal", s.removeLog, 2 * s.sizes().pods,
+			bound{figure.KeyStopRemoveP50, "cni.del", "The CNI DEL", "the pod network torn down without exec'd plugins (docs/bench.md)"}},
 	} {
 		b, err := readBreakdown(bd.ls)
 		if err != nil {
@@ -76,7 +76,7 @@ func (s *nodeSuite) run(ctx context.Context, r *report.Run) (err error) {
 			continue
 		}
 		r.Sections = append(r.Sections, b.section(bd.title, bd.what, bd.pods))
-		noteBound(r, tab, bd.key, b, bd.span, bd.spanWhat, bd.need)
+		bd.bound.note(r, tab, b)
 	}
 	return errors.Join(errs...)
 }
