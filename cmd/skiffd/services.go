@@ -47,12 +47,13 @@ type services struct {
 func openServices(ctx context.Context, cfg config.Config, reg prometheus.Registerer) (*services, error) {
 	s := &services{}
 	tasks := &task.Runner{
-		ShimBinary: cfg.ShimPath,
-		Dir:        filepath.Join(cfg.RunRoot, "tasks"),
-		SocketDir:  filepath.Join(cfg.RunRoot, "s"),
-		StateRoot:  filepath.Join(cfg.RunRoot, "runc"),
-		ShimCgroup: cfg.ShimCgroup,
-		CRIU:       cfg.CRIUPath,
+		ShimBinary:   cfg.ShimPath,
+		Dir:          filepath.Join(cfg.RunRoot, "tasks"),
+		SocketDir:    filepath.Join(cfg.RunRoot, "s"),
+		StateRoot:    filepath.Join(cfg.RunRoot, "runc"),
+		ShimCgroup:   cfg.ShimCgroup,
+		CRIU:         cfg.CRIUPath,
+		SeccompCache: filepath.Join(cfg.RunRoot, "seccomp-bpf"),
 	}
 	s.events = events.NewBroker(events.DefaultBuffer, func(reason string) { s.metrics.EventsDropped(reason) })
 	s.metrics = metrics.NewRuntime(reg, metrics.RuntimeGauges{

@@ -35,7 +35,7 @@ func (r *Runner) CreateDetached(ctx context.Context, id string, spec *specs.Spec
 	}
 	endSpan()
 	defer log.Span(ctx, "helper.create")()
-	rep, err := r.helper(ctx, api.HelperOptions{Verb: api.VerbCreate, ID: id, StateRoot: r.StateRoot, Bundle: r.dir(id), Detached: true})
+	rep, err := r.helper(ctx, api.HelperOptions{Verb: api.VerbCreate, ID: id, StateRoot: r.StateRoot, Bundle: r.dir(id), Detached: true, SeccompCache: r.SeccompCache})
 	if err != nil {
 		return proc.ID{}, err
 	}

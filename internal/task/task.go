@@ -41,6 +41,9 @@ type Runner struct {
 	// CRIU is the criu binary of checkpoints and restores; "" runs criu
 	// from the shims' PATH.
 	CRIU string
+	// SeccompCache is where the shims keep the seccomp programs they
+	// export for the exec fast path, shared by all; "" caches none.
+	SeccompCache string
 }
 
 // CreateOptions are the per-task choices of Create.
@@ -89,17 +92,18 @@ func (r *Runner) Create(ctx context.Context, id string, spec *specs.Spec, o Crea
 	endSpan = log.Span(ctx, "shim.launch+create")
 	defer endSpan()
 	started, err := launch(ctx, r.ShimBinary, api.Options{
-		ID:          id,
-		Bundle:      r.dir(id),
-		StateRoot:   r.StateRoot,
-		LogPath:     o.LogPath,
-		Socket:      r.socket(id),
-		ExitFile:    r.exitFile(id),
-		ShimCgroup:  r.shimCgroup(id),
-		Stdin:       o.Stdin,
-		StdinOnce:   o.StdinOnce,
-		RestoreFrom: o.RestoreFrom,
-		CRIU:        r.CRIU,
+		ID:           id,
+		Bundle:       r.dir(id),
+		StateRoot:    r.StateRoot,
+		LogPath:      o.LogPath,
+		Socket:       r.socket(id),
+		ExitFile:     r.exitFile(id),
+		ShimCgroup:   r.shimCgroup(id),
+		Stdin:        o.Stdin,
+		StdinOnce:    o.StdinOnce,
+		RestoreFrom:  o.RestoreFrom,
+		CRIU:         r.CRIU,
+		SeccompCache: r.SeccompCache,
 	})
 	if err != nil {
 		return 0, err

@@ -44,7 +44,7 @@ func TestOptionsRoundTrip(t *testing.T) {
 	o := Options{
 		ID: "abc", Bundle: "/b", StateRoot: "/s", LogPath: "/l/x.log", Socket: "/r/s.sock",
 		ExitFile: "/r/exit", ShimLog: "/b/other.log", ShimCgroup: "/skiff-shims", Stdin: true, StdinOnce: true,
-		RestoreFrom: "/b/checkpoint", CRIU: "/opt/criu/criu",
+		RestoreFrom: "/b/checkpoint", CRIU: "/opt/criu/criu", SeccompCache: "/r/seccomp-bpf",
 	}
 	got, err := ParseOptions(o.Args())
 	if err != nil {
@@ -72,6 +72,7 @@ func TestOptionsInvalid(t *testing.T) {
 		{"relative log", func(o *Options) { o.LogPath = "x.log" }, CodeInvalidArgument},
 		{"relative restore directory", func(o *Options) { o.RestoreFrom = "checkpoint" }, CodeInvalidArgument},
 		{"relative criu", func(o *Options) { o.CRIU = "criu" }, CodeInvalidArgument},
+		{"relative seccomp cache", func(o *Options) { o.SeccompCache = "seccomp-bpf" }, CodeInvalidArgument},
 		{"long socket", func(o *Options) { o.Socket = "/" + strings.Repeat("s", 120) }, CodeInvalidArgument},
 		{"stdin once without stdin", func(o *Options) { o.StdinOnce = true }, CodeInvalidArgument},
 	} {

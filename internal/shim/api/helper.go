@@ -49,6 +49,8 @@ type HelperOptions struct {
 	Signal    int    // kill: the signal (default SIGTERM)
 	All       bool   // kill: every process in the container's cgroup
 	Force     bool   // delete: kill a live container first
+	// SeccompCache (create) is Options.SeccompCache.
+	SeccompCache string
 	// StdinFd, StdoutFd, StderrFd and ConsoleSocketFd (create) are
 	// descriptors the helper inherits (3 or above; 0 is none): the
 	// init's stdio, or the console socket of a terminal, which excludes
@@ -88,6 +90,9 @@ func (o HelperOptions) Args() []string {
 	switch o.Verb {
 	case VerbCreate:
 		args = append(args, "--bundle", o.Bundle)
+		if o.SeccompCache != "" {
+			args = append(args, "--seccomp-cache", o.SeccompCache)
+		}
 		if o.Detached {
 			args = append(args, "--detached")
 		}
@@ -122,6 +127,7 @@ func ParseHelperOptions(verb string, args []string) (HelperOptions, error) {
 	case VerbCreate:
 		fs.StringVar(&o.Bundle, "bundle", "", "OCI bundle directory")
 		fs.BoolVar(&o.Detached, "detached", false, "start the container too")
+		fs.StringVar(&o.SeccompCache, "seccomp-cache", "", "directory of exported seccomp programs")
 		for _, f := range o.fdFlags() {
 			fs.IntVar(f.fd, f.name, 0, "inherited descriptor")
 		}
@@ -153,6 +159,9 @@ func (o HelperOptions) Validate() error {
 	}
 	if o.Verb == VerbCreate && !filepath.IsAbs(o.Bundle) {
 		errs = append(errs, fmt.Errorf("bundle %q is not an absolute path", o.Bundle))
+	}
+	if o.SeccompCache != "" && !filepath.IsAbs(o.SeccompCache) {
+		errs = append(errs, fmt.Errorf("seccomp cache %q is not an absolute path", o.SeccompCache))
 	}
 	if o.Verb == VerbCreate {
 		errs = append(errs, o.validateFds())

@@ -5,7 +5,7 @@ import "testing"
 func TestHelperOptionsRoundTrip(t *testing.T) {
 	for _, o := range []HelperOptions{
 		{Verb: VerbCreate, ID: "abc", StateRoot: "/s", Bundle: "/b"},
-		{Verb: VerbCreate, ID: "abc", StateRoot: "/s", Bundle: "/b", Detached: true},
+		{Verb: VerbCreate, ID: "abc", StateRoot: "/s", Bundle: "/b", Detached: true, SeccompCache: "/r/seccomp-bpf"},
 		{Verb: VerbCreate, ID: "abc", StateRoot: "/s", Bundle: "/b", StdinFd: 3, StdoutFd: 4, StderrFd: 5},
 		{Verb: VerbCreate, ID: "abc", StateRoot: "/s", Bundle: "/b", StdoutFd: 7},
 		{Verb: VerbCreate, ID: "abc", StateRoot: "/s", Bundle: "/b", ConsoleSocketFd: 3},
@@ -35,6 +35,8 @@ func TestHelperOptionsRefused(t *testing.T) {
 		{"relative state root", VerbDelete, []string{"--id", "a", "--state-root", "s"}},
 		{"create without a bundle", VerbCreate, []string{"--id", "a", "--state-root", "/s"}},
 		{"relative bundle", VerbCreate, []string{"--id", "a", "--state-root", "/s", "--bundle", "b"}},
+		{"relative seccomp cache", VerbCreate, []string{"--id", "a", "--state-root", "/s", "--bundle", "/b", "--seccomp-cache", "c"}},
+		{"seccomp cache on delete", VerbDelete, []string{"--id", "a", "--state-root", "/s", "--seccomp-cache", "/c"}},
 		{"stdout on the helper's own stdout", VerbCreate, []string{"--id", "a", "--state-root", "/s", "--bundle", "/b", "--stdout-fd", "1"}},
 		{"negative descriptor", VerbCreate, []string{"--id", "a", "--state-root", "/s", "--bundle", "/b", "--stdin-fd", "-3"}},
 		{"one descriptor twice", VerbCreate, []string{"--id", "a", "--state-root", "/s", "--bundle", "/b", "--stdout-fd", "4", "--stderr-fd", "4"}},

@@ -33,8 +33,12 @@ type Options struct {
 	// Restore), running at once, instead of creating its process.
 	RestoreFrom string
 	// CRIU is the criu binary a restore runs; "" runs criu from PATH.
-	CRIU  string
-	Stdin bool // give the process a stdin (held open by the shim)
+	CRIU string
+	// SeccompCache is the directory of the seccomp programs the shims
+	// export for the exec fast path, shared by all; "" exports one per
+	// container.
+	SeccompCache string
+	Stdin        bool // give the process a stdin (held open by the shim)
 	// StdinOnce closes the process's stdin when the first attach that
 	// streamed it ends.
 	StdinOnce bool
@@ -57,6 +61,9 @@ func (o Options) Args() []string {
 	}
 	if o.CRIU != "" {
 		args = append(args, "--criu", o.CRIU)
+	}
+	if o.SeccompCache != "" {
+		args = append(args, "--seccomp-cache", o.SeccompCache)
 	}
 	if o.Stdin {
 		args = append(args, "--stdin")
@@ -82,6 +89,7 @@ func ParseOptions(args []string) (Options, error) {
 	fs.StringVar(&o.ShimCgroup, "shim-cgroup", "", "cgroup for the shim itself")
 	fs.StringVar(&o.RestoreFrom, "restore-from", "", "CRIU images to restore the container from")
 	fs.StringVar(&o.CRIU, "criu", "", "criu binary")
+	fs.StringVar(&o.SeccompCache, "seccomp-cache", "", "directory of exported seccomp programs")
 	fs.BoolVar(&o.Stdin, "stdin", false, "open stdin")
 	fs.BoolVar(&o.StdinOnce, "stdin-once", false, "close stdin after the first attach")
 	if err := fs.Parse(args); err != nil {
@@ -110,7 +118,7 @@ func (o Options) Validate() error {
 			errs = append(errs, fmt.Errorf("%s %q is not an absolute path", p.name, p.path))
 		}
 	}
-	for _, p := range []struct{ name, path string }{{"restore directory", o.RestoreFrom}, {"criu", o.CRIU}} {
+	for _, p := range []struct{ name, path string }{{"restore directory", o.RestoreFrom}, {"criu", o.CRIU}, {"seccomp cache", o.SeccompCache}} {
 		if p.path != "" && !filepath.IsAbs(p.path) {
 			errs = append(errs, fmt.Errorf("%s %q is not an absolute path", p.name, p.path))
 		}

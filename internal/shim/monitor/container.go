@@ -42,15 +42,18 @@ type container struct {
 	id        string
 	bundle    string
 	stateRoot string
-	terminal  bool // the spec's process.terminal
-	reaper    *reaper
-	log       *logFile
-	stdio     *stdio
-	exitFile  string
-	cgroups   map[string]string     // the container's cgroup paths, by controller
-	restore   *restoring            // set by restoreFrom: the init is restored in process, not created
-	initProc  *libcontainer.Process // the restored init
-	exited    chan struct{}         // closed once the init has been reaped
+	// seccompCache is where the create helper keeps exported seccomp
+	// programs (api.Options.SeccompCache).
+	seccompCache string
+	terminal     bool // the spec's process.terminal
+	reaper       *reaper
+	log          *logFile
+	stdio        *stdio
+	exitFile     string
+	cgroups      map[string]string     // the container's cgroup paths, by controller
+	restore      *restoring            // set by restoreFrom: the init is restored in process, not created
+	initProc     *libcontainer.Process // the restored init
+	exited       chan struct{}         // closed once the init has been reaped
 
 	lcMu sync.Mutex // guards lc, spec and fast, loaded on first use
 	lc   *libcontainer.Container
@@ -75,7 +78,7 @@ type container struct {
 // yet) in process. The working directory must be the bundle.
 func newContainer(opts api.Options, r *reaper) (*container, error) {
 	c := &container{
-		id: opts.ID, bundle: opts.Bundle, stateRoot: opts.StateRoot, reaper: r, exitFile: opts.ExitFile,
+		id: opts.ID, bundle: opts.Bundle, stateRoot: opts.StateRoot, seccompCache: opts.SeccompCache, reaper: r, exitFile: opts.ExitFile,
 		exited: make(chan struct{}), status: api.StatusCreated, pidfd: -1, done: make(chan struct{}),
 	}
 	if opts.RestoreFrom == "" {

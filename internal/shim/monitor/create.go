@@ -26,7 +26,7 @@ import (
 // This is one more launch of the shim binary per container (the
 // helper), traded for a long-lived shim that never ran libcontainer.
 func (c *container) createInit() (int, <-chan unix.WaitStatus, error) {
-	o := api.HelperOptions{Verb: api.VerbCreate, ID: c.id, StateRoot: c.stateRoot, Bundle: c.bundle}
+	o := api.HelperOptions{Verb: api.VerbCreate, ID: c.id, StateRoot: c.stateRoot, Bundle: c.bundle, SeccompCache: c.seccompCache}
 	var files []*os.File
 	pass := func(f *os.File) int {
 		if f == nil {

@@ -88,24 +88,24 @@ func create(o api.HelperOptions) (_ *api.Reply, err error) {
 		return nil, classify("container state", err)
 	}
 	rep.Pid, rep.StartTime, rep.CgroupPaths = st.InitProcessPid, st.InitProcessStartTime, st.CgroupPaths
-	storeExecProfile(o.StateRoot, o.ID, cfg, spec.Process, st.CgroupPaths)
+	storeExecProfile(o, cfg, spec.Process, st.CgroupPaths)
 	return rep, nil
 }
 
 // storeExecProfile stores the container's exec profile in its state
 // directory, or logs why its execs go through libcontainer: a container
 // without a profile is served all the same. A seccomp program comes
-// from the cache under stateRoot, exported by this binary.
-func storeExecProfile(stateRoot, id string, cfg *configs.Config, p *specs.Process, cgroupPaths map[string]string) {
+// from the cache in o.SeccompCache, exported by this binary.
+func storeExecProfile(o api.HelperOptions, cfg *configs.Config, p *specs.Process, cgroupPaths map[string]string) {
 	bpf := func(sc *configs.Seccomp) ([]byte, error) {
 		self, err := os.Executable()
 		if err != nil {
 			return nil, fmt.Errorf("seccomp export: %w", err)
 		}
-		return newSeccompCache(stateRoot, self).program(sc)
+		return newSeccompCache(o.SeccompCache, self).program(sc)
 	}
-	dir := filepath.Join(stateRoot, id)
-	pr, why := newExecProfile(id, cfg, p, cgroupPaths, bpf)
+	dir := filepath.Join(o.StateRoot, o.ID)
+	pr, why := newExecProfile(o.ID, cfg, p, cgroupPaths, bpf)
 	if pr == nil {
 		slog.Info("exec: through libcontainer", "reason", why)
 		return

@@ -21,13 +21,10 @@ import (
 // code, so the create helper has a short-lived child load it through
 // libcontainer and reads it back from the kernel (seccompexport.go).
 // The program depends on the config, the architecture, libseccomp and
-// the kernel's API level, so it is cached by those under the state root,
-// on tmpfs: a reboot (new kernel) starts afresh, and all containers of
-// one profile (RuntimeDefault) share one export.
-
-// seccompCacheDir is the cache's directory under libcontainer's state
-// root; a container ID is 64 hex digits, so it cannot be one.
-const seccompCacheDir = "seccomp-bpf"
+// the kernel's API level, so it is cached by those in a directory skiffd
+// names beside libcontainer's state root (on tmpfs: a reboot, a new
+// kernel, starts afresh), so that all containers of one profile
+// (RuntimeDefault) share one export.
 
 // flagTsync is the spec's TSYNC flag, which libcontainer ignores: its
 // init is single-threaded when it loads the filter.
@@ -73,16 +70,16 @@ type bpfSource func(*configs.Seccomp) ([]byte, error)
 // loaded (they may differ only in the order of the per-architecture
 // parts of its -ENOSYS stub, which it emits in Go map order).
 type seccompCache struct {
-	dir    string // the cache directory
+	dir    string // the cache directory; "" caches nothing
 	export bpfSource
 	key    func(configJSON []byte) string
 }
 
-// newSeccompCache returns the cache under stateRoot that exports with
+// newSeccompCache returns the cache in dir ("": none) that exports with
 // the binary self (the shim, which has the export verb).
-func newSeccompCache(stateRoot, self string) *seccompCache {
+func newSeccompCache(dir, self string) *seccompCache {
 	return &seccompCache{
-		dir:    filepath.Join(stateRoot, seccompCacheDir),
+		dir:    dir,
 		export: func(sc *configs.Seccomp) ([]byte, error) { return exportSeccomp(self, sc) },
 		key:    seccompKey,
 	}
@@ -90,6 +87,9 @@ func newSeccompCache(stateRoot, self string) *seccompCache {
 
 // program returns sc's program from the cache, exporting it on a miss.
 func (c *seccompCache) program(sc *configs.Seccomp) ([]byte, error) {
+	if c.dir == "" {
+		return c.exported(sc)
+	}
 	js, err := json.Marshal(sc)
 	if err != nil {
 		return nil, fmt.Errorf("seccomp config: %w", err)
@@ -98,15 +98,24 @@ func (c *seccompCache) program(sc *configs.Seccomp) ([]byte, error) {
 	if b, err := os.ReadFile(path); err == nil && validBPF(b) {
 		return b, nil
 	}
+	b, err := c.exported(sc)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeAtomic(c.dir, path, b); err != nil {
+		return nil, fmt.Errorf("seccomp cache: %w", err)
+	}
+	return b, nil
+}
+
+// exported exports sc's program and checks it.
+func (c *seccompCache) exported(sc *configs.Seccomp) ([]byte, error) {
 	b, err := c.export(sc)
 	if err != nil {
 		return nil, err
 	}
 	if !validBPF(b) {
 		return nil, fmt.Errorf("seccomp export: %d bytes is not a BPF program", len(b))
-	}
-	if err := writeAtomic(c.dir, path, b); err != nil {
-		return nil, fmt.Errorf("seccomp cache: %w", err)
 	}
 	return b, nil
 }

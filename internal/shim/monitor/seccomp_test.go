@@ -51,9 +51,9 @@ func (e *countingExport) export(*configs.Seccomp) ([]byte, error) {
 }
 
 func TestSeccompCache(t *testing.T) {
-	root := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "seccomp-bpf") // made by the first write
 	ex := &countingExport{prog: bytes.Repeat([]byte{6, 0, 0, 0, 0, 0, 0xff, 0x7f}, 3)}
-	c := newSeccompCache(root, "/no/such/binary")
+	c := newSeccompCache(dir, "/no/such/binary")
 	c.export = ex.export
 	a := &configs.Seccomp{DefaultAction: configs.Errno, Syscalls: []*configs.Syscall{{Name: "read", Action: configs.Allow}}}
 	b := &configs.Seccomp{DefaultAction: configs.Errno, Syscalls: []*configs.Syscall{{Name: "write", Action: configs.Allow}}}
@@ -67,14 +67,14 @@ func TestSeccompCache(t *testing.T) {
 	if ex.calls != 2 {
 		t.Errorf("exports for a, a, b, a: %d, want 2", ex.calls)
 	}
-	entries, _ := os.ReadDir(filepath.Join(root, seccompCacheDir))
+	entries, _ := os.ReadDir(dir)
 	if len(entries) != 2 {
 		t.Errorf("cache holds %v, want one entry per config and no temp file", entries)
 	}
 
 	// A torn or foreign entry is exported again and replaced.
 	for _, e := range entries {
-		os.WriteFile(filepath.Join(root, seccompCacheDir, e.Name()), []byte{1, 2, 3}, 0o600)
+		os.WriteFile(filepath.Join(dir, e.Name()), []byte{1, 2, 3}, 0o600)
 	}
 	if got, err := c.program(a); err != nil || !bytes.Equal(got, ex.prog) || ex.calls != 3 {
 		t.Errorf("after a bad entry: %x, %v, %d exports", got, err, ex.calls)
@@ -93,6 +93,26 @@ func TestSeccompCache(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(c.dir); len(entries) != 0 {
 		t.Errorf("failed exports left %v", entries)
+	}
+}
+
+// Without a directory every program is exported, and nothing written.
+func TestSeccompNoCache(t *testing.T) {
+	ex := &countingExport{prog: bytes.Repeat([]byte{6, 0, 0, 0, 0, 0, 0xff, 0x7f}, 2)}
+	c := newSeccompCache("", "/no/such/binary")
+	c.export = ex.export
+	sc := &configs.Seccomp{DefaultAction: configs.Errno, Syscalls: []*configs.Syscall{{Name: "read", Action: configs.Allow}}}
+	for i := range 2 {
+		if got, err := c.program(sc); err != nil || !bytes.Equal(got, ex.prog) {
+			t.Fatalf("program %d = %x, %v", i, got, err)
+		}
+	}
+	if ex.calls != 2 {
+		t.Errorf("exports: %d, want 2", ex.calls)
+	}
+	c.export = (&countingExport{prog: []byte{1, 2, 3}}).export
+	if got, err := c.program(sc); err == nil {
+		t.Errorf("a torn program %x was taken", got)
 	}
 }
 
