@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"github.com/opencontainers/runc/libcontainer/configs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/skiffrt/skiff/internal/atomicfile"
 	"github.com/skiffrt/skiff/internal/shim/api"
 )
 
@@ -214,32 +214,9 @@ func profileEnv(b []byte) []string {
 	return env
 }
 
-// writeExecProfile stores p in dir atomically and durably: a temp file,
-// fsync, rename, fsync of dir.
+// writeExecProfile stores p in dir atomically and durably.
 func writeExecProfile(dir string, p *execProfile) error {
-	f, err := os.CreateTemp(dir, execProfileName+".tmp*")
-	if err != nil {
-		return api.Errorf("", "exec profile: %v", err)
-	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(p.encode())
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), filepath.Join(dir, execProfileName))
-	}
-	if err == nil {
-		var d *os.File
-		if d, err = os.Open(dir); err == nil {
-			err = d.Sync()
-			d.Close()
-		}
-	}
-	if err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, execProfileName), p.encode(), 0o600); err != nil {
 		return api.Errorf("", "exec profile: %v", err)
 	}
 	return nil

@@ -13,6 +13,8 @@ import (
 	"github.com/opencontainers/runc/libcontainer/configs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/skiffrt/skiff/internal/atomicfile"
 )
 
 // Seccomp on the fast exec path: skiff-nsexec loads exactly the BPF
@@ -102,7 +104,10 @@ func (c *seccompCache) program(sc *configs.Seccomp) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(c.dir, path, b); err != nil {
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("seccomp cache: %w", err)
+	}
+	if err := atomicfile.Write(path, b, 0o600); err != nil {
 		return nil, fmt.Errorf("seccomp cache: %w", err)
 	}
 	return b, nil
@@ -154,26 +159,4 @@ func moduleVersion(path string) string {
 		}
 	}
 	return ""
-}
-
-// writeAtomic writes b to path in dir (made if missing) through a temp
-// file and a rename. Not fsynced: the cache is on tmpfs and is rebuilt
-// if lost.
-func writeAtomic(dir, path string, b []byte) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	return err
 }
