@@ -5,6 +5,7 @@ package e2e
 import (
 	"archive/tar"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -212,4 +213,81 @@ func TestCheckpointRestorePod(t *testing.T) {
 			t.Errorf("restored %s is %v, want running", rc.Name, st.State)
 		}
 	}
+}
+
+// TestCheckpointWithConnectionInFlight checkpoints a server while a
+// client's connection waits, accepted by the kernel but not yet by the
+// server, in its listening socket's queue: what a kubelet probe racing a
+// checkpoint makes. tcpsvd, allowed one client at a time, accepts the
+// first connection and leaves the second in the queue. The dump leaves
+// that connection out rather than failing.
+func TestCheckpointWithConnectionInFlight(t *testing.T) {
+	if bin := criu.Find(criu.CacheDir); bin == "" || exec.Command(bin, "check").Run() != nil {
+		t.Skipf("CRIU cannot run on this host (%q)", bin)
+	}
+	reg := startRegistry(t)
+	d := startDaemon(t, mirrorArgs(reg)...)
+	d.pull(t, "busybox")
+	cfg := podConfig(t, "ckpt-inflight")
+	pod := d.runPod(t, cfg)
+	defer d.removePod(t, pod)
+	ctr := d.runContainer(t, pod, cfg, "server", "exec tcpsvd -c 1 0.0.0.0 8080 sleep 1000")
+	addr := d.podIP(t, pod) + ":8080"
+	var served net.Conn
+	waitFor(t, "the server in the pod", func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		served = c
+		return err == nil
+	})
+	defer served.Close()
+	waiting, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("connecting while the server is busy: %v", err)
+	}
+	defer waiting.Close()
+
+	archive := filepath.Join(t.TempDir(), "server.tar")
+	if _, err := d.runtime.CheckpointContainer(ctxT(t), &runtime.CheckpointContainerRequest{ContainerId: ctr, Location: archive, Timeout: 60}); err != nil {
+		t.Fatalf("CheckpointContainer with a connection in flight: %v", err)
+	}
+	checkArchive(t, archive)
+	if st := d.containerStatus(t, ctr); st.State != runtime.ContainerState_CONTAINER_RUNNING {
+		t.Fatalf("checkpointed container is %v, want running", st.State)
+	}
+}
+
+// TestCheckpointOfStoppedProcessEnds checkpoints a container one of whose
+// processes is stopped (SIGSTOP). CRIU freezes the container, and a
+// stopped, frozen task cannot be seized on every kernel: the dump may
+// then wait forever. The call must end by its timeout either way, and
+// leave the container running, thawed, and stoppable.
+func TestCheckpointOfStoppedProcessEnds(t *testing.T) {
+	if bin := criu.Find(criu.CacheDir); bin == "" || exec.Command(bin, "check").Run() != nil {
+		t.Skipf("CRIU cannot run on this host (%q)", bin)
+	}
+	reg := startRegistry(t)
+	d := startDaemon(t, mirrorArgs(reg)...)
+	d.pull(t, "busybox")
+	cfg := podConfig(t, "ckpt-stopped")
+	pod := d.runPod(t, cfg)
+	ctr := d.runContainer(t, pod, cfg, "stopped", "sleep 1000 & echo $! > /stopped.pid; kill -STOP $!; "+counterScript)
+	logPath := filepath.Join(cfg.LogDirectory, "stopped.log")
+	waitCount(t, logPath, 2)
+
+	const timeout = 3
+	start := time.Now()
+	_, err := d.runtime.CheckpointContainer(ctxT(t), &runtime.CheckpointContainerRequest{ContainerId: ctr, Location: filepath.Join(t.TempDir(), "stopped.tar"), Timeout: timeout})
+	took := time.Since(start)
+	t.Logf("CheckpointContainer took %v: %v", took, err)
+	if took > (timeout+5)*time.Second {
+		t.Fatalf("CheckpointContainer with a %d s timeout took %v", timeout, took)
+	}
+	if err != nil && status.Code(err) != codes.DeadlineExceeded {
+		t.Errorf("CheckpointContainer = %v; want success or DeadlineExceeded", err)
+	}
+	waitCount(t, logPath, lastCount(t, logPath)) // thawed: it goes on
+	if out, err := d.execSync(t, ctr, 10, "sh", "-c", "grep State /proc/$(cat /stopped.pid)/status"); err != nil || !strings.Contains(string(out.Stdout), "stopped") {
+		t.Errorf("the stopped process after the checkpoint: %q, %v; want still stopped", out.GetStdout(), err)
+	}
+	d.removePod(t, pod) // fails the test if the container's calls still wait
 }

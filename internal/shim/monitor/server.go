@@ -158,7 +158,7 @@ func (s *server) dispatch(ctx context.Context, req *api.Request) (any, error) {
 		if err := decode(req, &r); err != nil {
 			return nil, err
 		}
-		return nil, c.checkpoint(&r)
+		return nil, c.checkpoint(ctx, &r)
 	case api.MethodPause:
 		return nil, c.pause()
 	case api.MethodResume:
