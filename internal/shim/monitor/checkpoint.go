@@ -30,10 +30,10 @@ const criuLogErrors = 3
 // outside the container are dumped rather than refused. A connection
 // still in a listening socket's queue, not yet accepted (a kubelet probe
 // racing the dump, say), is left out: the process never saw it, and its
-// client retries. No request changes the container meanwhile: kill, exec
-// and update wait, so a dump that cannot end must not hold them forever:
-// when ctx ends first (skiffd hung up, its CRI call's timeout passed or
-// its client went away), CRIU is killed and the container let go.
+// client retries. No request changes the container meanwhile (kill, exec
+// and update wait), so the dump ends with ctx: when skiffd hangs up (its
+// CRI call's timeout passed, or its client went away), CRIU is killed and
+// the container let go.
 func (c *container) checkpoint(ctx context.Context, req *api.CheckpointRequest) error {
 	if !filepath.IsAbs(req.ImagesDir) || !filepath.IsAbs(req.WorkDir) {
 		return api.Errorf(api.CodeInvalidArgument, "checkpoint: images and work directories must be absolute, got %q and %q", req.ImagesDir, req.WorkDir)
@@ -65,8 +65,8 @@ func (c *container) checkpoint(ctx context.Context, req *api.CheckpointRequest) 
 // dump runs CRIU's dump through libcontainer. CRIU runs as the shim's
 // child, so the reaper leaves it to libcontainer. CRIU can wait forever:
 // it freezes the container's cgroup before it seizes each task with
-// ptrace, and a task stopped by SIGSTOP can only be seized once it runs,
-// which a frozen task never does. When ctx ends first, dump kills CRIU,
+// ptrace, and on the kernels measured a task stopped by SIGSTOP can only
+// be seized once it runs, which a frozen task never does. When ctx ends first, dump kills CRIU,
 // which lets go of the tasks it seized, and thaws the container unless
 // it was paused before (a pod checkpoint pauses its containers, and
 // resumes them itself).
