@@ -116,7 +116,7 @@ func openServices(ctx context.Context, cfg config.Config, reg prometheus.Registe
 	})
 	network, err := cni.New(cni.Config{
 		ConfDir: cfg.CNI.ConfDir, BinDirs: cfg.CNI.BinDirs, CacheDir: filepath.Join(cfg.Root, "cni", "cache"),
-		IPAMDataDir: cfg.CNI.IPAMDataDir,
+		IPAMDataDir: cfg.CNI.IPAMDataDir, DefaultBridge: cfg.CNI.DefaultBridge, DefaultSubnet: cfg.CNI.DefaultSubnet,
 	})
 	if err != nil {
 		return nil, s.fail(err)

@@ -257,6 +257,8 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"bad subnet", Config{CacheDir: "/c", DefaultSubnet: "10.0.0.0/33"}},
 		{"relative conf dir", Config{CacheDir: "/c", ConfDir: "net.d"}},
 		{"long bridge name", Config{CacheDir: "/c", DefaultBridge: "a-very-long-bridge"}},
+		{"bridge name with a colon", Config{CacheDir: "/c", DefaultBridge: "br:0"}},
+		{"two IPv4 subnets", Config{CacheDir: "/c", DefaultSubnet: "10.1.0.0/16,10.2.0.0/16"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -264,6 +266,59 @@ func TestNewRejectsBadConfig(t *testing.T) {
 				t.Fatalf("New: %v, want ErrInvalidArgument", err)
 			}
 		})
+	}
+}
+
+func TestCheckBridgeName(t *testing.T) {
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"skiff0", true},
+		{"skiffe2e0", true},
+		{"br-0.1_x", true},
+		{"fifteen-chars-x", true},
+		{"sixteen-chars-xx", false},
+		{"", false},
+		{".", false},
+		{"..", false},
+		{"br/0", false},
+		{"br:0", false},
+		{"br 0", false},
+		{"br\t0", false},
+	}
+	for _, tc := range tests {
+		if err := CheckBridgeName(tc.name); (err == nil) != tc.ok {
+			t.Errorf("CheckBridgeName(%q) = %v, want ok %v", tc.name, err, tc.ok)
+		}
+	}
+}
+
+func TestCheckSubnet(t *testing.T) {
+	tests := []struct {
+		subnet string
+		ok     bool
+	}{
+		{"10.88.0.0/16", true},
+		{"10.232.0.0/16", true},
+		{"10.232.0.1/16", true}, // host bits are masked off
+		{"10.232.0.0/30", true},
+		{"10.232.0.0/16, fd00:232::/64", true},
+		{"fd00:232::/126", true},
+		{"10.232.0.0/31", false},
+		{"fd00:232::/127", false},
+		{"10.232.0.0/33", false},
+		{"10.232.0.0", false},
+		{"skiff0", false},
+		{"", false},
+		{",", false},
+		{"10.1.0.0/16,10.2.0.0/16", false},
+		{"fd00:1::/64,fd00:2::/64", false},
+	}
+	for _, tc := range tests {
+		if err := CheckSubnet(tc.subnet); (err == nil) != tc.ok {
+			t.Errorf("CheckSubnet(%q) = %v, want ok %v", tc.subnet, err, tc.ok)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"unicode"
 )
 
 // Defaults for the fields of Config left empty.
@@ -65,11 +66,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.DefaultBridge == "" {
 		c.DefaultBridge = DefaultBridgeName
 	}
-	if _, err := parseCIDRs(c.DefaultSubnet); err != nil {
+	if err := CheckSubnet(c.DefaultSubnet); err != nil {
 		return c, fmt.Errorf("DefaultSubnet: %w", err)
 	}
-	if len(c.DefaultBridge) > 15 || strings.ContainsAny(c.DefaultBridge, "/ ") {
-		return c, fmt.Errorf("DefaultBridge %q is not a valid interface name", c.DefaultBridge)
+	if err := CheckBridgeName(c.DefaultBridge); err != nil {
+		return c, fmt.Errorf("DefaultBridge: %w", err)
 	}
 	for _, p := range append([]string{c.ConfDir, c.CacheDir}, c.BinDirs...) {
 		if !filepath.IsAbs(p) {
@@ -98,4 +99,52 @@ func parseCIDRs(s string) ([]string, error) {
 		return nil, fmt.Errorf("no CIDR in %q", s)
 	}
 	return out, nil
+}
+
+// maxIfName is the longest network interface name Linux takes (IFNAMSIZ
+// less the terminating NUL).
+const maxIfName = 15
+
+// CheckBridgeName says why name cannot name the default network's bridge:
+// it must be a name the kernel accepts for an interface (1 to 15 bytes,
+// not "." or "..", no '/', ':' or white space).
+func CheckBridgeName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("empty interface name")
+	case len(name) > maxIfName:
+		return fmt.Errorf("interface name %q is longer than %d bytes", name, maxIfName)
+	case name == "." || name == "..":
+		return fmt.Errorf("%q is not a valid interface name", name)
+	case strings.ContainsFunc(name, func(r rune) bool { return r == '/' || r == ':' || unicode.IsSpace(r) }):
+		return fmt.Errorf("interface name %q holds '/', ':' or white space", name)
+	}
+	return nil
+}
+
+// CheckSubnet says why s cannot be the default network's subnet: it must
+// be a CIDR, or an IPv4 and an IPv6 CIDR separated by a comma for dual
+// stack, each with room for the gateway and pods.
+func CheckSubnet(s string) error {
+	cidrs, err := parseCIDRs(s)
+	if err != nil {
+		return err
+	}
+	var v4, v6 int
+	for _, c := range cidrs {
+		_, ipn, _ := net.ParseCIDR(c)
+		ones, bits := ipn.Mask.Size()
+		if bits-ones < 2 {
+			return fmt.Errorf("subnet %s is too small for a gateway and pods", c)
+		}
+		if bits == 32 {
+			v4++
+		} else {
+			v6++
+		}
+	}
+	if v4 > 1 || v6 > 1 {
+		return fmt.Errorf("%q: want one CIDR, or one IPv4 and one IPv6 CIDR", s)
+	}
+	return nil
 }

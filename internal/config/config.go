@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"time"
+
+	"github.com/skiffrt/skiff/internal/cni"
 )
 
 // Default locations.
@@ -90,6 +92,14 @@ type CNI struct {
 	// its leases; empty keeps host-local's /var/lib/cni/networks. Set it
 	// for skiffds that share a host (one per simulated node).
 	IPAMDataDir string `toml:"ipam_data_dir" json:"ipam_data_dir"`
+	// DefaultBridge is the bridge of skiff's own network; empty means
+	// skiff0. A bridge outlives skiffd: give skiffds that share a host
+	// (tests) names of their own.
+	DefaultBridge string `toml:"default_bridge" json:"default_bridge"`
+	// DefaultSubnet is the range skiff's own network allocates pod IPs
+	// from until a pod CIDR is set (CRI UpdateRuntimeConfig): a CIDR, or
+	// an IPv4 and an IPv6 one comma-separated; empty means 10.88.0.0/16.
+	DefaultSubnet string `toml:"default_subnet" json:"default_subnet"`
 }
 
 // Registry configures how image references reach registries.
@@ -116,8 +126,10 @@ func Default() Config {
 		SeccompProfileRoot: "/var/lib/kubelet/seccomp",
 		ShutdownTimeout:    Duration(10 * time.Second),
 		CNI: CNI{
-			ConfDir: "/etc/cni/net.d",
-			BinDirs: []string{"/usr/lib/cni", "/opt/cni/bin"},
+			ConfDir:       "/etc/cni/net.d",
+			BinDirs:       []string{"/usr/lib/cni", "/opt/cni/bin"},
+			DefaultBridge: cni.DefaultBridgeName,
+			DefaultSubnet: cni.DefaultSubnet,
 		},
 		Registry: Registry{
 			Mirrors:             map[string][]string{},

@@ -101,6 +101,29 @@ func TestLoad(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "the default network's bridge and subnet, in a drop-in",
+			files: map[string]string{
+				"skiff.toml":          "[cni]\nconf_dir = \"/srv/net.d\"\n",
+				"skiff.d/10-net.toml": "[cni]\ndefault_bridge = \"skiffe2e0\"\ndefault_subnet = \"10.232.0.0/16,fd00:232::/64\"\nipam_data_dir = \"/srv/ipam\"\n",
+			},
+			check: func(t *testing.T, c Config) {
+				want := CNI{ConfDir: "/srv/net.d", BinDirs: Default().CNI.BinDirs, IPAMDataDir: "/srv/ipam",
+					DefaultBridge: "skiffe2e0", DefaultSubnet: "10.232.0.0/16,fd00:232::/64"}
+				if !reflect.DeepEqual(c.CNI, want) {
+					t.Errorf("cni = %+v, want %+v", c.CNI, want)
+				}
+			},
+		},
+		{
+			name:  "empty bridge and subnet keep the built-in ones",
+			files: map[string]string{"skiff.toml": "[cni]\ndefault_bridge = \"\"\ndefault_subnet = \"\"\n"},
+			check: func(t *testing.T, c Config) {
+				if c.CNI.DefaultBridge != "" || c.CNI.DefaultSubnet != "" {
+					t.Errorf("cni = %+v", c.CNI)
+				}
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +176,16 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"skiff.toml", `key "streaming.address"`, "HOST:PORT"}},
 		{"relative streaming key file", map[string]string{"skiff.toml": ""}, []string{"--streaming-tls-key-file", "k.pem"},
 			[]string{"flag --streaming-tls-key-file", "absolute"}},
+		{"bridge name too long", map[string]string{"skiff.toml": "[cni]\ndefault_bridge = \"skiff-e2e-bridge0\"\n"}, nil,
+			[]string{"skiff.toml", `key "cni.default_bridge"`, "longer than 15"}},
+		{"bridge name with a slash", map[string]string{"skiff.toml": "[cni]\ndefault_bridge = \"skiff/0\"\n"}, nil,
+			[]string{"skiff.toml", `key "cni.default_bridge"`, `"skiff/0"`}},
+		{"subnet not a CIDR", map[string]string{"skiff.toml": "[cni]\ndefault_subnet = \"10.232.0.0\"\n"}, nil,
+			[]string{"skiff.toml", `key "cni.default_subnet"`, "10.232.0.0"}},
+		{"subnet too small", map[string]string{"skiff.toml": "[cni]\ndefault_subnet = \"10.232.0.0/31\"\n"}, nil,
+			[]string{"skiff.toml", `key "cni.default_subnet"`, "too small"}},
+		{"relative IPAM dir", map[string]string{"skiff.toml": "[cni]\nipam_data_dir = \"ipam\"\n"}, nil,
+			[]string{"skiff.toml", `key "cni.ipam_data_dir"`, "absolute"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/skiffrt/skiff/internal/cni"
 	"github.com/skiffrt/skiff/internal/log"
 )
 
@@ -64,6 +65,9 @@ func (c *Config) Validate() error {
 		{"registry.pull_progress_timeout", notNegative(c.Registry.PullProgressTimeout)},
 		{"cni.conf_dir", absPath(c.CNI.ConfDir)},
 		{"cni.bin_dirs", absPaths(c.CNI.BinDirs)},
+		{"cni.ipam_data_dir", optionalAbsPath(c.CNI.IPAMDataDir)},
+		{"cni.default_bridge", optional(c.CNI.DefaultBridge, cni.CheckBridgeName)},
+		{"cni.default_subnet", optional(c.CNI.DefaultSubnet, cni.CheckSubnet)},
 		{"streaming.address", hostPort(c.Streaming.Address)},
 		{"streaming.tls_cert_file", optionalAbsPath(c.Streaming.TLSCertFile)},
 		{"streaming.tls_key_file", optionalAbsPath(c.Streaming.TLSKeyFile)},
@@ -74,6 +78,14 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// optional applies check to v unless v is empty (the built-in default).
+func optional(v string, check func(string) error) error {
+	if v == "" {
+		return nil
+	}
+	return check(v)
 }
 
 func absPath(p string) error {
