@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/skiffrt/skiff/internal/testutil/hostbridge"
 	"github.com/skiffrt/skiff/internal/testutil/output"
 )
 
@@ -68,14 +70,49 @@ func daemonArgs(dir string, extra ...string) []string {
 	}, extra...)
 }
 
-// newDaemonDir returns a temp dir holding an empty skiff.toml.
+// hostNet is the network of every skiffd of the tests: its own bridge
+// and subnet (hostbridge.E2E), an empty CNI config directory (the host's
+// /etc/cni/net.d plays no part) and one IPAM directory for all daemons, so
+// that daemons running at once on the one bridge never hand out the same
+// address. TestMain sets it up and deletes the bridge at the end.
+var hostNet hostbridge.SkiffdNet
+
+// setUpHostNet claims the tests' bridge and lays out hostNet in a new
+// temp dir; the func returned deletes the bridge and the dir.
+func setUpHostNet() (func() error, error) {
+	if err := hostbridge.E2E.Claim(); err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "skiff-e2e-net-")
+	if err != nil {
+		return nil, err
+	}
+	if hostNet, err = hostbridge.E2E.ForSkiffd(dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return func() error {
+		return errors.Join(hostbridge.E2E.Delete(), os.RemoveAll(dir))
+	}, nil
+}
+
+// newDaemonDir returns a temp dir holding a skiff.toml that names only
+// the tests' network.
 func newDaemonDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "skiff.toml"), nil, 0o644); err != nil {
+	writeConfig(t, dir, "")
+	return dir
+}
+
+// writeConfig writes dir/skiff.toml: toml, then the [cni] section of
+// the tests' network (so toml must not have a [cni] table; a drop-in in
+// dir/skiff.d can change its keys).
+func writeConfig(t *testing.T, dir, toml string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "skiff.toml"), []byte(toml+"\n"+hostNet.TOML()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return dir
 }
 
 // startDaemon starts skiffd in a fresh temp dir and connects to it.

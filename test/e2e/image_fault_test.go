@@ -6,8 +6,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -220,10 +218,8 @@ func TestPullWithoutProgressFails(t *testing.T) {
 	st := newStall()
 	reg := startRegistry(t, testregistry.WithMiddleware(st.wrap))
 	t.Cleanup(func() { close(st.release) })
-	dir := newDaemonDir(t)
-	if err := os.WriteFile(filepath.Join(dir, "skiff.toml"), []byte("[registry]\npull_progress_timeout = \"2s\"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := t.TempDir()
+	writeConfig(t, dir, "[registry]\npull_progress_timeout = \"2s\"\n")
 	d := startDaemonIn(t, dir, daemonArgs, mirrorArgs(reg)...)
 	start := time.Now()
 	_, err := d.images.PullImage(ctxT(t), &runtime.PullImageRequest{Image: &runtime.ImageSpec{Image: "busybox"}})

@@ -66,6 +66,14 @@ func TestPodsTalkOverTheNetwork(t *testing.T) {
 	if ipA == ipB {
 		t.Fatalf("two pods share IP %s", ipA)
 	}
+	// They are on the tests' own network, never on skiff0.
+	_, subnet, _ := net.ParseCIDR(hostNet.Bridge.Subnet)
+	if !subnet.Contains(net.ParseIP(ipA)) {
+		t.Errorf("pod IP %s is not in the tests' subnet %s", ipA, subnet)
+	}
+	if _, err := net.InterfaceByName(hostNet.Bridge.Name); err != nil {
+		t.Errorf("the tests' bridge: %v", err)
+	}
 	if got := d.wget(t, client, "http://"+ipA+":8080/"); got != "hello from a\n" {
 		t.Errorf("pod b got %q from pod a", got)
 	}
@@ -135,7 +143,7 @@ type netCounts struct {
 func networkResources(t *testing.T, d *daemon) netCounts {
 	t.Helper()
 	var c netCounts
-	leases, _ := filepath.Glob("/var/lib/cni/networks/skiff/*")
+	leases, _ := filepath.Glob(filepath.Join(hostNet.Leases(), "*"))
 	for _, l := range leases {
 		if b := filepath.Base(l); b != "lock" && !strings.HasPrefix(b, "last_reserved_ip") {
 			c.Leases++

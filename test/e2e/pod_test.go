@@ -555,7 +555,16 @@ func TestMain(m *testing.M) {
 		klog.SetOutput(io.Discard)
 		klog.LogToStderr(false)
 	}
+	cleanNet, err := setUpHostNet()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: the tests' network: %v\n", err)
+		os.Exit(2)
+	}
 	code := m.Run()
+	if err := cleanNet(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: clean up the tests' network: %v\n", err)
+		code = max(code, 1)
+	}
 	// The pods' cgroup parent is the tests' own; remove its empty dirs.
 	dirs, _ := filepath.Glob("/sys/fs/cgroup/*" + cgroupParent)
 	for _, d := range append(dirs, "/sys/fs/cgroup/unified"+cgroupParent) {

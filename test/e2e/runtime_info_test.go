@@ -51,9 +51,12 @@ func TestStatus(t *testing.T) {
 }
 
 func TestStatusNetworkNotReadyWithoutPlugins(t *testing.T) {
-	dir := newDaemonDir(t)
-	conf := "[cni]\nconf_dir = \"" + t.TempDir() + "\"\nbin_dirs = [\"/nonexistent/cni\"]\n"
-	if err := os.WriteFile(filepath.Join(dir, "skiff.toml"), []byte(conf), 0o644); err != nil {
+	dir := newDaemonDir(t) // its conf_dir is empty: the default network
+	noPlugins := "[cni]\nbin_dirs = [\"/nonexistent/cni\"]\n"
+	if err := os.MkdirAll(filepath.Join(dir, "skiff.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "skiff.d", "50-no-plugins.toml"), []byte(noPlugins), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	d := startDaemonIn(t, dir, daemonArgs)
