@@ -20,10 +20,11 @@
 #
 # The LAN is CLUSTER_NET.0/24 on bridge <name>-lan: the host (and the
 # server) is .1, node I is .(10+I) in netns <name>-n<I>. Each skiffd has
-# its own root, run root, socket, CNI cache and IPAM data (under
-# CLUSTER_DIR/n<I>), shim cgroup and pod cgroup parent (/<name>-n<I>...),
-# and its default bridge skiff0 lives in the node's netns, so the host's
-# own skiff0 is never touched. Processes enter only the node's network
+# its own root, run root, socket, CNI cache, IPAM data and empty CNI
+# config dir (under CLUSTER_DIR/n<I>: skiffd's own network whatever the
+# host's /etc/cni/net.d holds), shim cgroup and pod cgroup parent
+# (/<name>-n<I>...), and its default bridge skiff0 lives in the node's
+# netns, so the host's own skiff0 is never touched. Processes enter only the node's network
 # namespace (nsenter --net, not `ip netns exec`, which would also remount
 # /sys and hide the cgroup mounts); they share the host's mounts. Nodes get their pod CIDRs from the
 # server's node IPAM and route each other's (host-gw).
@@ -89,7 +90,7 @@ up_server() {
 
 up_node() {
 	local i=$1 ns=$name-n$i ip=$net.$((10 + i)) d=$dir/n$i
-	mkdir -p "$d"
+	mkdir -p "$d/net.d"
 	ip netns add "$ns"
 	ip link add "$name-v$i" type veth peer name eth0 netns "$ns"
 	ip link set "$name-v$i" master "$lan" up
@@ -104,6 +105,7 @@ run_root = "$d/run"
 listen = "$d/run/skiff.sock"
 shim_cgroup = "/$name-n$i-shims"
 [cni]
+conf_dir = "$d/net.d"
 ipam_data_dir = "$d/ipam"
 [registry.mirrors]
 "docker.io" = ["http://127.0.0.1:5000"]

@@ -25,6 +25,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/skiffrt/skiff/internal/testutil/hostbridge"
 	"github.com/skiffrt/skiff/internal/testutil/output"
 	"github.com/skiffrt/skiff/internal/testutil/testimage"
 	"github.com/skiffrt/skiff/internal/testutil/testregistry"
@@ -83,12 +84,24 @@ func startLocalNode(t *testing.T) *node {
 }
 
 // startSkiffd starts (or restarts) skiffd in n.dir, its registries
-// mirrored to the test registry and nothing else reachable, and connects
-// to it. At the end of the test every pod it has is removed, then it
-// stops.
+// mirrored to the test registry and nothing else reachable, its pods on
+// the tests' own bridge and subnet (hostbridge.ControlPlane, with CNI
+// config and IPAM dirs in n.dir), and connects to it. At the end of the
+// test every pod it has is removed, then it stops and the bridge is
+// deleted.
 func (n *node) startSkiffd() {
 	t := n.t
-	if err := os.WriteFile(filepath.Join(n.dir, "skiff.toml"), nil, 0o644); err != nil {
+	first := n.skiffd == nil
+	if first {
+		if err := hostbridge.ControlPlane.Claim(); err != nil {
+			t.Fatalf("the tests' network: %v", err)
+		}
+	}
+	hostNet, err := hostbridge.ControlPlane.ForSkiffd(n.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(n.dir, "skiff.toml"), []byte(hostNet.TOML()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"--config", filepath.Join(n.dir, "skiff.toml"), "--root", filepath.Join(n.dir, "root"),
@@ -96,7 +109,6 @@ func (n *node) startSkiffd() {
 	for _, host := range testregistry.Mirrored {
 		args = append(args, "--registry-mirror", host+"=http://"+n.registry)
 	}
-	first := n.skiffd == nil
 	n.skiffd = startProc(t, "skiffd", filepath.Join(binDir(t), "skiffd"), args,
 		"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=", "https_proxy=", "http_proxy=", "no_proxy=")
 	if first {
@@ -110,6 +122,9 @@ func (n *node) startSkiffd() {
 			n.skiffd.stop()
 			conn.Close()
 			n.cleanHost()
+			if err := hostbridge.ControlPlane.Delete(); err != nil {
+				t.Errorf("clean up the tests' network: %v", err)
+			}
 		})
 	}
 	n.waitCRI()

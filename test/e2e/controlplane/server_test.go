@@ -62,8 +62,9 @@ func startServer(t *testing.T, dir string, extra ...string) *server {
 		"--state-dir", filepath.Join(dir, "state"), "--kubeconfig", s.kubeconfig,
 		"--listen", "127.0.0.1:0", "--etcd-client-addr", "127.0.0.1:0", "--etcd-peer-addr", "127.0.0.1:0",
 		"--log-level", "debug", "--agent=false",
-		// No pod CIDRs: the agents of these tests share the host's
-		// network namespace, whose default bridge keeps its address.
+		// No pod CIDRs: the nodes of these tests run in the host's
+		// network namespace, their pods on the tests' own subnet
+		// (hostbridge.ControlPlane, see startSkiffd).
 		"--allocate-node-cidrs=false",
 		// Nodes written by hand have no heartbeat: keep them from being
 		// marked unreachable (and tainted) while a test runs.
