@@ -15,14 +15,19 @@
 //     "ready ADDR" line (-registry-timeout: its first run may build a
 //     static busybox); the "SRC -> LOCAL" lines before it name what it
 //     serves;
-//  2. starts bin/skiffd in a new temp dir (empty skiff.toml, root, run
-//     root and socket inside it), debug logging, every image registry
-//     mirrored to the test registry, and waits until the socket answers
-//     the CRI Version call;
+//  2. starts bin/skiffd in a new temp dir (root, run root and socket
+//     inside it), debug logging, every image registry mirrored to the
+//     test registry, its pods on skiffd's own network on a bridge and
+//     subnet of the runner's (hostbridge.Critest; a skiff.toml whose
+//     [cni] names them, an empty CNI config dir and an IPAM dir in the
+//     temp dir), and waits until the socket answers the CRI Version call.
+//     A subnet routed through another interface stops the run; a
+//     bridge of its name left by an interrupted run is deleted first;
 //  3. runs bin/critest on that socket, with JSON and JUnit reports;
 //  4. removes pods and containers critest left behind, stops skiffd
-//     (SIGTERM, then SIGKILL after 30 s) and the registry, detaches mounts
-//     left under the temp dir and removes it (unless -keep);
+//     (SIGTERM, then SIGKILL after 30 s) and the registry, deletes the
+//     bridge, detaches mounts left under the temp dir and removes it
+//     (unless -keep);
 //  5. compares the JSON report with passing.txt.
 //
 // Artifacts (registry.log, skiffd.log, critest.log, critest-report.json,

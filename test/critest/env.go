@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/skiffrt/skiff/internal/testutil/hostbridge"
 )
 
 // env is what one run sets up: the artifacts and state directories, the
@@ -21,6 +23,9 @@ type env struct {
 
 	reg *registry // nil until started
 	d   *skiffd   // nil until started
+	// claimed is set once the runner owns hostbridge.Critest, the
+	// bridge and subnet of skiffd's pods, which tearDown deletes.
+	claimed bool
 }
 
 // setUp checks the binaries, makes the directories and starts the test
@@ -67,9 +72,21 @@ func (e *env) start(ctx context.Context, o options) error {
 		fmt.Fprintf(os.Stderr, "critest: warning: %s is served as %s, which a mirror of its registry cannot reach\n", s.src, s.local)
 	}
 
+	// skiffd's own network on a bridge and subnet of the runner's, with
+	// an empty CNI config dir: the host's /etc/cni/net.d plays no part.
+	if err := hostbridge.Critest.Claim(); err != nil {
+		return fmt.Errorf("skiffd's network: %w", err)
+	}
+	e.claimed = true
+	hostNet, err := hostbridge.Critest.ForSkiffd(e.state)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("critest: pods on bridge %s, %s\n", hostNet.Bridge.Name, hostNet.Bridge.Subnet)
+
 	paths := newSkiffdPaths(e.state)
 	args := skiffdArgs(paths, reg.addr, hosts, o.skiffdArgs)
-	d, err := startSkiffd(ctx, filepath.Join(e.bin, "skiffd"), paths, args, filepath.Join(e.art, "skiffd.log"), o.skiffdReady)
+	d, err := startSkiffd(ctx, filepath.Join(e.bin, "skiffd"), paths, hostNet.TOML(), args, filepath.Join(e.art, "skiffd.log"), o.skiffdReady)
 	if err != nil {
 		return err
 	}
@@ -107,12 +124,18 @@ func (e *env) runSuite(ctx context.Context, sr suiteRun, verbose bool) (report, 
 }
 
 // tearDown removes what critest left in skiffd, stops skiffd and the
-// registry, and removes the state directory unless it is to be kept.
-// Problems are reported, not returned: there is nothing left to do.
+// registry, deletes the pods' bridge, and removes the state directory
+// unless it is to be kept. Problems are reported, not returned: there is
+// nothing left to do.
 func (e *env) tearDown(ctx context.Context) {
 	if e.d != nil {
 		e.d.removeLeftovers(context.WithoutCancel(ctx))
 		stopLogged(e.d.child, 30*time.Second)
+	}
+	if e.claimed {
+		if err := hostbridge.Critest.Delete(); err != nil {
+			fmt.Fprintf(os.Stderr, "critest: %v\n", err)
+		}
 	}
 	if e.reg != nil {
 		stopLogged(e.reg.child, 10*time.Second)

@@ -64,15 +64,15 @@ func skiffdArgs(p skiffdPaths, regAddr string, hosts, extra []string) []string {
 // digest) fails at once instead of leaving the machine, DNS included.
 var offlineProxy = []string{"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=", "https_proxy=", "http_proxy=", "no_proxy="}
 
-// startSkiffd writes an empty skiff.toml in dir (the drop-in directory
-// defaults to dir/skiff.d, which does not exist), starts bin with args
+// startSkiffd writes config as p.config (the drop-in directory defaults
+// to skiff.d beside it, which does not exist), starts bin with args
 // logging to logPath, and waits until its socket answers the CRI Version
 // call.
-func startSkiffd(ctx context.Context, bin string, p skiffdPaths, args []string, logPath string, timeout time.Duration) (*skiffd, error) {
+func startSkiffd(ctx context.Context, bin string, p skiffdPaths, config string, args []string, logPath string, timeout time.Duration) (*skiffd, error) {
 	if len(p.sock) > maxSockPath {
 		return nil, fmt.Errorf("socket path %s is longer than %d bytes; set TMPDIR to a shorter directory", p.sock, maxSockPath)
 	}
-	if err := os.WriteFile(p.config, nil, 0o644); err != nil {
+	if err := os.WriteFile(p.config, []byte(config), 0o644); err != nil {
 		return nil, err
 	}
 	logf, err := os.Create(logPath)
