@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	runtime "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/skiffrt/skiff/internal/testutil/hostbridge"
 	"github.com/skiffrt/skiff/internal/testutil/testimage"
 	"github.com/skiffrt/skiff/internal/testutil/testregistry"
 )
@@ -72,6 +73,15 @@ func startNode(t *testing.T) *node {
 		t.Fatal(err)
 	}
 	hostSetup(t, n.dir)
+	// Registered before skiffd's teardown, so it runs after skiffd stops.
+	if err := hostbridge.Kubelet.Claim(); err != nil {
+		t.Fatalf("the test's network: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := hostbridge.Kubelet.Delete(); err != nil {
+			t.Errorf("clean up the test's network: %v", err)
+		}
+	})
 
 	reg, err := testregistry.Start(context.Background(), "127.0.0.1:0", testimage.ForTest(t))
 	if err != nil {
@@ -85,10 +95,18 @@ func startNode(t *testing.T) *node {
 }
 
 // startSkiffd starts skiffd in n.dir with the test registry as the mirror
-// of every registry the test images name, and connects to its socket.
+// of every registry the test images name, its pods on the test's own
+// bridge and subnet (hostbridge.Kubelet, with CNI config and IPAM dirs in
+// n.dir), and connects to its socket.
 func (n *node) startSkiffd() {
 	t := n.t
-	os.WriteFile(filepath.Join(n.dir, "skiff.toml"), nil, 0o644)
+	hostNet, err := hostbridge.Kubelet.ForSkiffd(n.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(n.dir, "skiff.toml"), []byte(hostNet.TOML()), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	n.skiffArgs = []string{
 		"--config", filepath.Join(n.dir, "skiff.toml"),
 		"--root", filepath.Join(n.dir, "skiff"),
