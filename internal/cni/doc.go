@@ -29,10 +29,12 @@
 // pod is removed from the network it was added to even if ConfDir changed
 // in between or skiffd restarted. Without a cache entry (a crash in the
 // middle of ADD, or a second Teardown) DEL runs with the current config,
-// which plugins accept for attachments they do not know. When the pod's
-// namespace is already gone, networks with masquerading get a stand-in
-// namespace for DEL (see stubns.go), because the bridge plugin Debian
-// ships would otherwise leave the pod's masquerade rules behind.
+// which plugins accept for attachments they do not know, and with the
+// addresses still on the pod's interface as its prevResult, by which the
+// firewall plugin finds the rules it added (see prevresult.go). When the
+// pod's namespace is already gone, networks with masquerading get a
+// stand-in namespace for DEL (see stubns.go), because the bridge plugin
+// Debian ships would otherwise leave the pod's masquerade rules behind.
 //
 // # Concurrency
 //

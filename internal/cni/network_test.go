@@ -154,6 +154,29 @@ func TestTeardownNetNSGone(t *testing.T) {
 	assertSameRules(t, before, e.iptablesLines(t))
 }
 
+// TestTeardownWithoutCachedAdd: skiffd was killed after the plugins had
+// run ADD but before libcni cached its result, so DEL runs with the
+// current config and no prevResult. The firewall plugin deletes its rules
+// by the addresses of prevResult; they must not be left behind.
+func TestTeardownWithoutCachedAdd(t *testing.T) {
+	requireNet(t)
+	e := newEnv(t)
+	before := e.iptablesLines(t)
+	p := e.newPod(t, "uncached")
+	res := setup(t, e.network(t), p)
+
+	lost := *e
+	lost.cfg.CacheDir = t.TempDir()
+	if err := lost.network(t).Teardown(context.Background(), p); err != nil {
+		t.Fatalf("Teardown without a cached ADD: %v", err)
+	}
+	assertReleased(t, e, res.IPs[0])
+	if vethsOn(t, e.bridge) != 0 {
+		t.Error("veth left on the bridge")
+	}
+	assertSameRules(t, before, e.iptablesLines(t))
+}
+
 // TestCyclesLeakNothing: many Setup/Teardown cycles leave no lease, veth
 // or iptables rule behind.
 func TestCyclesLeakNothing(t *testing.T) {

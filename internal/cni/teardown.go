@@ -75,7 +75,8 @@ func (n *Network) delCached(ctx context.Context, a *libcni.NetworkAttachment, ne
 }
 
 // delCurrent runs DEL with the current config, for a pod whose ADD was
-// not cached (a crash during ADD, or a repeated Teardown).
+// not cached (a crash during ADD, or a repeated Teardown), with the
+// addresses on the pod's interface as prevResult (see prevresult.go).
 func (n *Network) delCurrent(ctx context.Context, p Pod, netns string) error {
 	nc, err := n.current(ctx)
 	if err != nil {
@@ -84,7 +85,18 @@ func (n *Network) delCurrent(ctx context.Context, p Pod, netns string) error {
 		log.G(ctx).Warn("cni: no cached attachment and network not ready; skipping DEL", log.KeyError, err)
 		return nil
 	}
-	return n.del(ctx, nc.list, runtimeConf(p, netns, n.podCIDR()))
+	list, rt := nc.list, runtimeConf(p, netns, n.podCIDR())
+	if netns != "" {
+		prev, err := resultFromNetNS(netns, rt.IfName)
+		if err == nil && prev != nil {
+			list, err = withPrevResult(list, prev)
+		}
+		if err != nil {
+			log.G(ctx).Warn("cni: no prevResult for DEL; firewall rules may be left", log.KeyError, err)
+			list = nc.list
+		}
+	}
+	return n.del(ctx, list, rt)
 }
 
 func (n *Network) del(ctx context.Context, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) error {
