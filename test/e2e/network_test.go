@@ -137,7 +137,7 @@ func TestHostPortReachesContainer(t *testing.T) {
 
 // netCounts are the host's traces of pod networking.
 type netCounts struct {
-	Leases, Veths, CNIChains, NetNS int
+	Leases, Veths, CNIChains, PodRules, NetNS int
 }
 
 func networkResources(t *testing.T, d *daemon) netCounts {
@@ -153,8 +153,32 @@ func networkResources(t *testing.T, d *daemon) netCounts {
 	c.Veths = strings.Count(string(out), "\n")
 	rules, _ := exec.Command("iptables-save").Output()
 	c.CNIChains = strings.Count(string(rules), ":CNI-")
+	c.PodRules = podRules(string(rules))
 	c.NetNS = countEntries(filepath.Join(d.dir, "run", "netns"))
 	return c
+}
+
+// podRules counts the rules of an iptables-save dump that name an address
+// of the tests' pod subnet: each pod's masquerade and firewall rules.
+func podRules(dump string) int {
+	_, subnet, err := net.ParseCIDR(hostNet.Bridge.Subnet)
+	if err != nil {
+		panic(err)
+	}
+	n := 0
+	for _, line := range strings.Split(dump, "\n") {
+		for _, f := range strings.Fields(line) {
+			ip, _, err := net.ParseCIDR(f)
+			if err != nil {
+				ip = net.ParseIP(f)
+			}
+			if ip != nil && subnet.Contains(ip) {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 func TestFiftyPodsLeakNothing(t *testing.T) {

@@ -429,7 +429,7 @@ func TestKillDuringOperations(t *testing.T) {
 	reg := startRegistry(t)
 	d := startDaemon(t, mirrorArgs(reg)...)
 	d.pull(t, "busybox")
-	before := resources(t, d)
+	before, netBefore := resources(t, d), networkResources(t, d)
 	chaos := func(delay time.Duration, ops func()) {
 		done := make(chan struct{})
 		go func() {
@@ -463,6 +463,9 @@ func TestKillDuringOperations(t *testing.T) {
 	}
 	if after := resources(t, d); after != before {
 		t.Errorf("leaked after crashes: before %+v, after %+v", before, after)
+	}
+	if after := networkResources(t, d); after != netBefore {
+		t.Errorf("network leaked after crashes: before %+v, after %+v", netBefore, after)
 	}
 }
 
