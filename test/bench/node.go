@@ -35,14 +35,14 @@ func (s *nodeSuite) name() string { return "node" }
 
 // sizes are the pod counts of the figures.
 type sizes struct {
-	pods, execs, density, densityWorkers, cold, warm int
+	pods, execs, density, densityWorkers, cold, warm, probes int
 }
 
 func (s *nodeSuite) sizes() sizes {
 	if s.opts.quick {
-		return sizes{pods: 4, execs: 10, density: 8, densityWorkers: 4, cold: 1, warm: 2}
+		return sizes{pods: 4, execs: 10, density: 8, densityWorkers: 4, cold: 1, warm: 2, probes: 10}
 	}
-	return sizes{pods: 50, execs: 100, density: 200, densityWorkers: 8, cold: 3, warm: 10}
+	return sizes{pods: 50, execs: 100, density: 200, densityWorkers: 8, cold: 3, warm: 10, probes: 100}
 }
 
 func (s *nodeSuite) run(ctx context.Context, r *report.Run) (err error) {
@@ -59,6 +59,7 @@ func (s *nodeSuite) run(ctx context.Context, r *report.Run) (err error) {
 			errs = append(errs, fmt.Errorf("%s: %w", rt.Name(), err))
 		}
 	}
+	noteDrift(r, tab)
 	for _, bd := range []struct {
 		title, what string
 		ls          logSpan
@@ -129,11 +130,11 @@ func (s *nodeSuite) setUp(ctx context.Context, r *report.Run) error {
 	return nil
 }
 
-// measure runs every figure against rt, in an order that reuses pods:
-// 50 started serially stay for the memory figure, 50 more started 4 at
-// a time make the 100 of the daemon RSS, exec (ExecSync and streaming)
-// and restart figures, and are then stopped and removed one by one;
-// density starts from none.
+// measure runs every figure against rt, between two machine probes, in
+// an order that reuses pods: 50 started serially stay for the memory
+// figure, 50 more started 4 at a time make the 100 of the daemon RSS,
+// exec (ExecSync and streaming) and restart figures, and are then stopped
+// and removed one by one; density starts from none.
 func (s *nodeSuite) measure(ctx context.Context, rt *daemon.Runtime, tab *report.Table, r *report.Run) error {
 	conn, err := daemon.Dial(rt.Socket())
 	if err != nil {
@@ -147,6 +148,7 @@ func (s *nodeSuite) measure(ctx context.Context, rt *daemon.Runtime, tab *report
 		name string
 		fn   func() error
 	}{
+		{"machine probe", func() error { return figure.Probe(ctx, t, figure.ProbeStart, n.probes) }},
 		{"daemon RSS, idle", func() error { return figure.DaemonRSS(t) }},
 		{"image pull", func() error { return figure.Pull(ctx, t, testimage.LayeredRef, n.cold, n.warm) }},
 		{"warm-up", func() error { return warmUp(ctx, t) }},
@@ -164,6 +166,7 @@ func (s *nodeSuite) measure(ctx context.Context, rt *daemon.Runtime, tab *report
 		}},
 		{"density", func() error { return figure.Density(ctx, t, n.density, n.densityWorkers) }},
 		{"remove density pods", func() error { return t.RemovePods(ctx, n.densityWorkers) }},
+		{"machine probe", func() error { return figure.Probe(ctx, t, figure.ProbeEnd, n.probes) }},
 	}
 	var errs []error
 	for _, st := range steps {
