@@ -66,10 +66,10 @@ func (c *container) checkpoint(ctx context.Context, req *api.CheckpointRequest) 
 // child, so the reaper leaves it to libcontainer. CRIU can wait forever:
 // it freezes the container's cgroup before it seizes each task with
 // ptrace, and on the kernels measured a task stopped by SIGSTOP can only
-// be seized once it runs, which a frozen task never does. When ctx ends first, dump kills CRIU,
-// which lets go of the tasks it seized, and thaws the container unless
-// it was paused before (a pod checkpoint pauses its containers, and
-// resumes them itself).
+// be seized once it runs, which a frozen task never does. When ctx ends
+// first, dump kills CRIU, which lets go of the tasks it seized, and thaws
+// the container unless it was paused before (a pod checkpoint pauses its
+// containers, and resumes them itself).
 func (c *container) dump(ctx context.Context, lc *libcontainer.Container, opts *libcontainer.CriuOpts, criu string) error {
 	st, err := lc.Status()
 	wasPaused := err == nil && st == libcontainer.Paused
