@@ -33,18 +33,18 @@ func ProbeKey(when string) string { return "machine_probe_" + when }
 // Probe runs the probe n times and records its p50 as the figure of when
 // (ProbeStart or ProbeEnd).
 func Probe(ctx context.Context, t *Target, when string, n int) error {
-	ms := make([]float64, 0, n)
+	ds := make([]time.Duration, 0, n)
 	for range n {
 		start := time.Now()
 		if err := exec.CommandContext(ctx, probeProgram).Run(); err != nil {
 			return fmt.Errorf("machine probe: %s: %w", probeProgram, err)
 		}
-		ms = append(ms, float64(time.Since(start).Microseconds())/1000)
+		ds = append(ds, time.Since(start))
 	}
 	t.set(report.Figure{
 		Key:   ProbeKey(when),
 		Title: fmt.Sprintf("machine probe at the %s of the runtime's figures: %s started and waited for, p50 of %d", when, probeProgram, n),
 		Unit:  "ms",
-	}, stats.Percentile(ms, 50))
+	}, stats.Median(stats.Millis(ds)))
 	return nil
 }
